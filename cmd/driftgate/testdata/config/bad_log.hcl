@@ -1,0 +1,4 @@
+log {
+  level  = "loud"
+  format = "xml"
+}

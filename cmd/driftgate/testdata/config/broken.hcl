@@ -1,0 +1,2 @@
+repo "a" {
+  url = "file:///tmp/a"

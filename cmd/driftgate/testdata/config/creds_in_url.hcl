@@ -1,0 +1,3 @@
+repo "a" {
+  url = "https://user:ghp_secret@git.example.com/a.git"
+}

@@ -1,0 +1,7 @@
+repo "a" {
+  url = "file:///tmp/a"
+}
+
+repo "a" {
+  url = "file:///tmp/b"
+}

@@ -1,0 +1,6 @@
+repo "a" {
+  url = "https://git.example.com/a.git"
+  auth {
+    token = "ghp_abc"
+  }
+}

@@ -1,0 +1,6 @@
+repo "a" {
+  url = "https://git.example.com/a.git"
+  auth {
+    token_env = "DRIFTGATE_TEST_UNSET_VAR"
+  }
+}
