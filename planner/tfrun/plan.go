@@ -1,0 +1,260 @@
+// Package tfrun runs Terraform for driftgate: it resolves the binary, makes
+// each run's private copy of a stack, and runs init, plan and show through
+// terraform-exec. Cancelling a run's context sends Terraform SIGINT and kills
+// it only after a grace period.
+package tfrun
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+
+	"github.com/driftgate/driftgate/planner/analysis"
+)
+
+// Stage names the Terraform step a run was in.
+type Stage string
+
+// Stages of a plan run.
+const (
+	StageInit      Stage = "init"
+	StageWorkspace Stage = "workspace"
+	StagePlan      Stage = "plan"
+	StageShow      Stage = "show"
+)
+
+// DefaultGrace is how long a cancelled Terraform gets to stop after SIGINT
+// before it is killed.
+const DefaultGrace = 30 * time.Second
+
+// Error is a failed Terraform step. The PlanResult returned with it holds
+// the redacted log, which carries Terraform's diagnostics.
+type Error struct {
+	Stage Stage
+	Err   error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("terraform %s: %v", e.Stage, e.Err) }
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Executor runs Terraform commands for plans.
+type Executor struct {
+	// PluginCacheDir is shared by all runs (TF_PLUGIN_CACHE_DIR). Inits
+	// that use it are serialised with a file lock, so concurrent runs, even
+	// from several processes, never corrupt it.
+	PluginCacheDir string
+	// Grace is the delay between SIGINT and SIGKILL on cancel.
+	Grace time.Duration
+	// Env is added to the environment Terraform runs with.
+	Env    map[string]string
+	Logger *slog.Logger
+}
+
+// PlanRequest is one plan to run in a prepared work dir.
+type PlanRequest struct {
+	Binary    *Binary
+	Workdir   *Workdir
+	Workspace string
+	// RefreshOnly plans with -refresh-only (drift checks).
+	RefreshOnly bool
+	// Log, when set, also receives the run's raw output as it happens.
+	// Nothing redacted reaches it: give it only to something as private as
+	// the plan file itself, or leave it nil.
+	Log io.Writer
+}
+
+// PlanResult is what a plan run produced. Every byte in it except PlanFile
+// is redacted.
+type PlanResult struct {
+	TerraformVersion string
+	HasChanges       bool
+	PlanFile         []byte
+	PlanSHA256       string
+	PlanJSON         []byte
+	Text             []byte
+	Log              []byte
+	Analysis         *analysis.Analysis
+	Duration         time.Duration
+}
+
+// Plan runs init, plan -out and show -json. On failure it returns the
+// partial result (its Log holds Terraform's diagnostics) with the error.
+func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, error) {
+	start := time.Now()
+	res := &PlanResult{TerraformVersion: req.Binary.Version.String()}
+	var log lockedBuffer
+	logw := io.Writer(&log)
+	if req.Log != nil {
+		logw = io.MultiWriter(&log, req.Log)
+	}
+	finish := func(secrets *analysis.Secrets, err error) (*PlanResult, error) {
+		if secrets == nil {
+			secrets = analysis.NewSecrets()
+		}
+		res.Log = secrets.Scrub(log.Bytes())
+		res.Duration = time.Since(start)
+		return res, err
+	}
+
+	tf, err := e.terraform(req)
+	if err != nil {
+		return finish(nil, err)
+	}
+	// terraform-exec asks the binary its version once per handle; do it
+	// before output is captured so the answer stays out of the log.
+	if _, _, err := tf.Version(ctx, false); err != nil {
+		return finish(nil, fmt.Errorf("terraform version: %w", err))
+	}
+	tf.SetStdout(logw)
+	tf.SetStderr(logw)
+
+	if err := e.init(ctx, tf, logw); err != nil {
+		return finish(nil, &Error{Stage: StageInit, Err: err})
+	}
+	if err := selectWorkspace(ctx, tf, req.Workspace); err != nil {
+		return finish(nil, &Error{Stage: StageWorkspace, Err: err})
+	}
+
+	var text bytes.Buffer
+	tf.SetStdout(io.MultiWriter(logw, &text))
+	header(logw, "terraform plan")
+	opts := []tfexec.PlanOption{tfexec.Out(req.Workdir.PlanFile), tfexec.Lock(true)}
+	if req.RefreshOnly {
+		opts = append(opts, tfexec.RefreshOnly(true))
+	}
+	for _, vf := range req.Workdir.VarFiles {
+		opts = append(opts, tfexec.VarFile(vf))
+	}
+	hasChanges, err := tf.Plan(ctx, opts...)
+	if err != nil {
+		return finish(nil, &Error{Stage: StagePlan, Err: err})
+	}
+	res.HasChanges = hasChanges
+
+	// The plan JSON holds secrets in the clear: it goes to a buffer of its
+	// own, never to the log.
+	var raw bytes.Buffer
+	tf.SetStdout(&raw)
+	if _, err := tf.ShowPlanFile(ctx, req.Workdir.PlanFile); err != nil {
+		return finish(nil, &Error{Stage: StageShow, Err: err})
+	}
+	processed, err := analysis.Process(raw.Bytes())
+	if err != nil {
+		return finish(nil, &Error{Stage: StageShow, Err: err})
+	}
+	planFile, err := os.ReadFile(req.Workdir.PlanFile)
+	if err != nil {
+		return finish(processed.Secrets, fmt.Errorf("read plan file: %w", err))
+	}
+	sum := sha256.Sum256(planFile)
+	res.PlanFile = planFile
+	res.PlanSHA256 = hex.EncodeToString(sum[:])
+	res.PlanJSON = processed.RedactedJSON
+	res.Analysis = processed.Analysis
+	res.Text = processed.Secrets.Scrub(text.Bytes())
+	return finish(processed.Secrets, nil)
+}
+
+// terraform builds the terraform-exec handle for a run.
+func (e *Executor) terraform(req PlanRequest) (*tfexec.Terraform, error) {
+	tf, err := tfexec.NewTerraform(req.Workdir.StackDir, req.Binary.Path)
+	if err != nil {
+		return nil, fmt.Errorf("terraform: %w", err)
+	}
+	grace := e.Grace
+	if grace == 0 {
+		grace = DefaultGrace
+	}
+	if err := tf.SetWaitDelay(grace); err != nil {
+		return nil, fmt.Errorf("terraform: %w", err)
+	}
+	if err := tf.SetEnv(e.environ()); err != nil {
+		return nil, fmt.Errorf("terraform environment: %w", err)
+	}
+	return tf, nil
+}
+
+// environ is the process environment without what terraform-exec manages
+// itself (TF_LOG, TF_VAR_*, TF_CLI_ARGS*, ...), plus the plugin cache,
+// no update checks, and the executor's Env.
+func (e *Executor) environ() map[string]string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	env = tfexec.CleanEnv(env)
+	env["CHECKPOINT_DISABLE"] = "1"
+	if e.PluginCacheDir != "" {
+		env["TF_PLUGIN_CACHE_DIR"] = e.PluginCacheDir
+	}
+	for k, v := range e.Env {
+		env[k] = v
+	}
+	return tfexec.CleanEnv(env)
+}
+
+// init runs terraform init, holding the plugin cache lock.
+func (e *Executor) init(ctx context.Context, tf *tfexec.Terraform, logw io.Writer) error {
+	header(logw, "terraform init")
+	if e.PluginCacheDir != "" {
+		unlock, err := lockDir(ctx, e.PluginCacheDir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	return tf.Init(ctx, tfexec.Upgrade(false))
+}
+
+// selectWorkspace switches to workspace, creating it the first time.
+func selectWorkspace(ctx context.Context, tf *tfexec.Terraform, workspace string) error {
+	if workspace == "" || workspace == "default" {
+		return nil
+	}
+	if err := tf.WorkspaceSelect(ctx, workspace); err == nil {
+		return nil
+	}
+	return tf.WorkspaceNew(ctx, workspace)
+}
+
+func header(w io.Writer, step string) {
+	fmt.Fprintf(w, "\n$ %s\n", step)
+}
+
+// lockedBuffer is a bytes.Buffer safe for terraform-exec's concurrent
+// stdout and stderr copiers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
+}
+
+// IsCanceled reports whether err comes from a cancelled run.
+func IsCanceled(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

@@ -1,0 +1,123 @@
+package tfrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+)
+
+// StackPlan is one stack to plan from a source tree.
+type StackPlan struct {
+	// Source is the checkout (or exported commit) the stack lives in.
+	Source fs.FS
+	Layout Layout
+	// Backend is the stack's backend type; empty means none, and the stack
+	// gets driftgate's local default.
+	Backend string
+	// StateKey names the stack's default-backend state under the data dir,
+	// e.g. "repo/stack". Only used when Backend is empty.
+	StateKey  string
+	Workspace string
+	// Constraints are version constraints the binary must meet
+	// (required_version, a configured terraform_version).
+	Constraints []string
+	RefreshOnly bool
+	// Log, when set, receives the raw output as it happens (see PlanRequest).
+	Log io.Writer
+}
+
+// Planner plans stacks, each in a private copy under DataDir.
+type Planner struct {
+	Resolver *Resolver
+	Executor *Executor
+	// DataDir holds state for stacks without a backend (state/), and run
+	// copies while they run (work/).
+	DataDir string
+	// KeepWorkdirs leaves run copies on disk for debugging.
+	KeepWorkdirs bool
+	Logger       *slog.Logger
+}
+
+var unsafeKey = regexp.MustCompile(`[^A-Za-z0-9._/-]+`)
+
+// StatePath returns where the default backend keeps a stack's state.
+func (p *Planner) StatePath(key string) string {
+	return filepath.Join(p.DataDir, "state", filepath.FromSlash(safeKey(key)), "terraform.tfstate")
+}
+
+// safeKey makes key usable as a relative path: no "..", no odd characters.
+func safeKey(key string) string {
+	key = unsafeKey.ReplaceAllString(key, "_")
+	out := []byte(key)
+	for i := 0; i+1 < len(out); i++ {
+		if out[i] == '.' && out[i+1] == '.' {
+			out[i], out[i+1] = '_', '_'
+		}
+	}
+	if len(out) == 0 {
+		return "_"
+	}
+	return string(out)
+}
+
+// Plan resolves the binary, copies the stack and runs the plan. The copy is
+// removed afterwards unless KeepWorkdirs is set. On failure the returned
+// result, when not nil, holds the redacted log.
+func (p *Planner) Plan(ctx context.Context, sp StackPlan) (*PlanResult, error) {
+	bin, err := p.Resolver.Resolve(ctx, sp.Constraints...)
+	if err != nil {
+		return nil, err
+	}
+	work := filepath.Join(p.DataDir, "work")
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		return nil, fmt.Errorf("create work dir: %w", err)
+	}
+	root, err := os.MkdirTemp(work, "run-")
+	if err != nil {
+		return nil, fmt.Errorf("create work dir: %w", err)
+	}
+	wd, err := Prepare(ctx, sp.Source, sp.Layout, root)
+	if err != nil {
+		_ = os.RemoveAll(root)
+		return nil, fmt.Errorf("copy stack %s: %w", sp.Layout.Dir, err)
+	}
+	if !p.KeepWorkdirs {
+		defer func() {
+			if err := wd.Cleanup(); err != nil {
+				p.logger().Warn("remove work dir", "dir", wd.Root, "err", err)
+			}
+		}()
+	}
+	if sp.Backend == "" {
+		if sp.StateKey == "" {
+			return nil, errors.New("stack has no backend and no state key")
+		}
+		if err := wd.SetDefaultBackend(p.StatePath(sp.StateKey)); err != nil {
+			return nil, err
+		}
+	}
+	res, err := p.Executor.Plan(ctx, PlanRequest{
+		Binary:      bin,
+		Workdir:     wd,
+		Workspace:   sp.Workspace,
+		RefreshOnly: sp.RefreshOnly,
+		Log:         sp.Log,
+	})
+	if res != nil {
+		res.TerraformVersion = bin.Version.String()
+	}
+	return res, err
+}
+
+func (p *Planner) logger() *slog.Logger {
+	if p.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Logger
+}
