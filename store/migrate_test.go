@@ -1,0 +1,201 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.etcd.io/bbolt"
+)
+
+var testV2Bucket = []byte("test_v2")
+
+// migrationsV2 extends the real history with a test-only second version.
+func migrationsV2() []migration {
+	return append(append([]migration(nil), migrations...), func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucket(testV2Bucket)
+		return err
+	})
+}
+
+// openWith opens dir with the given migration history.
+func openWith(tb testing.TB, dir string, migs []migration) (*Store, error) {
+	tb.Helper()
+	return open(dir, Options{}, openConfig{migrations: migs})
+}
+
+// dbState reads the schema version of a closed database file and whether it
+// holds the test v2 bucket and the repo "keep".
+func dbState(tb testing.TB, path string) (version uint64, hasV2, hasRepo bool) {
+	tb.Helper()
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
+	if err != nil {
+		tb.Fatalf("open %s: %v", path, err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(metaBucket).Get(schemaVersionKey)
+		if len(v) != 8 {
+			return fmt.Errorf("schema version is %d bytes", len(v))
+		}
+		version = binary.BigEndian.Uint64(v)
+		hasV2 = tx.Bucket(testV2Bucket) != nil
+		hasRepo = tx.Bucket(reposBucket).Get([]byte("keep")) != nil
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return version, hasV2, hasRepo
+}
+
+// seedV1 creates a v1 database in dir holding the repo "keep".
+func seedV1(tb testing.TB, dir string) {
+	tb.Helper()
+	s, err := openWith(tb, dir, migrations)
+	if err != nil {
+		tb.Fatalf("create v1 db: %v", err)
+	}
+	if err := s.PutRepo(tb.Context(), &RepoRecord{Name: "keep"}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func TestFreshDatabaseGetsCurrentVersion(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	if got, _, _ := dbState(t, filepath.Join(dir, DBFile)); got != uint64(len(migrations)) {
+		t.Errorf("schema version = %d, want %d", got, len(migrations))
+	}
+	backups, _ := filepath.Glob(filepath.Join(dir, "*.bak-*"))
+	if len(backups) != 0 {
+		t.Errorf("fresh database was backed up: %v", backups)
+	}
+}
+
+func TestMigrateOlderDatabaseAfterBackup(t *testing.T) {
+	dir := t.TempDir()
+	seedV1(t, dir)
+
+	s, err := openWith(t, dir, migrationsV2())
+	if err != nil {
+		t.Fatalf("open with v2 code: %v", err)
+	}
+	s.Close()
+
+	type state struct {
+		version        uint64
+		hasV2, hasRepo bool
+	}
+	tests := []struct {
+		file string
+		want state
+	}{
+		{DBFile, state{2, true, true}},
+		{DBFile + ".bak-v1", state{1, false, true}},
+	}
+	for _, tt := range tests {
+		path := filepath.Join(dir, tt.file)
+		var got state
+		got.version, got.hasV2, got.hasRepo = dbState(t, path)
+		if got != tt.want {
+			t.Errorf("%s: got %+v, want %+v", tt.file, got, tt.want)
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", tt.file, fi.Mode().Perm())
+		}
+	}
+
+	// Reopening at the current version neither migrates nor backs up again.
+	if err := os.Remove(filepath.Join(dir, DBFile+".bak-v1")); err != nil {
+		t.Fatal(err)
+	}
+	s, err = openWith(t, dir, migrationsV2())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if backups, _ := filepath.Glob(filepath.Join(dir, "*.bak-*")); len(backups) != 0 {
+		t.Errorf("reopen at current version made backups: %v", backups)
+	}
+}
+
+func TestNewerDatabaseIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	s, err := openWith(t, dir, migrationsV2())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	_, err = openWith(t, dir, migrations)
+	if !errors.Is(err, ErrSchemaTooNew) {
+		t.Fatalf("err = %v, want ErrSchemaTooNew", err)
+	}
+	if !strings.Contains(err.Error(), "upgrade driftgate") {
+		t.Errorf("err = %q, want it to tell the user to upgrade driftgate", err)
+	}
+	if got, _, _ := dbState(t, filepath.Join(dir, DBFile)); got != 2 {
+		t.Errorf("refused database now at schema v%d, want it untouched at v2", got)
+	}
+}
+
+func TestFailedMigrationKeepsOldVersion(t *testing.T) {
+	dir := t.TempDir()
+	seedV1(t, dir)
+
+	boom := errors.New("boom")
+	failing := append(append([]migration(nil), migrations...), func(tx *bbolt.Tx) error {
+		if _, err := tx.CreateBucket(testV2Bucket); err != nil {
+			return err
+		}
+		return boom
+	})
+	if _, err := openWith(t, dir, failing); !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the migration's error", err)
+	}
+
+	got, hasV2, hasRepo := dbState(t, filepath.Join(dir, DBFile))
+	if got != 1 || hasV2 || !hasRepo {
+		t.Errorf("after failed migration: version %d, v2 bucket %v, data %v; want 1, false, true", got, hasV2, hasRepo)
+	}
+	if _, err := os.Stat(filepath.Join(dir, DBFile+".bak-v1")); err != nil {
+		t.Errorf("backup missing: %v", err)
+	}
+}
+
+func TestForeignDatabaseIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	db, err := bbolt.Open(filepath.Join(dir, DBFile), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucket([]byte("something_else"))
+		return err
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := Open(dir, Options{}); err == nil || !strings.Contains(err.Error(), "not a driftgate database") {
+		t.Errorf("err = %v, want a not-a-driftgate-database error", err)
+	}
+}
