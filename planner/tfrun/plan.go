@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -217,7 +218,13 @@ func (e *Executor) init(ctx context.Context, tf *tfexec.Terraform, logw io.Write
 		}
 		defer unlock()
 	}
-	return tf.Init(ctx, tfexec.Upgrade(false))
+	if err := tf.Init(ctx, tfexec.Upgrade(false)); err != nil {
+		return err
+	}
+	if e.PluginCacheDir == "" {
+		return nil
+	}
+	return pinProviders(filepath.Join(tf.WorkingDir(), ".terraform"), e.PluginCacheDir)
 }
 
 // selectWorkspace switches to workspace, creating it the first time.

@@ -312,7 +312,7 @@ data "dgtest_wait" "slow" { duration = "120s" }
 
 func TestPlanParallelSharedCache(t *testing.T) {
 	h := newHarness(t)
-	const n = 3
+	const n = 4
 	for i := 0; i < n; i++ {
 		dir := "stack" + string(rune('a'+i))
 		h.write(t, map[string]string{dir + "/main.tf": h.stack(`resource "dgtest_server" "s" { name = "` + dir + `" }`)})
