@@ -51,18 +51,39 @@ func (s *Store) PutPlan(ctx context.Context, p *Plan) error {
 	if err != nil {
 		return fmt.Errorf("put plan: %w", err)
 	}
-	meta := planMeta{
-		FileSize:     int64(len(p.File)),
-		JSONSize:     int64(len(p.JSON)),
-		TextSize:     int64(len(p.Text)),
-		AnalysisSize: int64(len(p.Analysis)),
-		StoredAt:     time.Now().UTC(),
+	pw, err := encodePlan(p)
+	if err != nil {
+		return err
 	}
-	if len(p.File) > 0 {
-		sum := sha256.Sum256(p.File)
-		meta.SHA256 = hex.EncodeToString(sum[:])
+	err = s.update(ctx, func(tx *bbolt.Tx) error {
+		if tx.Bucket(runsBucket).Get(key) == nil {
+			return fmt.Errorf("run: %w", ErrNotFound)
+		}
+		return pw.put(tx, key)
+	})
+	if err != nil {
+		return fmt.Errorf("put plan %s (%d bytes): %w", p.RunID, pw.size(), err)
 	}
-	blobs := []struct {
+	p.SHA256, p.FileSize = pw.meta.SHA256, pw.meta.FileSize
+	return nil
+}
+
+// planWrite is a plan made ready for a write transaction: compressed and
+// hashed beforehand, so the transaction stays short.
+type planWrite struct {
+	meta    planMeta
+	metaVal []byte
+	vals    [][]byte
+}
+
+// planBlobs lists a plan's parts in storage order.
+func planBlobs(p *Plan) []struct {
+	bucket []byte
+	what   string
+	raw    []byte
+	zip    bool
+} {
+	return []struct {
 		bucket []byte
 		what   string
 		raw    []byte
@@ -73,51 +94,69 @@ func (s *Store) PutPlan(ctx context.Context, p *Plan) error {
 		{planAnalysisBucket, "plan analysis", p.Analysis, true},
 		{planFilesBucket, "plan file", p.File, false},
 	}
-	vals := make([][]byte, len(blobs))
+}
+
+var planBlobBuckets = [][]byte{planJSONBucket, planTextBucket, planAnalysisBucket, planFilesBucket}
+
+func encodePlan(p *Plan) (*planWrite, error) {
+	pw := &planWrite{meta: planMeta{
+		FileSize:     int64(len(p.File)),
+		JSONSize:     int64(len(p.JSON)),
+		TextSize:     int64(len(p.Text)),
+		AnalysisSize: int64(len(p.Analysis)),
+		StoredAt:     time.Now().UTC(),
+	}}
+	if len(p.File) > 0 {
+		sum := sha256.Sum256(p.File)
+		pw.meta.SHA256 = hex.EncodeToString(sum[:])
+	}
+	blobs := planBlobs(p)
+	pw.vals = make([][]byte, len(blobs))
 	for i, b := range blobs {
 		if len(b.raw) == 0 || !b.zip {
-			vals[i] = b.raw
+			pw.vals[i] = b.raw
 			continue
 		}
-		if vals[i], err = compress(b.raw); err != nil {
-			return fmt.Errorf("put plan %s: %s: %w", p.RunID, b.what, err)
+		z, err := compress(b.raw)
+		if err != nil {
+			return nil, fmt.Errorf("put plan %s: %s: %w", p.RunID, b.what, err)
 		}
+		pw.vals[i] = z
 	}
-	metaVal, err := json.Marshal(&meta)
+	metaVal, err := json.Marshal(&pw.meta)
 	if err != nil {
-		return fmt.Errorf("put plan %s: encode metadata: %w", p.RunID, err)
+		return nil, fmt.Errorf("put plan %s: encode metadata: %w", p.RunID, err)
 	}
+	pw.metaVal = metaVal
+	return pw, nil
+}
 
-	err = s.update(ctx, func(tx *bbolt.Tx) error {
-		if tx.Bucket(runsBucket).Get(key) == nil {
-			return fmt.Errorf("run: %w", ErrNotFound)
-		}
-		if err := tx.Bucket(plansBucket).Put(key, metaVal); err != nil {
-			return fmt.Errorf("write plan metadata: %w", err)
-		}
-		for i, b := range blobs {
-			bucket := tx.Bucket(b.bucket)
-			if len(vals[i]) == 0 {
-				if err := bucket.Delete(key); err != nil {
-					return fmt.Errorf("delete old %s: %w", b.what, err)
-				}
-				continue
-			}
-			if err := bucket.Put(key, vals[i]); err != nil {
-				return fmt.Errorf("write %s (%d bytes): %w", b.what, len(vals[i]), err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		total := 0
-		for _, v := range vals {
-			total += len(v)
-		}
-		return fmt.Errorf("put plan %s (%d bytes): %w", p.RunID, total, err)
+// put writes the plan under key; empty parts delete what was stored.
+func (pw *planWrite) put(tx *bbolt.Tx, key []byte) error {
+	if err := tx.Bucket(plansBucket).Put(key, pw.metaVal); err != nil {
+		return fmt.Errorf("write plan metadata: %w", err)
 	}
-	p.SHA256, p.FileSize = meta.SHA256, meta.FileSize
+	for i, name := range planBlobBuckets {
+		bucket := tx.Bucket(name)
+		if len(pw.vals[i]) == 0 {
+			if err := bucket.Delete(key); err != nil {
+				return fmt.Errorf("delete old %s: %w", name, err)
+			}
+			continue
+		}
+		if err := bucket.Put(key, pw.vals[i]); err != nil {
+			return fmt.Errorf("write %s (%d bytes): %w", name, len(pw.vals[i]), err)
+		}
+	}
 	return nil
+}
+
+func (pw *planWrite) size() int {
+	total := 0
+	for _, v := range pw.vals {
+		total += len(v)
+	}
+	return total
 }
 
 // GetPlan returns the plan of a run without its File bytes. It fails with

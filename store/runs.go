@@ -85,18 +85,7 @@ func (s *Store) UpdateRun(ctx context.Context, r *Run) error {
 		return fmt.Errorf("update run %s: %w: unknown status %q", run.ID, ErrInvalid, run.Status)
 	}
 	err = s.update(ctx, func(tx *bbolt.Tx) error {
-		old, err := getRun(tx, key)
-		if err != nil {
-			return err
-		}
-		if repoKey(old.Repo) != repoKey(run.Repo) || old.Stack != run.Stack {
-			return fmt.Errorf("%w: cannot move run from stack %s/%s to %s/%s", ErrInvalid,
-				repoKey(old.Repo), old.Stack, repoKey(run.Repo), run.Stack)
-		}
-		if run.CreatedAt.IsZero() {
-			run.CreatedAt = old.CreatedAt
-		}
-		return putRun(tx, key, &run)
+		return updateRun(tx, key, &run)
 	})
 	if err != nil {
 		return fmt.Errorf("update run %s: %w", run.ID, err)
@@ -181,4 +170,21 @@ func putRun(tx *bbolt.Tx, key []byte, run *Run) error {
 		return fmt.Errorf("write run index: %w", err)
 	}
 	return nil
+}
+
+// updateRun replaces the stored run at key, which must exist and keep its
+// repo and stack.
+func updateRun(tx *bbolt.Tx, key []byte, run *Run) error {
+	old, err := getRun(tx, key)
+	if err != nil {
+		return err
+	}
+	if repoKey(old.Repo) != repoKey(run.Repo) || old.Stack != run.Stack {
+		return fmt.Errorf("%w: cannot move run from stack %s/%s to %s/%s", ErrInvalid,
+			repoKey(old.Repo), old.Stack, repoKey(run.Repo), run.Stack)
+	}
+	if run.CreatedAt.IsZero() {
+		run.CreatedAt = old.CreatedAt
+	}
+	return putRun(tx, key, run)
 }
