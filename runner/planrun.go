@@ -1,0 +1,131 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/driftgate/driftgate/planner/tfrun"
+	"github.com/driftgate/driftgate/store"
+)
+
+// ErrShutdown is the cancellation cause of runs stopped because driftgate
+// is shutting down: they end as interrupted, not canceled.
+var ErrShutdown = errors.New("driftgate is shutting down")
+
+// runStore is what executing a run needs from the store.
+type runStore interface {
+	CreateRun(ctx context.Context, r *store.Run) error
+	UpdateRun(ctx context.Context, r *store.Run) error
+	FinishRun(ctx context.Context, r *store.Run, plan *store.Plan, log []byte) error
+}
+
+// stackPlanner plans one stack.
+type stackPlanner interface {
+	Plan(ctx context.Context, sp tfrun.StackPlan) (*tfrun.PlanResult, error)
+}
+
+// PlanRunner executes plan runs and records them in the store: the run is
+// marked running, planned, and finished with its status, summary, plan and
+// log in one write.
+type PlanRunner struct {
+	Store   runStore
+	Planner stackPlanner
+	Logger  *slog.Logger
+}
+
+// Execute runs the plan of sp as run, creating the run record first when it
+// has no ID. It returns the planner's result (nil when it produced none)
+// and the run's error; the run record is updated in place. Store failures
+// are returned too: a run whose outcome could not be recorded is an error.
+func (p *PlanRunner) Execute(ctx context.Context, run *store.Run, sp tfrun.StackPlan) (*tfrun.PlanResult, error) {
+	log := p.logger().With(logRun, run.ID, logStack, run.Stack)
+	// Recording the outcome must survive the run's own cancellation.
+	storeCtx := context.WithoutCancel(ctx)
+	run.Status = store.StatusRunning
+	run.StartedAt = time.Now().UTC()
+	if run.ID == "" {
+		if err := p.Store.CreateRun(storeCtx, run); err != nil {
+			return nil, fmt.Errorf("record run: %w", err)
+		}
+	} else if err := p.Store.UpdateRun(storeCtx, run); err != nil {
+		return nil, fmt.Errorf("record run start: %w", err)
+	}
+	log.Info("plan started", logDir, run.Dir)
+
+	res, err := p.Planner.Plan(ctx, sp)
+	run.FinishedAt = time.Now().UTC()
+	var plan *store.Plan
+	var runLog []byte
+	if res != nil {
+		run.TerraformVersion = res.TerraformVersion
+		runLog = res.Log
+	}
+	switch {
+	case err == nil:
+		run.Status = store.StatusNoChanges
+		if res.HasChanges {
+			run.Status = store.StatusPlanned
+		}
+		run.Summary = summary(res)
+		analysis, merr := json.Marshal(res.Analysis)
+		if merr != nil {
+			return res, fmt.Errorf("encode analysis: %w", merr)
+		}
+		plan = &store.Plan{JSON: res.PlanJSON, Text: res.Text, Analysis: analysis, File: res.PlanFile}
+	case tfrun.IsCanceled(err) && errors.Is(context.Cause(ctx), ErrShutdown):
+		run.Status = store.StatusInterrupted
+		run.Error = "interrupted: driftgate shut down while the run was in progress"
+	case tfrun.IsCanceled(err):
+		run.Status = store.StatusCanceled
+		run.Error = "canceled"
+	default:
+		run.Status = store.StatusErrored
+		run.Error = errorSummary(err, runLog)
+	}
+	if ferr := p.Store.FinishRun(storeCtx, run, plan, runLog); ferr != nil {
+		log.Error("record run outcome", logErr, ferr)
+		return res, errors.Join(err, fmt.Errorf("record run outcome: %w", ferr))
+	}
+	log.Info("plan finished", logStatus, run.Status, logDuration, run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond))
+	return res, err
+}
+
+func summary(res *tfrun.PlanResult) *store.PlanSummary {
+	if res == nil || res.Analysis == nil {
+		return nil
+	}
+	s := res.Analysis.Summary
+	return &store.PlanSummary{
+		Add: s.Add, Change: s.Change, Destroy: s.Destroy, Replace: s.Replace, Import: s.Import,
+		Drifted: s.Drifted, OutputChanges: s.OutputChanges, HasChanges: res.HasChanges,
+	}
+}
+
+// errorSummary is the one-line error recorded on a run: the failed step
+// and Terraform's first error diagnostic, found in the redacted log. The
+// full output stays in the log.
+func errorSummary(err error, log []byte) string {
+	var tfErr *tfrun.Error
+	if !errors.As(err, &tfErr) {
+		return err.Error()
+	}
+	msg := fmt.Sprintf("terraform %s failed", tfErr.Stage)
+	for _, line := range strings.Split(string(log), "\n") {
+		if after, ok := strings.CutPrefix(strings.TrimSpace(line), "Error: "); ok {
+			return msg + ": " + after
+		}
+	}
+	return msg
+}
+
+func (p *PlanRunner) logger() *slog.Logger {
+	if p.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Logger
+}
