@@ -111,14 +111,23 @@ type Result struct {
 
 // Process analyses and redacts the JSON of a saved plan.
 func Process(planJSON []byte) (*Result, error) {
+	var plan tfjson.Plan
+	plan.UseJSONNumber(true)
+	if err := plan.UnmarshalJSON(planJSON); err != nil {
+		return nil, fmt.Errorf("read plan json: %w", err)
+	}
+	return ProcessParsed(planJSON, &plan)
+}
+
+// ProcessParsed is Process for a caller that has already decoded the plan
+// (with UseJSONNumber), as terraform-exec's ShowPlanFile does; planJSON must
+// be the bytes plan was decoded from.
+func ProcessParsed(planJSON []byte, plan *tfjson.Plan) (*Result, error) {
 	redacted, secrets, err := RedactPlan(planJSON)
 	if err != nil {
 		return nil, err
 	}
-	a, more, err := Analyze(planJSON)
-	if err != nil {
-		return nil, err
-	}
+	a, more := AnalyzePlan(plan)
 	secrets.Merge(more)
 	a.scrub(secrets)
 	return &Result{Analysis: a, RedactedJSON: redacted, Secrets: secrets}, nil
@@ -132,6 +141,13 @@ func Analyze(planJSON []byte) (*Analysis, *Secrets, error) {
 	if err := plan.UnmarshalJSON(planJSON); err != nil {
 		return nil, nil, fmt.Errorf("read plan json: %w", err)
 	}
+	a, secrets := AnalyzePlan(&plan)
+	return a, secrets, nil
+}
+
+// AnalyzePlan is Analyze for a decoded plan. Decode with UseJSONNumber so
+// that numbers keep their exact form.
+func AnalyzePlan(plan *tfjson.Plan) (*Analysis, *Secrets) {
 	secrets := NewSecrets()
 	a := &Analysis{TerraformVersion: plan.TerraformVersion, Changes: []ResourceChange{}, Drift: []ResourceChange{}}
 
@@ -179,7 +195,7 @@ func Analyze(planJSON []byte) (*Analysis, *Secrets, error) {
 	a.Summary.OutputChanges = len(a.Outputs)
 	s := &a.Summary
 	s.HasChanges = s.Add+s.Change+s.Destroy+s.Replace+s.Import+s.Forget+s.OutputChanges > 0
-	return a, secrets, nil
+	return a, secrets
 }
 
 func (s *Summary) count(c ResourceChange) {

@@ -149,10 +149,11 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 	// own, never to the log.
 	var raw bytes.Buffer
 	tf.SetStdout(&raw)
-	if _, err := tf.ShowPlanFile(ctx, req.Workdir.PlanFile); err != nil {
+	parsed, err := tf.ShowPlanFile(ctx, req.Workdir.PlanFile, tfexec.JSONNumber(true))
+	if err != nil {
 		return finish(nil, &Error{Stage: StageShow, Err: err})
 	}
-	processed, err := analysis.Process(raw.Bytes())
+	processed, err := analysis.ProcessParsed(raw.Bytes(), parsed)
 	if err != nil {
 		return finish(nil, &Error{Stage: StageShow, Err: err})
 	}
