@@ -1,0 +1,103 @@
+package planner
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Severity says whether a Diagnostic is an error or a warning.
+type Severity string
+
+// Severities of a Diagnostic.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// Diagnostic is one message about a configuration file, located by
+// repo-relative file, line and column (1-based; 0 when unknown).
+type Diagnostic struct {
+	Severity Severity `json:"severity"`
+	Summary  string   `json:"summary"`
+	Detail   string   `json:"detail,omitempty"`
+	File     string   `json:"file,omitempty"`
+	Line     int      `json:"line,omitempty"`
+	Column   int      `json:"column,omitempty"`
+}
+
+// String formats d as "file:line:column: severity: summary; detail".
+func (d Diagnostic) String() string {
+	var b strings.Builder
+	if d.File != "" {
+		b.WriteString(d.File)
+		if d.Line > 0 {
+			fmt.Fprintf(&b, ":%d:%d", d.Line, d.Column)
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(string(d.Severity))
+	b.WriteString(": ")
+	b.WriteString(d.Summary)
+	if d.Detail != "" {
+		b.WriteString("; ")
+		b.WriteString(d.Detail)
+	}
+	return b.String()
+}
+
+// Problem is something discovery could not make sense of in one directory.
+// Problems never stop discovery; the rest of the repo is still read.
+type Problem struct {
+	Dir         string       `json:"dir"`
+	Summary     string       `json:"summary"`
+	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
+}
+
+// String formats p on one line per diagnostic.
+func (p Problem) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s", p.Dir, p.Summary)
+	for _, d := range p.Diagnostics {
+		b.WriteString("\n  ")
+		b.WriteString(d.String())
+	}
+	return b.String()
+}
+
+// convertDiagnostics turns hcl diagnostics into Diagnostics.
+func convertDiagnostics(diags hcl.Diagnostics) []Diagnostic {
+	out := make([]Diagnostic, 0, len(diags))
+	for _, d := range diags {
+		out = append(out, convertDiagnostic(d))
+	}
+	return out
+}
+
+func convertDiagnostic(d *hcl.Diagnostic) Diagnostic {
+	c := Diagnostic{Severity: SeverityError, Summary: d.Summary, Detail: d.Detail}
+	if d.Severity == hcl.DiagWarning {
+		c.Severity = SeverityWarning
+	}
+	if d.Subject != nil {
+		c.File = d.Subject.Filename
+		c.Line = d.Subject.Start.Line
+		c.Column = d.Subject.Start.Column
+	}
+	return c
+}
+
+// WriteDiagnostics prints diags with source snippets from the files the repo
+// config was parsed from, wrapping at width columns (0: no wrapping).
+func (c *RepoConfig) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, width uint, color bool) error {
+	var files map[string]*hcl.File
+	if c != nil {
+		files = c.Files
+	}
+	if err := hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags); err != nil {
+		return fmt.Errorf("write diagnostics: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,216 @@
+package planner
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// maxGlobAlternatives bounds brace expansion so a pattern such as
+// "{a,b}{c,d}{e,f}..." cannot make matching explode.
+const maxGlobAlternatives = 256
+
+// glob is a compiled doublestar pattern. Its syntax is path.Match's within
+// one path segment ("*", "?", "[a-z]", "\" escapes) plus "{a,b}" alternatives
+// and a "**" segment, which matches zero or more whole segments.
+type glob struct {
+	pattern string
+	prefix  string     // literal leading directories without the last "/", for cheap rejection
+	alts    [][]string // brace-expanded alternatives, split into segments
+}
+
+// compileGlob parses pattern, reporting ErrBadGlob when it is malformed.
+func compileGlob(pattern string) (*glob, error) {
+	if pattern == "" {
+		return nil, fmt.Errorf("empty pattern: %w", ErrBadGlob)
+	}
+	expanded, err := expandBraces(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("%q: %w", pattern, err)
+	}
+	g := &glob{pattern: pattern, prefix: strings.TrimSuffix(literalPrefix(pattern), "/")}
+	for _, alt := range expanded {
+		segs := strings.Split(alt, "/")
+		for i, s := range segs {
+			if s == "**" {
+				continue
+			}
+			s = negateClasses(s)
+			segs[i] = s
+			if _, err := path.Match(s, ""); err != nil {
+				return nil, fmt.Errorf("%q: segment %q: %w", pattern, s, ErrBadGlob)
+			}
+		}
+		g.alts = append(g.alts, segs)
+	}
+	return g, nil
+}
+
+// literalPrefix returns the leading directories of pattern that contain no
+// special characters, ending in "/" (or "" when there are none).
+func literalPrefix(pattern string) string {
+	i := strings.IndexAny(pattern, `*?[{\`)
+	if i < 0 {
+		i = len(pattern)
+	}
+	j := strings.LastIndexByte(pattern[:i], '/')
+	return pattern[:j+1]
+}
+
+// negateClasses rewrites "[!...]" classes, which doublestar and shells
+// accept, as path.Match's "[^...]".
+func negateClasses(seg string) string {
+	if !strings.Contains(seg, "[!") {
+		return seg
+	}
+	b := []byte(seg)
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '[':
+			if i+1 < len(b) && b[i+1] == '!' {
+				b[i+1] = '^'
+			}
+			for i++; i < len(b) && b[i] != ']'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		}
+	}
+	return string(b)
+}
+
+// match reports whether the slash-separated path name matches the pattern.
+func (g *glob) match(name string) bool {
+	if !strings.HasPrefix(name, g.prefix) {
+		return false
+	}
+	segs := strings.Split(name, "/")
+	for _, alt := range g.alts {
+		if matchSegments(alt, segs) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchSegments matches pattern segments against name segments. "**" matches
+// any run of segments; it is the "*" of the classic wildcard algorithm, so one
+// backtracking point suffices.
+func matchSegments(pat, name []string) bool {
+	pi, ni := 0, 0
+	starP, starN := -1, 0
+	for ni < len(name) {
+		switch {
+		case pi < len(pat) && pat[pi] == "**":
+			starP, starN = pi, ni
+			pi++
+		case pi < len(pat) && matchSegment(pat[pi], name[ni]):
+			pi++
+			ni++
+		case starP >= 0:
+			starN++
+			pi, ni = starP+1, starN
+		default:
+			return false
+		}
+	}
+	for pi < len(pat) && pat[pi] == "**" {
+		pi++
+	}
+	return pi == len(pat)
+}
+
+func matchSegment(pat, name string) bool {
+	ok, _ := path.Match(pat, name) // validated by compileGlob
+	return ok
+}
+
+// expandBraces expands "{a,b}" alternatives, nested or not, keeping "\"
+// escapes (and braces inside "[...]") for path.Match.
+func expandBraces(p string) ([]string, error) {
+	open := -1
+	depth := 0
+	inClass := false
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '\\':
+			i++
+		case inClass:
+			if c == ']' {
+				inClass = false
+			}
+		case c == '[':
+			inClass = true
+		case c == '{':
+			if depth == 0 {
+				open = i
+			}
+			depth++
+		case c == '}' && depth > 0:
+			depth--
+			if depth == 0 {
+				return expandGroup(p[:open], p[open+1:i], p[i+1:])
+			}
+		case c == '}':
+			return nil, fmt.Errorf("unmatched '}': %w", ErrBadGlob)
+		}
+	}
+	if depth > 0 {
+		return nil, fmt.Errorf("unclosed '{': %w", ErrBadGlob)
+	}
+	return []string{p}, nil
+}
+
+// expandGroup expands prefix{body}suffix where body is the group's content.
+func expandGroup(prefix, body, suffix string) ([]string, error) {
+	rest, err := expandBraces(suffix)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, choice := range splitTopLevel(body) {
+		heads, err := expandBraces(prefix + choice)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range heads {
+			for _, r := range rest {
+				if len(out) == maxGlobAlternatives {
+					return nil, fmt.Errorf("more than %d alternatives: %w", maxGlobAlternatives, ErrBadGlob)
+				}
+				out = append(out, h+r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// splitTopLevel splits a brace group's body at commas outside nested groups.
+func splitTopLevel(body string) []string {
+	var parts []string
+	depth, start := 0, 0
+	inClass := false
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; {
+		case c == '\\':
+			i++
+		case inClass:
+			if c == ']' {
+				inClass = false
+			}
+		case c == '[':
+			inClass = true
+		case c == '{':
+			depth++
+		case c == '}':
+			depth--
+		case c == ',' && depth == 0:
+			parts = append(parts, body[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, body[start:])
+}

@@ -1,0 +1,166 @@
+package planner
+
+import (
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	hcljson "github.com/hashicorp/hcl/v2/json"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// moduleFile is what discovery reads from one Terraform file: no more than
+// it needs to build the module graph and describe a stack.
+type moduleFile struct {
+	calls            []moduleCall
+	requiredVersions []string
+	backend          string
+	providers        []ProviderRequirement
+}
+
+// moduleCall is a module block with a literal source.
+type moduleCall struct {
+	name   string
+	source string
+	rng    hcl.Range // of the source value
+}
+
+// Small schemas: PartialContent ignores everything else Terraform allows.
+var (
+	tfFileSchema = &hcl.BodySchema{
+		Blocks: []hcl.BlockHeaderSchema{
+			{Type: "terraform"},
+			{Type: "module", LabelNames: []string{"name"}},
+		},
+	}
+	tfTerraformSchema = &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "required_version"}},
+		Blocks: []hcl.BlockHeaderSchema{
+			{Type: "backend", LabelNames: []string{"type"}},
+			{Type: "cloud"},
+			{Type: "required_providers"},
+		},
+	}
+	tfModuleSchema = &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "source"}},
+	}
+)
+
+// isTerraformFile reports whether a directory entry name is a Terraform
+// configuration file, skipping the files Terraform itself ignores (hidden,
+// editor backups "~" and "#...#").
+func isTerraformFile(name string) bool {
+	if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") ||
+		(strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#")) {
+		return false
+	}
+	return strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tf.json")
+}
+
+// parseModuleFile reads the parts of one .tf or .tf.json file that discovery
+// needs. It returns what it could read even when diagnostics report errors.
+func parseModuleFile(filename string, src []byte) (*moduleFile, hcl.Diagnostics) {
+	var file *hcl.File
+	var diags hcl.Diagnostics
+	if strings.HasSuffix(filename, ".json") {
+		file, diags = hcljson.Parse(src, filename)
+	} else {
+		file, diags = hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	}
+	mf := &moduleFile{}
+	if file == nil || file.Body == nil {
+		return mf, diags
+	}
+	content, _, moreDiags := file.Body.PartialContent(tfFileSchema)
+	diags = append(diags, moreDiags...)
+	for _, block := range content.Blocks {
+		switch block.Type {
+		case "module":
+			diags = append(diags, mf.readModule(block)...)
+		case "terraform":
+			diags = append(diags, mf.readTerraform(block)...)
+		}
+	}
+	return mf, diags
+}
+
+func (mf *moduleFile) readModule(block *hcl.Block) hcl.Diagnostics {
+	content, _, diags := block.Body.PartialContent(tfModuleSchema)
+	attr, ok := content.Attributes["source"]
+	if !ok {
+		return diags
+	}
+	if src, ok := literalString(attr.Expr); ok {
+		mf.calls = append(mf.calls, moduleCall{name: block.Labels[0], source: src, rng: attr.Expr.Range()})
+	}
+	return diags
+}
+
+func (mf *moduleFile) readTerraform(block *hcl.Block) hcl.Diagnostics {
+	content, _, diags := block.Body.PartialContent(tfTerraformSchema)
+	if attr, ok := content.Attributes["required_version"]; ok {
+		if v, ok := literalString(attr.Expr); ok && v != "" {
+			mf.requiredVersions = append(mf.requiredVersions, v)
+		}
+	}
+	for _, b := range content.Blocks {
+		switch b.Type {
+		case "backend":
+			mf.backend = b.Labels[0]
+		case "cloud":
+			mf.backend = BackendCloud
+		case "required_providers":
+			diags = append(diags, mf.readRequiredProviders(b)...)
+		}
+	}
+	return diags
+}
+
+// readRequiredProviders reads `name = { source = "...", version = "..." }`
+// entries and the legacy `name = "version"` form. Other keys, such as
+// configuration_aliases, are skipped without being evaluated.
+func (mf *moduleFile) readRequiredProviders(block *hcl.Block) hcl.Diagnostics {
+	attrs, diags := block.Body.JustAttributes()
+	for name, attr := range attrs {
+		req := ProviderRequirement{Name: name}
+		if v, ok := literalString(attr.Expr); ok {
+			req.Version = v
+			mf.providers = append(mf.providers, req)
+			continue
+		}
+		pairs, pairDiags := hcl.ExprMap(attr.Expr)
+		if pairDiags.HasErrors() {
+			continue
+		}
+		for _, kv := range pairs {
+			key := hcl.ExprAsKeyword(kv.Key)
+			if key == "" {
+				key, _ = literalString(kv.Key)
+			}
+			switch key {
+			case "source":
+				req.Source, _ = literalString(kv.Value)
+			case "version":
+				req.Version, _ = literalString(kv.Value)
+			}
+		}
+		mf.providers = append(mf.providers, req)
+	}
+	return diags
+}
+
+// literalString evaluates expr without any variables or functions and
+// reports whether it is a known string.
+func literalString(expr hcl.Expression) (string, bool) {
+	v, diags := expr.Value(nil)
+	if diags.HasErrors() || v.IsNull() || !v.IsKnown() || v.IsMarked() || v.Type() != cty.String {
+		return "", false
+	}
+	return v.AsString(), true
+}
+
+// isLocalSource reports whether a module source is a local path, which
+// Terraform recognises by its "./" or "../" prefix.
+func isLocalSource(source string) bool {
+	return strings.HasPrefix(source, "./") || strings.HasPrefix(source, "../")
+}

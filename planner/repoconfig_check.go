@@ -1,0 +1,259 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/hashicorp/go-version"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// configChecker checks the stacks of a repo config against each other and
+// against the repo. It cleans paths in place and collects diagnostics whose
+// Detail says how to fix the problem.
+type configChecker struct {
+	res    *resolver
+	syntax []*stackSyntax
+	stacks []StackConfig
+	diags  hcl.Diagnostics
+}
+
+func checkRepoConfig(res *resolver, syntax []*stackSyntax, stacks []StackConfig) hcl.Diagnostics {
+	c := &configChecker{res: res, syntax: syntax, stacks: stacks}
+	byName := make(map[string]int, len(stacks))
+	byDirWs := make(map[string]int, len(stacks))
+	for i := range stacks {
+		c.checkName(i, byName)
+		c.checkDir(i, byDirWs)
+		c.checkVarFiles(i)
+		c.checkVersion(i)
+		c.checkTriggers(i)
+	}
+	c.checkDependsOn(byName)
+	return c.diags
+}
+
+func (c *configChecker) errorf(subject hcl.Range, summary, detail string, args ...any) {
+	c.diags = append(c.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   fmt.Sprintf(detail, args...),
+		Subject:  subject.Ptr(),
+	})
+}
+
+func (c *configChecker) checkName(i int, byName map[string]int) {
+	s, syn := &c.stacks[i], c.syntax[i]
+	nameRange := syn.block.DefRange
+	if len(syn.block.LabelRanges) > 0 {
+		nameRange = syn.block.LabelRanges[0]
+	}
+	if strings.TrimSpace(s.Name) == "" {
+		c.errorf(nameRange, "Empty stack name",
+			"Give the stack a name, such as stack \"network\" { ... }.")
+		return
+	}
+	if first, ok := byName[s.Name]; ok {
+		c.errorf(nameRange, "Duplicate stack name",
+			"A stack named %q is already declared at %s line %d. Stack names must be unique: rename one of them.",
+			s.Name, RepoConfigFile, c.syntax[first].block.DefRange.Start.Line)
+		return
+	}
+	byName[s.Name] = i
+}
+
+func (c *configChecker) checkDir(i int, byDirWs map[string]int) {
+	s, syn := &c.stacks[i], c.syntax[i]
+	attr, _, present := attrRanges(syn, "dir")
+	if !present {
+		return // gohcl reported the missing argument
+	}
+	dir, real, ok := c.checkPath(attr, "dir", s.Dir, true)
+	if !ok {
+		return
+	}
+	s.Dir = dir
+	if s.Workspace == "" {
+		ws, _, _ := attrRanges(syn, "workspace")
+		c.errorf(ws, "Empty workspace",
+			"Remove the workspace argument to use %q, or name a Terraform workspace.", DefaultWorkspace)
+		return
+	}
+	key := real + "\x00" + s.Workspace
+	if first, ok := byDirWs[key]; ok {
+		c.errorf(attr, "Duplicate stack",
+			"Stack %q (%s line %d) already plans %s in workspace %q. Remove one of them or give them different workspaces.",
+			c.stacks[first].Name, RepoConfigFile, c.syntax[first].block.DefRange.Start.Line, s.Dir, s.Workspace)
+		return
+	}
+	byDirWs[key] = i
+}
+
+func (c *configChecker) checkVarFiles(i int) {
+	s, syn := &c.stacks[i], c.syntax[i]
+	_, elems, _ := attrRanges(syn, "var_files")
+	for j, f := range s.VarFiles {
+		if p, _, ok := c.checkPath(rangeAt(elems, j, syn.block.DefRange), "var_files", f, false); ok {
+			s.VarFiles[j] = p
+		}
+	}
+}
+
+// checkPath checks that p is a repo-relative path to an existing directory
+// (or regular file) that does not leave the repo through a symbolic link,
+// and returns it clean and in its real (symlink-free) form.
+func (c *configChecker) checkPath(rng hcl.Range, attr, p string, wantDir bool) (clean, real string, ok bool) {
+	kind := "file"
+	if wantDir {
+		kind = "directory"
+	}
+	if p == "" {
+		c.errorf(rng, "Empty path", "Set %s to a %s relative to the repo root.", attr, kind)
+		return "", "", false
+	}
+	clean, err := cleanRepoPath(p)
+	if err != nil {
+		c.errorf(rng, "Invalid path",
+			"%s must be relative to the repo root (the directory holding %s) and stay inside it: %s.",
+			attr, RepoConfigFile, err)
+		return "", "", false
+	}
+	real, info, err := c.res.stat(clean)
+	switch {
+	case errors.Is(err, ErrLinkAbsolute), errors.Is(err, ErrLinkEscapes), errors.Is(err, ErrLinkLoop):
+		c.errorf(rng, "Path leaves the repo",
+			"%s %q goes through a symbolic link that driftgate will not follow (%s). Point it at a real path inside the repo.",
+			attr, p, err)
+		return "", "", false
+	case errors.Is(err, fs.ErrNotExist):
+		c.errorf(rng, "Path not found",
+			"%s %q does not exist in the repo. Paths are relative to the repo root, not to %s's stack dir.",
+			attr, p, attr)
+		return "", "", false
+	case err != nil:
+		c.errorf(rng, "Cannot read path", "Checking %s %q failed: %s.", attr, p, err)
+		return "", "", false
+	case info.IsDir() != wantDir:
+		c.errorf(rng, "Wrong kind of path", "%s %q must name a %s.", attr, p, kind)
+		return "", "", false
+	}
+	return clean, real, true
+}
+
+func (c *configChecker) checkVersion(i int) {
+	s, syn := &c.stacks[i], c.syntax[i]
+	if s.TerraformVersion == "" {
+		return
+	}
+	if _, err := version.NewConstraint(s.TerraformVersion); err != nil {
+		rng, _, _ := attrRanges(syn, "terraform_version")
+		c.errorf(rng, "Invalid version constraint",
+			"terraform_version %q is not a version constraint (%s). Write one such as \"~> 1.11\" or \">= 1.9, < 2.0\".",
+			s.TerraformVersion, err)
+	}
+}
+
+func (c *configChecker) checkTriggers(i int) {
+	s, syn := &c.stacks[i], c.syntax[i]
+	_, elems, _ := attrRanges(syn, "extra_triggers")
+	for j, pattern := range s.ExtraTriggers {
+		rng := rangeAt(elems, j, syn.block.DefRange)
+		if isAbsPath(pattern) || pattern == ".." || strings.HasPrefix(pattern, "../") {
+			c.errorf(rng, "Invalid trigger", "extra_triggers %q must be a glob relative to the repo root, such as \"scripts/**/*.sh\".", pattern)
+			continue
+		}
+		if _, err := compileGlob(pattern); err != nil {
+			c.errorf(rng, "Invalid glob",
+				"extra_triggers %s. Use * within a path segment, ** for any number of segments, ? [abc] and {a,b}; escape special characters with \\.",
+				err)
+		}
+	}
+}
+
+// checkDependsOn reports unknown names and cycles among depends_on edges.
+func (c *configChecker) checkDependsOn(byName map[string]int) {
+	edges := make([][]int, len(c.stacks))
+	edgeRange := make(map[[2]int]hcl.Range)
+	for i, s := range c.stacks {
+		_, elems, _ := attrRanges(c.syntax[i], "depends_on")
+		for j, dep := range s.DependsOn {
+			rng := rangeAt(elems, j, c.syntax[i].block.DefRange)
+			k, ok := byName[dep]
+			if !ok {
+				c.errorf(rng, "Unknown stack",
+					"Stack %q depends on %q, but no stack has that name. Declare it or fix the name.", s.Name, dep)
+				continue
+			}
+			edges[i] = append(edges[i], k)
+			edgeRange[[2]int{i, k}] = rng
+		}
+	}
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := make([]int, len(c.stacks))
+	var stack []int
+	var visit func(i int)
+	visit = func(i int) {
+		color[i] = grey
+		stack = append(stack, i)
+		for _, k := range edges[i] {
+			switch color[k] {
+			case white:
+				visit(k)
+			case grey:
+				c.reportCycle(stack, k, edgeRange[[2]int{i, k}])
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[i] = black
+	}
+	for i := range c.stacks {
+		if color[i] == white {
+			visit(i)
+		}
+	}
+}
+
+// reportCycle reports the cycle that the edge at rng closes back to stack
+// index to, where path is the current depth-first path.
+func (c *configChecker) reportCycle(path []int, to int, rng hcl.Range) {
+	var names []string
+	for j := len(path) - 1; j >= 0; j-- {
+		names = append([]string{c.stacks[path[j]].Name}, names...)
+		if path[j] == to {
+			break
+		}
+	}
+	names = append(names, c.stacks[to].Name)
+	c.errorf(rng, "Dependency cycle",
+		"Stacks depend on each other in a cycle: %s. Remove one of these depends_on entries.",
+		strings.Join(names, " → "))
+}
+
+// attrRanges finds attribute name in a stack block and returns its range and
+// the ranges of its elements when it is a list. present is false when the
+// attribute is absent or did not decode; the range then points at the block.
+func attrRanges(syn *stackSyntax, name string) (attr hcl.Range, elems []hcl.Range, present bool) {
+	a, ok := syn.attrs[name]
+	if !ok || syn.failed[name] {
+		return syn.block.DefRange, nil, false
+	}
+	list, _ := hcl.ExprList(a.Expr)
+	for _, e := range list {
+		elems = append(elems, e.Range())
+	}
+	return a.Range, elems, true
+}
+
+// rangeAt returns ranges[i], or fallback when the list is shorter.
+func rangeAt(ranges []hcl.Range, i int, fallback hcl.Range) hcl.Range {
+	if i < len(ranges) {
+		return ranges[i]
+	}
+	return fallback
+}

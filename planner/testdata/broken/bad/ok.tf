@@ -1,0 +1,3 @@
+module "good" {
+  source = "../good"
+}

@@ -1,0 +1,3 @@
+module "outside" {
+  source = "../../../outside"
+}
