@@ -128,6 +128,17 @@ func LoadConfig(path string) (*Config, *hclparse.Parser, hcl.Diagnostics) {
 	return cfg, parser, append(diags, more...)
 }
 
+// defaultConfig is the configuration of an empty file.
+func defaultConfig() *Config {
+	return &Config{
+		DataDir:         defaultDataDir(),
+		Listen:          defaultListen,
+		MaxParallelRuns: runtime.NumCPU(),
+		Log:             LogConfig{Level: slog.LevelInfo, Format: "text"},
+		Terraform:       TerraformConfig{Install: true},
+	}
+}
+
 func decodeConfig(body hcl.Body, baseDir string) (*Config, hcl.Diagnostics) {
 	var fc fileConfig
 	diags := gohcl.DecodeBody(body, nil, &fc)
@@ -135,13 +146,7 @@ func decodeConfig(body hcl.Body, baseDir string) (*Config, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	cfg := &Config{
-		DataDir:         defaultDataDir(),
-		Listen:          defaultListen,
-		MaxParallelRuns: runtime.NumCPU(),
-		Log:             LogConfig{Level: slog.LevelInfo, Format: "text"},
-		Terraform:       TerraformConfig{Install: true},
-	}
+	cfg := defaultConfig()
 	if fc.DataDir != nil {
 		if strings.TrimSpace(*fc.DataDir) == "" {
 			diags = append(diags, attrError(fc.Body, "data_dir", "Empty data_dir", "Set data_dir to the directory where driftgate keeps its database, state and plugin cache."))
