@@ -1,0 +1,203 @@
+// Command planbench measures `driftgate plan` against the same Terraform
+// commands run by hand (init, plan -out, show -json) on the same stack, and
+// prints the ratio. It is what `make bench` runs.
+//
+// Both sides plan one stack of the test provider, already applied, so every
+// plan refreshes the same resources and finds no changes. The raw side runs
+// in a fresh copy of the stack each time, like a CI job on a new checkout;
+// driftgate makes its own private copy, which is part of its cost. The two
+// sides alternate so that machine noise hits both alike.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+func main() {
+	driftgate := flag.String("driftgate", "bin/driftgate", "driftgate binary")
+	mirror := flag.String("mirror", ".build/mirror", "test provider filesystem mirror")
+	n := flag.Int("n", 10, "iterations of each side")
+	resources := flag.Int("resources", 20, "dgtest_server resources in the stack")
+	flag.Parse()
+	log.SetFlags(0)
+
+	b, err := setup(*driftgate, *mirror, *resources)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(b.dir)
+
+	var raw, dg, dgStore []time.Duration
+	for i := 0; i < *n; i++ {
+		raw = append(raw, b.timeRaw())
+		dg = append(dg, b.timeDriftgate(false))
+		dgStore = append(dgStore, b.timeDriftgate(true))
+	}
+	fmt.Printf("plan of one stack, %d resources, %d iterations (medians):\n", *resources, *n)
+	fmt.Printf("  raw terraform init + plan -out + show -json  %8s\n", median(raw).Round(time.Millisecond))
+	fmt.Printf("  driftgate plan                               %8s  ratio %.3f\n", median(dg).Round(time.Millisecond), ratio(dg, raw))
+	fmt.Printf("  driftgate plan --store                       %8s  ratio %.3f\n", median(dgStore).Round(time.Millisecond), ratio(dgStore, raw))
+}
+
+type bench struct {
+	dir, stack, driftgate, dataDir string
+	env                            []string
+}
+
+func setup(driftgate, mirror string, resources int) (*bench, error) {
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			log.Fatal(err)
+		}
+		return a
+	}
+	dir, err := os.MkdirTemp("", "driftgate-planbench-")
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{dir: dir, stack: filepath.Join(dir, "repo", "stack"), driftgate: abs(driftgate), dataDir: filepath.Join(dir, "data")}
+	cliConfig := filepath.Join(dir, "terraform.tfrc")
+	cfg := fmt.Sprintf(`provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = ["registry.terraform.io/driftgate/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/driftgate/*"]
+  }
+}
+`, abs(mirror))
+	if err := os.WriteFile(cliConfig, []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	b.env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+
+	var tf strings.Builder
+	fmt.Fprintf(&tf, `terraform {
+  required_providers {
+    dgtest = { source = "driftgate/dgtest", version = "0.1.0" }
+  }
+  backend "local" { path = %q }
+}
+provider "dgtest" { root = %q }
+`, filepath.Join(dir, "bench.tfstate"), filepath.Join(dir, "objects"))
+	for i := 0; i < resources; i++ {
+		fmt.Fprintf(&tf, "resource \"dgtest_server\" \"s%d\" {\n  name = \"s%d\"\n  port = %d\n  tags = { index = \"%d\" }\n}\n", i, i, 8000+i, i)
+	}
+	if err := os.MkdirAll(b.stack, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.Mkdir(filepath.Join(dir, "repo", ".git"), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(b.stack, "main.tf"), []byte(tf.String()), 0o644); err != nil {
+		return nil, err
+	}
+	apply := filepath.Join(dir, "apply")
+	if err := copyStack(b.stack, apply); err != nil {
+		return nil, err
+	}
+	for _, args := range [][]string{{"init", "-input=false"}, {"apply", "-auto-approve", "-input=false"}} {
+		if err := b.terraform(apply, args...); err != nil {
+			return nil, err
+		}
+	}
+	// One warm-up of each side, not measured.
+	b.timeRaw()
+	b.timeDriftgate(true)
+	return b, nil
+}
+
+func (b *bench) terraform(dir string, args ...string) error {
+	cmd := exec.Command("terraform", args...)
+	cmd.Dir, cmd.Env = dir, b.env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("terraform %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// timeRaw runs the commands by hand in a fresh copy of the stack.
+func (b *bench) timeRaw() time.Duration {
+	work, err := os.MkdirTemp(b.dir, "raw-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(work)
+	if err := copyStack(b.stack, work); err != nil {
+		log.Fatal(err)
+	}
+	start := time.Now()
+	if err := b.terraform(work, "init", "-input=false"); err != nil {
+		log.Fatal(err)
+	}
+	cmd := exec.Command("terraform", "plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=plan.tfplan")
+	cmd.Dir, cmd.Env = work, b.env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		log.Fatalf("terraform plan: %v\n%s", err, out)
+	}
+	show := exec.Command("terraform", "show", "-json", "plan.tfplan")
+	show.Dir, show.Env = work, b.env
+	if _, err := show.Output(); err != nil {
+		log.Fatalf("terraform show: %v", err)
+	}
+	return time.Since(start)
+}
+
+func (b *bench) timeDriftgate(store bool) time.Duration {
+	args := []string{"plan", b.stack, "--data-dir", b.dataDir, "-o", "json"}
+	if store {
+		args = append(args, "--store", b.dataDir)
+	}
+	cmd := exec.Command(b.driftgate, args...)
+	cmd.Env = b.env
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	d := time.Since(start)
+	if err != nil {
+		log.Fatalf("driftgate plan: %v\n%s", err, out)
+	}
+	return d
+}
+
+func copyStack(src, dst string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func ratio(a, b []time.Duration) float64 {
+	return float64(median(a)) / float64(median(b))
+}
