@@ -47,7 +47,7 @@ output "password" {
 	defer cancel()
 	run := &store.Run{Stack: "app", Dir: "app", Trigger: "local", Operation: "plan"}
 	res, err := pr.Execute(ctx, run, tfrun.StackPlan{
-		Source: os.DirFS(src), Layout: tfrun.Layout{Dir: "app"}, StateKey: "local/app",
+		Source: os.DirFS(src), Layout: tfrun.Layout{Dir: "app"}, Key: "local/app",
 	})
 	if err != nil {
 		t.Fatalf("plan: %v\n%s", err, res.Log)

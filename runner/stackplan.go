@@ -27,7 +27,7 @@ func StackPlan(src fs.FS, stack planner.Stack, stateKey string, others []planner
 			Skip:     skip,
 		},
 		Backend:     stack.Backend,
-		StateKey:    stateKey,
+		Key:         stateKey,
 		Workspace:   stack.Workspace,
 		Constraints: []string{stack.RequiredVersion, stack.TerraformVersion},
 	}

@@ -71,6 +71,10 @@ type PlanRequest struct {
 	Workspace string
 	// RefreshOnly plans with -refresh-only (drift checks).
 	RefreshOnly bool
+	// InitCacheDir, when set, is the stack's persistent TF_DATA_DIR: init
+	// is skipped when nothing it depends on changed (see initcache.go).
+	// Empty means a fresh .terraform in the work dir and init every time.
+	InitCacheDir string
 	// Log, when set, also receives the run's raw output as it happens.
 	// Nothing redacted reaches it: give it only to something as private as
 	// the plan file itself, or leave it nil.
@@ -114,19 +118,67 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 	if err != nil {
 		return finish(nil, err)
 	}
-	// terraform-exec asks the binary its version once per handle; do it
-	// before output is captured so the answer stays out of the log.
-	if _, _, err := tf.Version(ctx, false); err != nil {
-		return finish(nil, fmt.Errorf("terraform version: %w", err))
+	// show -json goes through a second handle whose version check (which
+	// terraform-exec makes before show) runs while init and plan do; a
+	// handle of its own, because terraform-exec copies a command's output
+	// to the handle's stdout, which for tf is the log.
+	show, err := e.terraform(req)
+	if err != nil {
+		return finish(nil, err)
 	}
-	tf.SetStdout(logw)
-	tf.SetStderr(logw)
-
-	if err := e.init(ctx, tf, logw); err != nil {
-		return finish(nil, &Error{Stage: StageInit, Err: err})
+	show.SetStdout(io.Discard)
+	versionDone := make(chan error, 1)
+	go func() {
+		_, _, err := show.Version(ctx, false)
+		versionDone <- err
+	}()
+	defer func() { <-versionDone }()
+	var cache *initCache
+	var fp string
+	if req.InitCacheDir != "" {
+		if cache, err = openInitCache(ctx, req.InitCacheDir); err != nil {
+			return finish(nil, err)
+		}
+		defer cache.close()
+		if fp, err = fingerprint(req.Workdir.Src, res.TerraformVersion, req.Workspace); err != nil {
+			return finish(nil, err)
+		}
 	}
-	if err := selectWorkspace(ctx, tf, req.Workspace); err != nil {
-		return finish(nil, &Error{Stage: StageWorkspace, Err: err})
+	// prepare runs init and selects the workspace, recording success in
+	// the init cache.
+	prepare := func() error {
+		// terraform-exec asks the binary its version once per handle
+		// before init; do it before output is captured so the answer stays
+		// out of the log.
+		if _, _, err := tf.Version(ctx, false); err != nil {
+			return fmt.Errorf("terraform version: %w", err)
+		}
+		tf.SetStdout(logw)
+		tf.SetStderr(logw)
+		dataDir := req.InitCacheDir
+		if dataDir == "" {
+			dataDir = filepath.Join(tf.WorkingDir(), ".terraform")
+		}
+		if err := e.init(ctx, tf, dataDir, logw); err != nil {
+			return &Error{Stage: StageInit, Err: err}
+		}
+		if err := selectWorkspace(ctx, tf, req.Workspace); err != nil {
+			return &Error{Stage: StageWorkspace, Err: err}
+		}
+		if cache != nil {
+			return cache.record(fp, req.Workdir.StackDir)
+		}
+		return nil
+	}
+	initSkipped := cache != nil && cache.fresh(fp, req.Workdir.StackDir)
+	if initSkipped {
+		header(logw, "terraform init (skipped: nothing changed since the last init of this stack)")
+		tf.SetStderr(logw)
+	} else if err := prepare(); err != nil {
+		if cache != nil {
+			cache.forget()
+		}
+		return finish(nil, err)
 	}
 
 	var text bytes.Buffer
@@ -140,6 +192,18 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 		opts = append(opts, tfexec.VarFile(vf))
 	}
 	hasChanges, err := tf.Plan(ctx, opts...)
+	if err != nil && initSkipped && !IsCanceled(err) {
+		// The cached init may not fit after all (a deleted provider
+		// mirror, a changed backend): init for real and plan again.
+		cache.forget()
+		header(logw, "plan failed after a skipped init; running init and planning again")
+		if err := prepare(); err != nil {
+			return finish(nil, err)
+		}
+		text.Reset()
+		tf.SetStdout(io.MultiWriter(logw, &text))
+		hasChanges, err = tf.Plan(ctx, opts...)
+	}
 	if err != nil {
 		return finish(nil, &Error{Stage: StagePlan, Err: err})
 	}
@@ -147,9 +211,15 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 
 	// The plan JSON holds secrets in the clear: it goes to a buffer of its
 	// own, never to the log.
+	if err := <-versionDone; err != nil {
+		versionDone <- nil
+		return finish(nil, &Error{Stage: StageShow, Err: fmt.Errorf("terraform version: %w", err)})
+	}
+	versionDone <- nil
 	var raw bytes.Buffer
-	tf.SetStdout(&raw)
-	parsed, err := tf.ShowPlanFile(ctx, req.Workdir.PlanFile, tfexec.JSONNumber(true))
+	show.SetStdout(&raw)
+	show.SetStderr(logw)
+	parsed, err := show.ShowPlanFile(ctx, req.Workdir.PlanFile, tfexec.JSONNumber(true))
 	if err != nil {
 		return finish(nil, &Error{Stage: StageShow, Err: err})
 	}
@@ -183,7 +253,11 @@ func (e *Executor) terraform(req PlanRequest) (*tfexec.Terraform, error) {
 	if err := tf.SetWaitDelay(grace); err != nil {
 		return nil, fmt.Errorf("terraform: %w", err)
 	}
-	if err := tf.SetEnv(e.environ()); err != nil {
+	env := e.environ()
+	if req.InitCacheDir != "" {
+		env["TF_DATA_DIR"] = req.InitCacheDir
+	}
+	if err := tf.SetEnv(env); err != nil {
 		return nil, fmt.Errorf("terraform environment: %w", err)
 	}
 	return tf, nil
@@ -210,7 +284,7 @@ func (e *Executor) environ() map[string]string {
 }
 
 // init runs terraform init, holding the plugin cache lock.
-func (e *Executor) init(ctx context.Context, tf *tfexec.Terraform, logw io.Writer) error {
+func (e *Executor) init(ctx context.Context, tf *tfexec.Terraform, dataDir string, logw io.Writer) error {
 	header(logw, "terraform init")
 	if e.PluginCacheDir != "" {
 		unlock, err := lockDir(ctx, e.PluginCacheDir)
@@ -225,7 +299,7 @@ func (e *Executor) init(ctx context.Context, tf *tfexec.Terraform, logw io.Write
 	if e.PluginCacheDir == "" {
 		return nil
 	}
-	return pinProviders(filepath.Join(tf.WorkingDir(), ".terraform"), e.PluginCacheDir)
+	return pinProviders(dataDir, e.PluginCacheDir)
 }
 
 // selectWorkspace switches to workspace, creating it the first time.

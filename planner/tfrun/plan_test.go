@@ -50,9 +50,9 @@ func (h *harness) plan(t *testing.T, dir string, modules ...string) (*PlanResult
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	return h.planner.Plan(ctx, StackPlan{
-		Source:   os.DirFS(h.src),
-		Layout:   Layout{Dir: dir, Modules: modules},
-		StateKey: "test/" + dir,
+		Source: os.DirFS(h.src),
+		Layout: Layout{Dir: dir, Modules: modules},
+		Key:    "test/" + dir,
 	})
 }
 
@@ -280,7 +280,7 @@ data "dgtest_wait" "slow" { duration = "120s" }
 	done := make(chan error, 1)
 	go func() {
 		_, err := h.planner.Plan(ctx, StackPlan{
-			Source: os.DirFS(h.src), Layout: Layout{Dir: "slow"}, StateKey: "slow", Log: &log,
+			Source: os.DirFS(h.src), Layout: Layout{Dir: "slow"}, Key: "slow", Log: &log,
 		})
 		done <- err
 	}()

@@ -20,9 +20,10 @@ type StackPlan struct {
 	// Backend is the stack's backend type; empty means none, and the stack
 	// gets driftgate's local default.
 	Backend string
-	// StateKey names the stack's default-backend state under the data dir,
-	// e.g. "repo/stack". Only used when Backend is empty.
-	StateKey  string
+	// Key identifies the stack across runs, e.g. "repo/stack". It names
+	// its default-backend state (when Backend is empty) and its init cache
+	// under the data dir.
+	Key       string
 	Workspace string
 	// Constraints are version constraints the binary must meet
 	// (required_version, a configured terraform_version).
@@ -36,12 +37,15 @@ type StackPlan struct {
 type Planner struct {
 	Resolver *Resolver
 	Executor *Executor
-	// DataDir holds state for stacks without a backend (state/), and run
-	// copies while they run (work/).
+	// DataDir holds state for stacks without a backend (state/), init
+	// caches (tfdata/), and run copies while they run (work/).
 	DataDir string
 	// KeepWorkdirs leaves run copies on disk for debugging.
 	KeepWorkdirs bool
-	Logger       *slog.Logger
+	// NoInitCache runs terraform init on every run instead of reusing the
+	// stack's last init when nothing it depends on changed.
+	NoInitCache bool
+	Logger      *slog.Logger
 }
 
 var unsafeKey = regexp.MustCompile(`[^A-Za-z0-9._/-]+`)
@@ -49,6 +53,14 @@ var unsafeKey = regexp.MustCompile(`[^A-Za-z0-9._/-]+`)
 // StatePath returns where the default backend keeps a stack's state.
 func (p *Planner) StatePath(key string) string {
 	return filepath.Join(p.DataDir, "state", filepath.FromSlash(safeKey(key)), "terraform.tfstate")
+}
+
+// InitCacheDir returns the stack's persistent TF_DATA_DIR for workspace.
+func (p *Planner) InitCacheDir(key, workspace string) string {
+	if workspace == "" {
+		workspace = "default"
+	}
+	return filepath.Join(p.DataDir, "tfdata", filepath.FromSlash(safeKey(key)), safeKey(workspace))
 }
 
 // safeKey makes key usable as a relative path: no "..", no odd characters.
@@ -95,20 +107,24 @@ func (p *Planner) Plan(ctx context.Context, sp StackPlan) (*PlanResult, error) {
 		}()
 	}
 	if sp.Backend == "" {
-		if sp.StateKey == "" {
+		if sp.Key == "" {
 			return nil, errors.New("stack has no backend and no state key")
 		}
-		if err := wd.SetDefaultBackend(p.StatePath(sp.StateKey)); err != nil {
+		if err := wd.SetDefaultBackend(p.StatePath(sp.Key)); err != nil {
 			return nil, err
 		}
 	}
-	res, err := p.Executor.Plan(ctx, PlanRequest{
+	req := PlanRequest{
 		Binary:      bin,
 		Workdir:     wd,
 		Workspace:   sp.Workspace,
 		RefreshOnly: sp.RefreshOnly,
 		Log:         sp.Log,
-	})
+	}
+	if sp.Key != "" && !p.NoInitCache {
+		req.InitCacheDir = p.InitCacheDir(sp.Key, sp.Workspace)
+	}
+	res, err := p.Executor.Plan(ctx, req)
 	if res != nil {
 		res.TerraformVersion = bin.Version.String()
 	}

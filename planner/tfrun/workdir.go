@@ -35,6 +35,8 @@ type Layout struct {
 type Workdir struct {
 	// Root holds the copy; Cleanup removes it.
 	Root string
+	// Src is the copied tree, laid out as in the checkout.
+	Src string
 	// StackDir is the stack's directory inside the copy.
 	StackDir string
 	// VarFiles are the var files inside the copy, as absolute paths.
@@ -67,6 +69,7 @@ func Prepare(ctx context.Context, src fs.FS, layout Layout, dst string) (*Workdi
 	}
 	w := &Workdir{
 		Root:     dst,
+		Src:      c.dst,
 		StackDir: filepath.Join(c.dst, filepath.FromSlash(path.Clean(layout.Dir))),
 		PlanFile: filepath.Join(dst, "plan.tfplan"),
 	}
