@@ -69,7 +69,7 @@ given paths (relative to PATH) and the stacks are those of the working tree.`,
 					fmt.Fprintf(tw, "%s\t%s\n", a.Stack, strings.Join(a.Reasons, "; "))
 				}
 				tw.Flush()
-				fmt.Fprintf(g.stdout, "\n%d of %d stacks affected by %d changed files.\n", len(out.Affected), len(d.Stacks), len(out.Changed))
+				fmt.Fprintf(g.stdout, "\n%d of %d stacks affected by %d changed %s.\n", len(out.Affected), len(d.Stacks), len(out.Changed), plural(len(out.Changed), "file", "files"))
 			}
 			if f.exitCode && len(out.Affected) > 0 {
 				return exitCode(exitChanges)
@@ -150,4 +150,11 @@ func repoRelative(root string, files []string) ([]string, error) {
 		out = append(out, filepath.ToSlash(p))
 	}
 	return out, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -1,0 +1,2 @@
+web_size    = "medium"
+db_password = "quickstart-not-a-real-secret"
