@@ -40,6 +40,7 @@ lint:
 ## bench: discovery of 1,000 stacks and the plan ratio against raw terraform
 bench: build provider
 	$(GO) test -run '^$$' -bench 'Discover1000|Affected1000' -benchtime 20x ./planner
+	$(GO) test -run '^$$' -bench 'Command1000' -benchtime 10x ./cmd/driftgate
 	$(GO) run ./test/bench/planbench -driftgate $(BIN)/driftgate -mirror $(MIRROR)
 
 ## example: run driftgate on the bundled example (examples/quickstart)
