@@ -1,11 +1,14 @@
 package planner
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
 )
 
@@ -47,30 +50,59 @@ type StackConfig struct {
 	DeclRange hcl.Range
 }
 
-// repoConfigSchema and stackSchema describe .driftgate.hcl. A new block or
-// attribute is an entry here, a field in StackConfig and a line in
-// decodeStack.
-var (
-	repoConfigSchema = &hcl.BodySchema{
-		Blocks: []hcl.BlockHeaderSchema{{Type: "stack", LabelNames: []string{"name"}}},
-	}
-	stackSchema = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{
-			{Name: "dir", Required: true},
-			{Name: "workspace"},
-			{Name: "var_files"},
-			{Name: "terraform_version"},
-			{Name: "depends_on"},
-			{Name: "extra_triggers"},
-		},
-	}
-)
+// repoConfigHCL is the HCL shape of .driftgate.hcl, decoded by gohcl. Only
+// this file and the checks in repoconfig_check.go see it; the rest of the
+// planner sees RepoConfig.
+type repoConfigHCL struct {
+	Stacks []stackBlock `hcl:"stack,block"`
+}
 
-// stackSyntax keeps the syntax of one stack block for diagnostics.
-type stackSyntax struct {
-	block  *hcl.Block
-	attrs  hcl.Attributes
-	failed map[string]bool // attributes that did not decode, not to check further
+// stackBlock is one stack block as written. Optional arguments are pointers
+// or slices, so that an absent or null argument stays nil.
+//
+// A new argument is a field here and in StackConfig, a line in
+// stackBlock.config and, when its value needs checking, a check in
+// repoconfig_check.go that finds the argument's range with
+// configChecker.attrRanges.
+type stackBlock struct {
+	Name             string   `hcl:"name,label"`
+	Dir              string   `hcl:"dir"`
+	Workspace        *string  `hcl:"workspace,optional"`
+	VarFiles         []string `hcl:"var_files,optional"`
+	TerraformVersion *string  `hcl:"terraform_version,optional"`
+	DependsOn        []string `hcl:"depends_on,optional"`
+	ExtraTriggers    []string `hcl:"extra_triggers,optional"`
+
+	// Drift policy goes here: the on_drift, drift_schedule, apply,
+	// approvals, approvers and allow_destroy arguments, and the
+	// `ignore_drift { resources = [...] attributes = [...] }` blocks as a
+	// []ignoreDriftBlock field tagged `hcl:"ignore_drift,block"`, that
+	// struct with its own Body and DefRange for its checks.
+
+	// Body is the block's body, to find arguments' ranges for diagnostics.
+	Body      hcl.Body  `hcl:",body"`
+	DefRange  hcl.Range `hcl:",def_range"`
+	NameRange hcl.Range `hcl:"name,label_range"`
+}
+
+// config returns the stack as the planner sees it, with defaults filled in.
+func (b *stackBlock) config() StackConfig {
+	s := StackConfig{
+		Name:          b.Name,
+		Dir:           b.Dir,
+		Workspace:     DefaultWorkspace,
+		VarFiles:      b.VarFiles,
+		DependsOn:     b.DependsOn,
+		ExtraTriggers: b.ExtraTriggers,
+		DeclRange:     b.DefRange,
+	}
+	if b.Workspace != nil {
+		s.Workspace = *b.Workspace
+	}
+	if b.TerraformVersion != nil {
+		s.TerraformVersion = *b.TerraformVersion
+	}
+	return s
 }
 
 // LoadRepoConfig reads and checks .driftgate.hcl at the root of fsys. A
@@ -107,37 +139,52 @@ func parseRepoConfig(res *resolver, src []byte) (*RepoConfig, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return cfg, diags
 	}
-	content, moreDiags := file.Body.Content(repoConfigSchema)
-	diags = append(diags, moreDiags...)
-	var syntax []*stackSyntax
-	for _, block := range content.Blocks {
-		s, syn, moreDiags := decodeStack(block)
-		diags = append(diags, moreDiags...)
-		cfg.Stacks = append(cfg.Stacks, s)
-		syntax = append(syntax, syn)
+	// Decoding goes on past errors, as far as it can: unknown arguments
+	// ("Did you mean …?"), missing ones and values of the wrong type are
+	// reported by gohcl, and the checks skip the arguments that failed.
+	var decoded repoConfigHCL
+	decodeDiags := tidyDecodeDiags(gohcl.DecodeBody(file.Body, nil, &decoded))
+	diags = append(diags, decodeDiags...)
+	for i := range decoded.Stacks {
+		cfg.Stacks = append(cfg.Stacks, decoded.Stacks[i].config())
 	}
-	diags = append(diags, checkRepoConfig(res, syntax, cfg.Stacks)...)
+	diags = append(diags, checkRepoConfig(res, decoded.Stacks, cfg.Stacks, decodeDiags)...)
 	return cfg, diags
 }
 
-// decodeStack decodes one stack block. Unknown arguments and blocks are
-// reported by the schema, with "did you mean" suggestions.
-func decodeStack(block *hcl.Block) (StackConfig, *stackSyntax, hcl.Diagnostics) {
-	content, diags := block.Body.Content(stackSchema)
-	s := StackConfig{Name: block.Labels[0], Workspace: DefaultWorkspace, DeclRange: block.DefRange}
-	syn := &stackSyntax{block: block, attrs: content.Attributes, failed: make(map[string]bool)}
-	decode := func(name string, target any) {
-		d := decodeAttr(content.Attributes[name], target)
-		if d.HasErrors() {
-			syn.failed[name] = true
+// tidyDecodeDiags puts gohcl's diagnostics in source order (gohcl decodes
+// arguments in map order) and drops its follow-on errors: an expression
+// that fails to evaluate (such as var.x, since the file has no variables)
+// gives an unknown value, which gohcl reports again as unsuitable, at the
+// expression's start and with the whole expression as Context.
+func tidyDecodeDiags(diags hcl.Diagnostics) hcl.Diagnostics {
+	var kept hcl.Diagnostics
+	for _, d := range diags {
+		if !followsOn(d, kept) {
+			kept = append(kept, d)
 		}
-		diags = append(diags, d...)
 	}
-	decode("dir", &s.Dir)
-	decode("workspace", &s.Workspace)
-	decode("var_files", &s.VarFiles)
-	decode("terraform_version", &s.TerraformVersion)
-	decode("depends_on", &s.DependsOn)
-	decode("extra_triggers", &s.ExtraTriggers)
-	return s, syn, diags
+	slices.SortStableFunc(kept, func(a, b *hcl.Diagnostic) int {
+		return cmp.Compare(subjectOffset(a), subjectOffset(b))
+	})
+	return kept
+}
+
+// followsOn reports whether d is an error about a whole expression in which
+// one of the earlier diagnostics already reported an error.
+func followsOn(d *hcl.Diagnostic, earlier hcl.Diagnostics) bool {
+	if d.Severity != hcl.DiagError || d.Subject == nil || d.Context == nil || d.Subject.Start != d.Context.Start {
+		return false
+	}
+	return slices.ContainsFunc(earlier, func(e *hcl.Diagnostic) bool {
+		return e.Severity == hcl.DiagError && e.Subject != nil && d.Context.ContainsOffset(e.Subject.Start.Byte)
+	})
+}
+
+// subjectOffset is where d points in the file, -1 when it points nowhere.
+func subjectOffset(d *hcl.Diagnostic) int {
+	if d.Subject == nil {
+		return -1
+	}
+	return d.Subject.Start.Byte
 }

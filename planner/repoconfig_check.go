@@ -15,13 +15,18 @@ import (
 // Detail says how to fix the problem.
 type configChecker struct {
 	res    *resolver
-	syntax []*stackSyntax
-	stacks []StackConfig
-	diags  hcl.Diagnostics
+	blocks []stackBlock  // the stacks as written, for diagnostics' ranges
+	stacks []StackConfig // the stacks as decoded, index for index
+	// decodeDiags are what gohcl reported; an argument with an error in
+	// it is not checked further.
+	decodeDiags hcl.Diagnostics
+	diags       hcl.Diagnostics
 }
 
-func checkRepoConfig(res *resolver, syntax []*stackSyntax, stacks []StackConfig) hcl.Diagnostics {
-	c := &configChecker{res: res, syntax: syntax, stacks: stacks}
+// checkRepoConfig checks stacks, decoded from blocks with decodeDiags, and
+// cleans their paths in place.
+func checkRepoConfig(res *resolver, blocks []stackBlock, stacks []StackConfig, decodeDiags hcl.Diagnostics) hcl.Diagnostics {
+	c := &configChecker{res: res, blocks: blocks, stacks: stacks, decodeDiags: decodeDiags}
 	byName := make(map[string]int, len(stacks))
 	byDirWs := make(map[string]int, len(stacks))
 	for i := range stacks {
@@ -45,11 +50,7 @@ func (c *configChecker) errorf(subject hcl.Range, summary, detail string, args .
 }
 
 func (c *configChecker) checkName(i int, byName map[string]int) {
-	s, syn := &c.stacks[i], c.syntax[i]
-	nameRange := syn.block.DefRange
-	if len(syn.block.LabelRanges) > 0 {
-		nameRange = syn.block.LabelRanges[0]
-	}
+	s, nameRange := &c.stacks[i], c.blocks[i].NameRange
 	if strings.TrimSpace(s.Name) == "" {
 		c.errorf(nameRange, "Empty stack name",
 			"Give the stack a name, such as stack \"network\" { ... }.")
@@ -58,17 +59,17 @@ func (c *configChecker) checkName(i int, byName map[string]int) {
 	if first, ok := byName[s.Name]; ok {
 		c.errorf(nameRange, "Duplicate stack name",
 			"A stack named %q is already declared at %s line %d. Stack names must be unique: rename one of them.",
-			s.Name, RepoConfigFile, c.syntax[first].block.DefRange.Start.Line)
+			s.Name, RepoConfigFile, c.blocks[first].DefRange.Start.Line)
 		return
 	}
 	byName[s.Name] = i
 }
 
 func (c *configChecker) checkDir(i int, byDirWs map[string]int) {
-	s, syn := &c.stacks[i], c.syntax[i]
-	attr, _, present := attrRanges(syn, "dir")
+	s := &c.stacks[i]
+	attr, _, present := c.attrRanges(i, "dir")
 	if !present {
-		return // gohcl reported the missing argument
+		return // gohcl reported the missing or unsuitable argument
 	}
 	dir, real, ok := c.checkPath(attr, "dir", s.Dir, true)
 	if !ok {
@@ -76,26 +77,30 @@ func (c *configChecker) checkDir(i int, byDirWs map[string]int) {
 	}
 	s.Dir = dir
 	if s.Workspace == "" {
-		ws, _, _ := attrRanges(syn, "workspace")
-		c.errorf(ws, "Empty workspace",
-			"Remove the workspace argument to use %q, or name a Terraform workspace.", DefaultWorkspace)
+		if ws, _, present := c.attrRanges(i, "workspace"); present {
+			c.errorf(ws, "Empty workspace",
+				"Remove the workspace argument to use %q, or name a Terraform workspace.", DefaultWorkspace)
+		}
 		return
 	}
 	key := real + "\x00" + s.Workspace
 	if first, ok := byDirWs[key]; ok {
 		c.errorf(attr, "Duplicate stack",
 			"Stack %q (%s line %d) already plans %s in workspace %q. Remove one of them or give them different workspaces.",
-			c.stacks[first].Name, RepoConfigFile, c.syntax[first].block.DefRange.Start.Line, s.Dir, s.Workspace)
+			c.stacks[first].Name, RepoConfigFile, c.blocks[first].DefRange.Start.Line, s.Dir, s.Workspace)
 		return
 	}
 	byDirWs[key] = i
 }
 
 func (c *configChecker) checkVarFiles(i int) {
-	s, syn := &c.stacks[i], c.syntax[i]
-	_, elems, _ := attrRanges(syn, "var_files")
+	s := &c.stacks[i]
+	attr, elems, present := c.attrRanges(i, "var_files")
+	if !present {
+		return
+	}
 	for j, f := range s.VarFiles {
-		if p, _, ok := c.checkPath(rangeAt(elems, j, syn.block.DefRange), "var_files", f, false); ok {
+		if p, _, ok := c.checkPath(rangeAt(elems, j, attr), "var_files", f, false); ok {
 			s.VarFiles[j] = p
 		}
 	}
@@ -143,12 +148,12 @@ func (c *configChecker) checkPath(rng hcl.Range, attr, p string, wantDir bool) (
 }
 
 func (c *configChecker) checkVersion(i int) {
-	s, syn := &c.stacks[i], c.syntax[i]
-	if s.TerraformVersion == "" {
+	s := &c.stacks[i]
+	rng, _, present := c.attrRanges(i, "terraform_version")
+	if !present || s.TerraformVersion == "" {
 		return
 	}
 	if _, err := version.NewConstraint(s.TerraformVersion); err != nil {
-		rng, _, _ := attrRanges(syn, "terraform_version")
 		c.errorf(rng, "Invalid version constraint",
 			"terraform_version %q is not a version constraint (%s). Write one such as \"~> 1.11\" or \">= 1.9, < 2.0\".",
 			s.TerraformVersion, err)
@@ -156,10 +161,13 @@ func (c *configChecker) checkVersion(i int) {
 }
 
 func (c *configChecker) checkTriggers(i int) {
-	s, syn := &c.stacks[i], c.syntax[i]
-	_, elems, _ := attrRanges(syn, "extra_triggers")
+	s := &c.stacks[i]
+	attr, elems, present := c.attrRanges(i, "extra_triggers")
+	if !present {
+		return
+	}
 	for j, pattern := range s.ExtraTriggers {
-		rng := rangeAt(elems, j, syn.block.DefRange)
+		rng := rangeAt(elems, j, attr)
 		if isAbsPath(pattern) || pattern == ".." || strings.HasPrefix(pattern, "../") {
 			c.errorf(rng, "Invalid trigger", "extra_triggers %q must be a glob relative to the repo root, such as \"scripts/**/*.sh\".", pattern)
 			continue
@@ -177,9 +185,12 @@ func (c *configChecker) checkDependsOn(byName map[string]int) {
 	edges := make([][]int, len(c.stacks))
 	edgeRange := make(map[[2]int]hcl.Range)
 	for i, s := range c.stacks {
-		_, elems, _ := attrRanges(c.syntax[i], "depends_on")
+		attr, elems, present := c.attrRanges(i, "depends_on")
+		if !present {
+			continue
+		}
 		for j, dep := range s.DependsOn {
-			rng := rangeAt(elems, j, c.syntax[i].block.DefRange)
+			rng := rangeAt(elems, j, attr)
 			k, ok := byName[dep]
 			if !ok {
 				c.errorf(rng, "Unknown stack",
@@ -235,13 +246,23 @@ func (c *configChecker) reportCycle(path []int, to int, rng hcl.Range) {
 		strings.Join(names, " → "))
 }
 
-// attrRanges finds attribute name in a stack block and returns its range and
-// the ranges of its elements when it is a list. present is false when the
-// attribute is absent or did not decode; the range then points at the block.
-func attrRanges(syn *stackSyntax, name string) (attr hcl.Range, elems []hcl.Range, present bool) {
-	a, ok := syn.attrs[name]
-	if !ok || syn.failed[name] {
-		return syn.block.DefRange, nil, false
+// attrRanges finds argument name in stack i's block and returns its range
+// and the ranges of its elements when it is a list written as one. present
+// is false when the argument is absent or did not decode (gohcl reported
+// why); the range then points at the block.
+func (c *configChecker) attrRanges(i int, name string) (attr hcl.Range, elems []hcl.Range, present bool) {
+	block := &c.blocks[i]
+	content, _, _ := block.Body.PartialContent(&hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: name}},
+	})
+	if content == nil || content.Attributes[name] == nil {
+		return block.DefRange, nil, false
+	}
+	a := content.Attributes[name]
+	for _, d := range c.decodeDiags {
+		if d.Severity == hcl.DiagError && d.Subject != nil && a.Range.ContainsOffset(d.Subject.Start.Byte) {
+			return block.DefRange, nil, false
+		}
 	}
 	list, _ := hcl.ExprList(a.Expr)
 	for _, e := range list {
@@ -250,7 +271,8 @@ func attrRanges(syn *stackSyntax, name string) (attr hcl.Range, elems []hcl.Rang
 	return a.Range, elems, true
 }
 
-// rangeAt returns ranges[i], or fallback when the list is shorter.
+// rangeAt returns ranges[i], or fallback when the list is shorter (the
+// list was not written as [...]).
 func rangeAt(ranges []hcl.Range, i int, fallback hcl.Range) hcl.Range {
 	if i < len(ranges) {
 		return ranges[i]

@@ -66,8 +66,19 @@ func TestLoadRepoConfigErrors(t *testing.T) {
 		{
 			name:   "wrong type",
 			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  var_files = \"envs/common.tfvars\"\n}\n",
-			want:   "3:15: Incorrect attribute value type",
-			detail: "list of strings",
+			want:   "3:16: Unsuitable value type",
+			detail: "list of string required",
+		},
+		{
+			name:   "wrong types in source order",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  var_files = \"x\"\n  depends_on = \"y\"\n  extra_triggers = \"z\"\n}\n",
+			want:   "3:16: Unsuitable value type\n4:17: Unsuitable value type\n5:21: Unsuitable value type",
+		},
+		{
+			name:   "null dir",
+			config: "stack \"a\" {\n  dir = null\n}\n",
+			want:   "2:9: Unsuitable value type",
+			detail: "null value is not allowed",
 		},
 		{
 			name:   "syntax error",
@@ -167,6 +178,27 @@ func TestLoadRepoConfigErrors(t *testing.T) {
 			config: "stack \"a\" {\n  dir = var.dir\n}\n",
 			want:   "2:9: Variables not allowed",
 		},
+		{
+			name:   "variable in workspace",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  workspace = var.ws\n}\n",
+			want:   "3:15: Variables not allowed",
+		},
+		{
+			name:   "variable in a list",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  var_files = [\"envs/qa.tfvars\", var.f]\n}\n",
+			want:   "3:34: Variables not allowed",
+		},
+		{
+			name:   "null in a list",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  var_files = [\"envs/qa.tfvars\", null]\n}\n",
+			want:   "3:15: Unsuitable value type",
+			detail: "null value is not allowed",
+		},
+		{
+			name:   "list not written as a list",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  depends_on = [for s in [\"b\"] : s]\n}\n",
+			want:   "3:3: Unknown stack",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,6 +254,18 @@ stack "app" {
 	}
 }
 
+func TestLoadRepoConfigNull(t *testing.T) {
+	config := "stack \"a\" {\n  dir = \"envs/prod\"\n  workspace = null\n  var_files = null\n  terraform_version = null\n}\n"
+	cfg, diags := LoadRepoConfig(configRepo(config))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	s := cfg.Stacks[0]
+	if s.Workspace != DefaultWorkspace || s.VarFiles != nil || s.TerraformVersion != "" {
+		t.Errorf("stack = %+v, want null arguments left unset", s)
+	}
+}
+
 func TestLoadRepoConfigMissing(t *testing.T) {
 	cfg, diags := LoadRepoConfig(fstest.MapFS{"main.tf": {}})
 	if cfg != nil || diags != nil {
@@ -250,6 +294,7 @@ func FuzzLoadRepoConfig(f *testing.F) {
 		"stack \"a\" {\n  dir = \"envs/link\"\n  var_files = [\"envs/common.tfvars\", \"../x\"]\n  terraform_version = \"~> 1\"\n}\nstack \"a\" {\n  dir = \"envs/out\"\n}\n",
 		"stack {}",
 		"stack \"a\" { dir = 1 \n workspace = null }",
+		"stack \"a\" {\n  dir = var.d\n  workspace = var.w\n  depends_on = [for s in [\"a\"] : s]\n  var_files = [\"x\", null]\n}\n",
 		"",
 	} {
 		f.Add([]byte(seed))
