@@ -24,6 +24,10 @@ var (
 	// this binary understands.
 	ErrSchemaTooNew = errors.New("database schema is newer than this driftgate supports")
 
+	// ErrConflict reports a change the run's current state does not allow:
+	// claiming a run that is no longer queued, cancelling a finished run.
+	ErrConflict = errors.New("conflict")
+
 	// ErrPlanTampered reports a stored plan file whose bytes no longer hash
 	// to the sha256 recorded when it was stored.
 	ErrPlanTampered = errors.New("plan file does not match its recorded sha256")

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -19,16 +20,43 @@ type migration func(*bbolt.Tx) error
 // len(migrations).
 var migrations = []migration{
 	migrateV1,
+	migrateV2,
+}
+
+// v1Buckets is the bucket tree of schema v1, frozen: later versions add
+// buckets in their own migrations.
+var v1Buckets = [][]byte{
+	metaBucket, reposBucket, stacksBucket, runsBucket, runsByStackBucket,
+	plansBucket, planJSONBucket, planTextBucket, planAnalysisBucket, planFilesBucket, logsBucket,
 }
 
 // migrateV1 creates the initial bucket tree drawn in store.go.
 func migrateV1(tx *bbolt.Tx) error {
-	for _, name := range topBuckets {
+	for _, name := range v1Buckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// migrateV2 adds the active_runs index (the durable queue) and fills it
+// with the runs that are queued or running.
+func migrateV2(tx *bbolt.Tx) error {
+	active, err := tx.CreateBucketIfNotExists(activeRunsBucket)
+	if err != nil {
+		return fmt.Errorf("create bucket %s: %w", activeRunsBucket, err)
+	}
+	return tx.Bucket(runsBucket).ForEach(func(k, v []byte) error {
+		var run Run
+		if err := json.Unmarshal(v, &run); err != nil {
+			return fmt.Errorf("decode run %s: %w", formatRunID(k), err)
+		}
+		if run.Status.Terminal() {
+			return nil
+		}
+		return active.Put(k, []byte(run.Status))
+	})
 }
 
 // migrate brings db to schema version len(migs). A database that already

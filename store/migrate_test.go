@@ -2,12 +2,15 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.etcd.io/bbolt"
 )
@@ -53,12 +56,20 @@ func dbState(tb testing.TB, path string) (version uint64, hasV2, hasRepo bool) {
 	return version, hasV2, hasRepo
 }
 
-// seedV1 creates a v1 database in dir holding the repo "keep".
-func seedV1(tb testing.TB, dir string) {
+// current is the schema version of this binary; the tests' extra
+// migration takes it to current+1.
+var current = uint64(len(migrations))
+
+// bak is the name of the backup made when migrating from version v.
+func bak(v uint64) string { return fmt.Sprintf("%s.bak-v%d", DBFile, v) }
+
+// seedCurrent creates a database at the current version in dir holding the
+// repo "keep".
+func seedCurrent(tb testing.TB, dir string) {
 	tb.Helper()
 	s, err := openWith(tb, dir, migrations)
 	if err != nil {
-		tb.Fatalf("create v1 db: %v", err)
+		tb.Fatalf("create db: %v", err)
 	}
 	if err := s.PutRepo(tb.Context(), &RepoRecord{Name: "keep"}); err != nil {
 		tb.Fatal(err)
@@ -87,7 +98,7 @@ func TestFreshDatabaseGetsCurrentVersion(t *testing.T) {
 
 func TestMigrateOlderDatabaseAfterBackup(t *testing.T) {
 	dir := t.TempDir()
-	seedV1(t, dir)
+	seedCurrent(t, dir)
 
 	s, err := openWith(t, dir, migrationsV2())
 	if err != nil {
@@ -103,8 +114,8 @@ func TestMigrateOlderDatabaseAfterBackup(t *testing.T) {
 		file string
 		want state
 	}{
-		{DBFile, state{2, true, true}},
-		{DBFile + ".bak-v1", state{1, false, true}},
+		{DBFile, state{current + 1, true, true}},
+		{bak(current), state{current, false, true}},
 	}
 	for _, tt := range tests {
 		path := filepath.Join(dir, tt.file)
@@ -123,7 +134,7 @@ func TestMigrateOlderDatabaseAfterBackup(t *testing.T) {
 	}
 
 	// Reopening at the current version neither migrates nor backs up again.
-	if err := os.Remove(filepath.Join(dir, DBFile+".bak-v1")); err != nil {
+	if err := os.Remove(filepath.Join(dir, bak(current))); err != nil {
 		t.Fatal(err)
 	}
 	s, err = openWith(t, dir, migrationsV2())
@@ -151,14 +162,14 @@ func TestNewerDatabaseIsRefused(t *testing.T) {
 	if !strings.Contains(err.Error(), "upgrade driftgate") {
 		t.Errorf("err = %q, want it to tell the user to upgrade driftgate", err)
 	}
-	if got, _, _ := dbState(t, filepath.Join(dir, DBFile)); got != 2 {
-		t.Errorf("refused database now at schema v%d, want it untouched at v2", got)
+	if got, _, _ := dbState(t, filepath.Join(dir, DBFile)); got != current+1 {
+		t.Errorf("refused database now at schema v%d, want it untouched at v%d", got, current+1)
 	}
 }
 
 func TestFailedMigrationKeepsOldVersion(t *testing.T) {
 	dir := t.TempDir()
-	seedV1(t, dir)
+	seedCurrent(t, dir)
 
 	boom := errors.New("boom")
 	failing := append(append([]migration(nil), migrations...), func(tx *bbolt.Tx) error {
@@ -172,10 +183,10 @@ func TestFailedMigrationKeepsOldVersion(t *testing.T) {
 	}
 
 	got, hasV2, hasRepo := dbState(t, filepath.Join(dir, DBFile))
-	if got != 1 || hasV2 || !hasRepo {
-		t.Errorf("after failed migration: version %d, v2 bucket %v, data %v; want 1, false, true", got, hasV2, hasRepo)
+	if got != current || hasV2 || !hasRepo {
+		t.Errorf("after failed migration: version %d, test bucket %v, data %v; want %d, false, true", got, hasV2, hasRepo, current)
 	}
-	if _, err := os.Stat(filepath.Join(dir, DBFile+".bak-v1")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, bak(current))); err != nil {
 		t.Errorf("backup missing: %v", err)
 	}
 }
@@ -197,5 +208,72 @@ func TestForeignDatabaseIsRefused(t *testing.T) {
 
 	if _, err := Open(dir, Options{}); err == nil || !strings.Contains(err.Error(), "not a driftgate database") {
 		t.Errorf("err = %v, want a not-a-driftgate-database error", err)
+	}
+}
+
+// TestMigrateV2IndexesActiveRuns builds a schema v1 database holding runs
+// in every state and checks that v2 indexes exactly the queued and running
+// ones, which the queue then finds.
+func TestMigrateV2IndexesActiveRuns(t *testing.T) {
+	dir := t.TempDir()
+	// A v1 file as v1 wrote it: its buckets, its version, runs without
+	// the active index.
+	db, err := bbolt.Open(filepath.Join(dir, DBFile), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := newIDSource()
+	var want []string
+	err = db.Update(func(tx *bbolt.Tx) error {
+		if err := migrateV1(tx); err != nil {
+			return err
+		}
+		ver := make([]byte, 8)
+		binary.BigEndian.PutUint64(ver, 1)
+		if err := tx.Bucket(metaBucket).Put(schemaVersionKey, ver); err != nil {
+			return err
+		}
+		for _, st := range []RunStatus{StatusPlanned, StatusQueued, StatusRunning, StatusErrored, StatusQueued} {
+			id, err := ids.next(time.Now())
+			if err != nil {
+				return err
+			}
+			r := Run{ID: id.String(), Repo: "infra", Stack: "net", Status: st}
+			v, err := json.Marshal(&r)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(runsBucket).Put(id[:], v); err != nil {
+				return err
+			}
+			if !st.Terminal() {
+				want = append(want, r.ID)
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	active, err := s.ActiveRuns(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range active {
+		got = append(got, r.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("active runs after migration = %v, want %v", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, bak(1))); err != nil {
+		t.Errorf("no backup of the v1 database: %v", err)
 	}
 }

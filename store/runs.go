@@ -37,38 +37,46 @@ func (s *Store) CreateRun(ctx context.Context, r *Run) error {
 
 	var pruned int
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		// Ids are made inside the write transaction, which bbolt
-		// serializes, so they are also in commit order.
-		now := time.Now().UTC()
-		if key == nil {
-			id, err := s.ids.next(now)
-			if err != nil {
-				return err
-			}
-			key, run.ID = id[:], id.String()
-		}
-		if run.CreatedAt.IsZero() {
-			run.CreatedAt = now
-		}
-		runs := tx.Bucket(runsBucket)
-		if runs.Get(key) != nil {
-			return fmt.Errorf("run %s: %w", run.ID, ErrExists)
-		}
-		if err := putRun(tx, key, &run); err != nil {
-			return err
-		}
 		var err error
-		pruned, err = s.pruneStack(tx, run.Repo, run.Stack)
+		pruned, err = s.createRun(tx, key, &run)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("create run for stack %s/%s: %w", repoKey(run.Repo), run.Stack, err)
 	}
 	*r = run
+	s.logPruned(&run, pruned)
+	return nil
+}
+
+// createRun stores run under key (a new id when key is nil) and prunes its
+// stack, inside tx. Ids are made inside the write transaction, which bbolt
+// serializes, so they are also in commit order.
+func (s *Store) createRun(tx *bbolt.Tx, key []byte, run *Run) (int, error) {
+	now := time.Now().UTC()
+	if key == nil {
+		id, err := s.ids.next(now)
+		if err != nil {
+			return 0, err
+		}
+		key, run.ID = id[:], id.String()
+	}
+	if run.CreatedAt.IsZero() {
+		run.CreatedAt = now
+	}
+	if tx.Bucket(runsBucket).Get(key) != nil {
+		return 0, fmt.Errorf("run %s: %w", run.ID, ErrExists)
+	}
+	if err := putRun(tx, key, run); err != nil {
+		return 0, err
+	}
+	return s.pruneStack(tx, run.Repo, run.Stack)
+}
+
+func (s *Store) logPruned(run *Run, pruned int) {
 	if pruned > 0 {
 		s.logger.Debug("pruned old runs", logKeyRepo, repoKey(run.Repo), logKeyStack, run.Stack, logKeyDeleted, pruned)
 	}
-	return nil
 }
 
 // UpdateRun replaces the stored run r.ID with r. The run must exist
@@ -168,6 +176,16 @@ func putRun(tx *bbolt.Tx, key []byte, run *Run) error {
 	}
 	if err := idx.Put(key, []byte(run.Status)); err != nil {
 		return fmt.Errorf("write run index: %w", err)
+	}
+	active := tx.Bucket(activeRunsBucket)
+	if run.Status.Terminal() {
+		if err := active.Delete(key); err != nil {
+			return fmt.Errorf("write queue index: %w", err)
+		}
+		return nil
+	}
+	if err := active.Put(key, []byte(run.Status)); err != nil {
+		return fmt.Errorf("write queue index: %w", err)
 	}
 	return nil
 }

@@ -28,6 +28,9 @@ package store
 //	|-- <run id> -> binary plan file, stored as is
 //	logs/
 //	|-- <run id> -> gzip(run log)
+//	active_runs/                       (schema v2)
+//	|-- <run id> -> run status         index of queued and running runs
+//	                                   only: the queue, oldest first
 
 import (
 	"context"
@@ -54,6 +57,7 @@ var (
 	planAnalysisBucket = []byte("plan_analysis")
 	planFilesBucket    = []byte("plan_files")
 	logsBucket         = []byte("logs")
+	activeRunsBucket   = []byte("active_runs")
 
 	schemaVersionKey = []byte("schema_version")
 )
@@ -67,6 +71,7 @@ var runBlobBuckets = [][]byte{
 var topBuckets = [][]byte{
 	metaBucket, reposBucket, stacksBucket, runsBucket, runsByStackBucket,
 	plansBucket, planJSONBucket, planTextBucket, planAnalysisBucket, planFilesBucket, logsBucket,
+	activeRunsBucket,
 }
 
 // Log keys.
