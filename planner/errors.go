@@ -19,6 +19,8 @@ var (
 	ErrBadGlob = errors.New("malformed glob pattern")
 	// ErrNoConfiguration reports a directory that holds no Terraform files.
 	ErrNoConfiguration = errors.New("no Terraform configuration files")
+	// ErrUnknownStack reports a stack name the repo does not have.
+	ErrUnknownStack = errors.New("no such stack")
 	// ErrRepoConfig reports a .driftgate.hcl with errors; the diagnostics
 	// come alongside it.
 	ErrRepoConfig = errors.New("repo config has errors")

@@ -65,13 +65,7 @@ func FindLocalStack(ctx context.Context, dir, workspace string) (*LocalStack, hc
 	}
 	ls.Stack, ls.Problems = *stack, problems
 	if decl := declaredFor(cfg, root, rel, workspace); decl != nil {
-		ls.Stack.Name = decl.Name
-		ls.Stack.Workspace = decl.Workspace
-		ls.Stack.VarFiles = decl.VarFiles
-		ls.Stack.TerraformVersion = decl.TerraformVersion
-		ls.Stack.DependsOn = decl.DependsOn
-		ls.Stack.ExtraTriggers = decl.ExtraTriggers
-		ls.Stack.Declared = true
+		ls.Stack.declare(decl)
 	} else {
 		if workspace != "" {
 			ls.Stack.Workspace = workspace
