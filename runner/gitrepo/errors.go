@@ -18,4 +18,19 @@ var (
 	ErrNotDir = errors.New("not a directory")
 	// ErrNotLink reports ReadLink on something that is not a symbolic link.
 	ErrNotLink = errors.New("not a symbolic link")
+
+	// ErrAuth reports that a remote asked for credentials or refused the
+	// ones given, or that an SSH host key could not be verified.
+	ErrAuth = errors.New("authentication failed")
+	// ErrUnreachable reports that a remote could not be reached: a host
+	// name that does not resolve, a refused or timed-out connection, a TLS
+	// failure, or a repository (or local path) that does not exist.
+	ErrUnreachable = errors.New("remote unreachable")
+	// ErrBranchNotFound reports that the remote has no such branch (it may
+	// have been deleted or renamed), or no branches at all.
+	ErrBranchNotFound = errors.New("branch not found on the remote")
+	// ErrNotFetched reports a mirror whose branch has never been fetched.
+	ErrNotFetched = errors.New("branch not fetched yet")
+	// ErrInvalidURL reports a remote URL this package cannot fetch from.
+	ErrInvalidURL = errors.New("invalid remote URL")
 )
