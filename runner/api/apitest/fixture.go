@@ -1,0 +1,114 @@
+package apitest
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/store"
+)
+
+// Token is the API token of servers made by NewServer.
+const Token = "test-token-0123456789"
+
+// Commits of the seeded repos.
+const (
+	InfraCommit    = "0123456789abcdef0123456789abcdef01234567"
+	PlatformCommit = "fedcba9876543210fedcba9876543210fedcba98"
+)
+
+// PlanJSON is the redacted plan JSON stored for Fixture.Planned.
+const PlanJSON = `{"format_version":"1.2","resource_changes":[{"address":"null_resource.x","change":{"actions":["create"],"after":{"password":"(sensitive)"}}}]}`
+
+// LogText is the log stored for the finished runs of Fixture.
+const LogText = "terraform init\nterraform plan\nPlan: 1 to add, 2 to change, 0 to destroy.\n"
+
+// Fixture holds the runs Seed stores, oldest first.
+type Fixture struct {
+	// Planned is infra/network, planned with changes, plan and log.
+	Planned store.Run
+	// NoChanges is infra/database, planned without changes.
+	NoChanges store.Run
+	// Errored is platform/dns, which failed.
+	Errored store.Run
+	// Running is infra/network, under way.
+	Running store.Run
+	// Queued is infra/database, waiting for a worker.
+	Queued store.Run
+}
+
+// Seed stores two repos (infra, synced; platform, failing to sync), three
+// stacks and five runs (see Fixture) in svc's store.
+func Seed(tb testing.TB, svc *Service) Fixture {
+	tb.Helper()
+	ctx := context.Background()
+	st := svc.Store
+	must := func(what string, err error) {
+		tb.Helper()
+		if err != nil {
+			tb.Fatalf("seed %s: %v", what, err)
+		}
+	}
+	must("repo infra", st.PutRepo(ctx, &store.RepoRecord{
+		Name: "infra", URL: "https://git.example.com/acme/infra.git", Branch: "main",
+		LastCommit: InfraCommit, Status: "synced",
+	}))
+	must("repo platform", st.PutRepo(ctx, &store.RepoRecord{
+		Name: "platform", URL: "https://git.example.com/acme/platform.git", Branch: "release",
+		LastCommit: PlatformCommit, Status: "error",
+		LastError: "fetch origin: authentication required: the token in PLATFORM_GIT_TOKEN was rejected by git.example.com " + strings.Repeat("x", 40),
+	}))
+	for _, s := range []store.StackRecord{
+		{Repo: "infra", Name: "network", Dir: "envs/prod/network"},
+		{Repo: "infra", Name: "database", Dir: "envs/prod/database"},
+		{Repo: "platform", Name: "dns", Dir: "dns"},
+	} {
+		must("stack "+s.Name, st.PutStack(ctx, &s))
+	}
+
+	now := time.Now().UTC()
+	create := func(r store.Run, age time.Duration) store.Run {
+		tb.Helper()
+		r.Operation = "plan"
+		r.CreatedAt = now.Add(-age)
+		must("run "+r.Stack, st.CreateRun(ctx, &r))
+		return r
+	}
+	finish := func(r *store.Run, status store.RunStatus, took time.Duration, plan *store.Plan) {
+		tb.Helper()
+		r.Status = status
+		r.StartedAt = r.CreatedAt.Add(time.Second)
+		r.FinishedAt = r.StartedAt.Add(took)
+		r.TerraformVersion = "1.11.4"
+		must("finish run "+r.Stack, st.FinishRun(ctx, r, plan, []byte(LogText)))
+	}
+
+	var f Fixture
+	f.Planned = create(store.Run{Repo: "infra", Stack: "network", Dir: "envs/prod/network", Commit: InfraCommit, Trigger: "commit"}, 3*time.Hour)
+	f.Planned.Summary = &store.PlanSummary{Add: 1, Change: 2, Drifted: 1, HasChanges: true}
+	finish(&f.Planned, store.StatusPlanned, 63*time.Second, &store.Plan{JSON: []byte(PlanJSON), Text: []byte("plan text")})
+
+	f.NoChanges = create(store.Run{Repo: "infra", Stack: "database", Dir: "envs/prod/database", Commit: InfraCommit, Trigger: "schedule"}, 2*time.Hour)
+	f.NoChanges.Summary = &store.PlanSummary{}
+	finish(&f.NoChanges, store.StatusNoChanges, 20*time.Second, &store.Plan{JSON: []byte(`{"format_version":"1.2"}`)})
+
+	f.Errored = create(store.Run{Repo: "platform", Stack: "dns", Dir: "dns", Commit: PlatformCommit, Trigger: "manual"}, 90*time.Minute)
+	f.Errored.Error = "terraform init: Error: Failed to query available provider packages\n\nCould not retrieve the list of available versions for provider acme/dns."
+	finish(&f.Errored, store.StatusErrored, 5*time.Second, nil)
+
+	f.Running = create(store.Run{Repo: "infra", Stack: "network", Dir: "envs/prod/network", Commit: InfraCommit, Trigger: "manual", Status: store.StatusRunning}, 2*time.Minute)
+	f.Queued = create(store.Run{Repo: "infra", Stack: "database", Dir: "envs/prod/database", Commit: InfraCommit, Trigger: "commit"}, 30*time.Second)
+	return f
+}
+
+// NewServer starts an httptest server serving api.NewHandler over svc with
+// api.StaticToken(Token), closed at cleanup.
+func NewServer(tb testing.TB, svc api.Service) *httptest.Server {
+	tb.Helper()
+	srv := httptest.NewServer(api.NewHandler(svc, api.StaticToken(Token), nil))
+	tb.Cleanup(srv.Close)
+	return srv
+}

@@ -1,0 +1,24 @@
+// Package api is driftgate's HTTP API: the JSON endpoints that the CLI and
+// other clients use to list repos, stacks and runs, read plans and logs,
+// trigger plans and cancel runs.
+//
+// NewHandler serves the API over a Service, which the daemon implements. The
+// handler authenticates every request except the health checks with a
+// bearer token, maps the Service's errors to HTTP statuses (see the package's
+// sentinel errors), answers every error with a JSON body {"error": "..."},
+// and logs each request without its credentials.
+//
+// Routes:
+//
+//	GET  /healthz                          liveness, no token
+//	GET  /readyz                           readiness, no token
+//	GET  /api/v1/repos                     {"repos": [...]}
+//	GET  /api/v1/stacks?repo=              {"stacks": [...]}
+//	GET  /api/v1/runs?repo=&stack=&status=&limit=&cursor=
+//	                                       {"runs": [...], "next_cursor": "..."}
+//	GET  /api/v1/runs/{id}                 the run
+//	GET  /api/v1/runs/{id}/plan            the redacted plan JSON
+//	GET  /api/v1/runs/{id}/log             the run's log, text/plain
+//	POST /api/v1/stacks/{repo}/{stack}/plan  202, the queued run
+//	POST /api/v1/runs/{id}/cancel          the run, canceled or asked to stop
+package api

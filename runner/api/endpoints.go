@@ -1,0 +1,193 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/driftgate/driftgate/store"
+)
+
+// Hints for 404 answers: how to list what exists.
+const (
+	hintRuns  = "list runs with GET /api/v1/runs"
+	hintRepos = "list repos with GET /api/v1/repos"
+)
+
+// statusBody is the body of the health checks.
+type statusBody struct {
+	Status string `json:"status"`
+}
+
+// reposBody is the body of GET /api/v1/repos.
+type reposBody struct {
+	Repos []store.RepoRecord `json:"repos"`
+}
+
+// stacksBody is the body of GET /api/v1/stacks.
+type stacksBody struct {
+	Stacks []store.StackRecord `json:"stacks"`
+}
+
+// runsBody is the body of GET /api/v1/runs.
+type runsBody struct {
+	Runs       []store.Run `json:"runs"`
+	NextCursor string      `json:"next_cursor"`
+}
+
+// healthz answers that the process serves HTTP.
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request) error {
+	s.writeJSON(w, http.StatusOK, statusBody{Status: "ok"})
+	return nil
+}
+
+// readyz answers whether the daemon is ready, 503 with the reason if not.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.Ready(r.Context()); err != nil {
+		return &problem{status: http.StatusServiceUnavailable, msg: "driftgate is not ready: " + err.Error(), err: err}
+	}
+	s.writeJSON(w, http.StatusOK, statusBody{Status: "ready"})
+	return nil
+}
+
+func (s *server) listRepos(w http.ResponseWriter, r *http.Request) error {
+	if _, err := parseQuery("/api/v1/repos", r.URL.RawQuery, nil); err != nil {
+		return err
+	}
+	repos, err := s.svc.Repos(r.Context())
+	if err != nil {
+		return explain(err, "repos", hintRepos)
+	}
+	s.writeJSON(w, http.StatusOK, reposBody{Repos: nonNil(repos)})
+	return nil
+}
+
+func (s *server) listStacks(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseQuery("/api/v1/stacks", r.URL.RawQuery, []string{"repo"})
+	if err != nil {
+		return err
+	}
+	stacks, err := s.svc.Stacks(r.Context(), q["repo"])
+	if err != nil {
+		return explain(err, fmt.Sprintf("repo %q", q["repo"]), hintRepos)
+	}
+	s.writeJSON(w, http.StatusOK, stacksBody{Stacks: nonNil(stacks)})
+	return nil
+}
+
+func (s *server) listRuns(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseRunFilter(r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	runs, next, err := s.svc.Runs(r.Context(), f)
+	if err != nil {
+		what := "runs"
+		switch {
+		case f.Stack != "":
+			what = fmt.Sprintf("stack %q in repo %q", f.Stack, f.Repo)
+		case f.Repo != "":
+			what = fmt.Sprintf("repo %q", f.Repo)
+		}
+		return explain(err, what, hintRepos)
+	}
+	s.writeJSON(w, http.StatusOK, runsBody{Runs: nonNil(runs), NextCursor: next})
+	return nil
+}
+
+func (s *server) getRun(w http.ResponseWriter, r *http.Request) error {
+	run, err := s.run(r)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, http.StatusOK, run)
+	return nil
+}
+
+// run returns the run named by the request's {id}.
+func (s *server) run(r *http.Request) (*store.Run, error) {
+	id := r.PathValue("id")
+	run, err := s.svc.Run(r.Context(), id)
+	if err != nil {
+		return nil, explain(err, fmt.Sprintf("run %q", id), hintRuns)
+	}
+	return run, nil
+}
+
+// getPlan answers the redacted plan JSON as stored. The run is read first
+// so that an unknown run and a run without a plan get different answers.
+func (s *server) getPlan(w http.ResponseWriter, r *http.Request) error {
+	run, err := s.run(r)
+	if err != nil {
+		return err
+	}
+	plan, err := s.svc.Plan(r.Context(), run.ID)
+	if err != nil && statusOf(err) != http.StatusNotFound {
+		return explain(err, fmt.Sprintf("plan of run %q", run.ID), hintRuns)
+	}
+	if err != nil || plan == nil || len(plan.JSON) == 0 {
+		return noPart(run, "plan")
+	}
+	s.writeBody(w, http.StatusOK, "application/json", plan.JSON)
+	return nil
+}
+
+// getLog answers the run's log as plain text.
+func (s *server) getLog(w http.ResponseWriter, r *http.Request) error {
+	run, err := s.run(r)
+	if err != nil {
+		return err
+	}
+	log, err := s.svc.Log(r.Context(), run.ID)
+	if err != nil && statusOf(err) != http.StatusNotFound {
+		return explain(err, fmt.Sprintf("log of run %q", run.ID), hintRuns)
+	}
+	if err != nil {
+		return noPart(run, "log")
+	}
+	s.writeBody(w, http.StatusOK, "text/plain; charset=utf-8", log)
+	return nil
+}
+
+// noPart is the 404 of a run that has no plan or log (part).
+func noPart(run *store.Run, part string) *problem {
+	msg := fmt.Sprintf("run %q has no %s yet (it is %s); wait for it with GET /api/v1/runs/%s",
+		run.ID, part, run.Status, run.ID)
+	if run.Status.Terminal() {
+		msg = fmt.Sprintf("run %q has no %s (it ended %s)", run.ID, part, run.Status)
+		if part == "plan" {
+			msg += fmt.Sprintf("; read its log with GET /api/v1/runs/%s/log", run.ID)
+		}
+	}
+	return &problem{status: http.StatusNotFound, msg: msg}
+}
+
+func (s *server) triggerPlan(w http.ResponseWriter, r *http.Request) error {
+	repo, stack := r.PathValue("repo"), r.PathValue("stack")
+	run, err := s.svc.TriggerPlan(r.Context(), repo, stack)
+	if err != nil {
+		return explain(err, fmt.Sprintf("stack %q in repo %q", stack, repo),
+			"list stacks with GET /api/v1/stacks?repo="+url.QueryEscape(repo))
+	}
+	w.Header().Set("Location", "/api/v1/runs/"+run.ID)
+	s.writeJSON(w, http.StatusAccepted, run)
+	return nil
+}
+
+func (s *server) cancelRun(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	run, err := s.svc.CancelRun(r.Context(), id)
+	if err != nil {
+		return explain(err, fmt.Sprintf("run %q", id), hintRuns)
+	}
+	s.writeJSON(w, http.StatusOK, run)
+	return nil
+}
+
+// nonNil returns s, or an empty slice for nil, so lists encode as [].
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,178 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// maxBodyBytes caps the size of request bodies.
+const maxBodyBytes = 1 << 20
+
+// route is one endpoint of the API.
+type route struct {
+	method string
+	path   string
+	// public routes are served without a token: the health checks only.
+	public bool
+	// quiet routes are logged at debug level: probes poll them.
+	quiet bool
+	// A per-route minimum Role goes here when roles are enforced; wrap
+	// checks it against the principal next to authenticate.
+	handle func(w http.ResponseWriter, r *http.Request) error
+}
+
+// server serves the API over a Service.
+type server struct {
+	svc    Service
+	auth   Authenticator
+	logger *slog.Logger
+}
+
+// NewHandler returns the HTTP handler of the API, serving svc to the
+// principals auth accepts and logging each request to logger (nil discards
+// logs). It panics when svc or auth is nil: serving without them is a wiring
+// mistake.
+func NewHandler(svc Service, auth Authenticator, logger *slog.Logger) http.Handler {
+	if svc == nil || auth == nil {
+		panic("api.NewHandler: nil Service or Authenticator")
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &server{svc: svc, auth: auth, logger: logger}
+	mux := http.NewServeMux()
+	methods := make(map[string][]string)
+	for _, rt := range s.routes() {
+		mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+		methods[rt.path] = append(methods[rt.path], rt.method)
+	}
+	// A pattern without a method is less specific than the same pattern
+	// with one, so these catch only the methods a path does not serve.
+	for path, ms := range methods {
+		mux.Handle(path, s.wrap(route{path: path, public: true, handle: methodNotAllowed(ms)}))
+	}
+	mux.Handle("/", s.wrap(route{path: "/", public: true, handle: notFound}))
+	return mux
+}
+
+// routes lists the API's endpoints.
+func (s *server) routes() []route {
+	return []route{
+		{method: http.MethodGet, path: "/healthz", public: true, quiet: true, handle: s.healthz},
+		{method: http.MethodGet, path: "/readyz", public: true, quiet: true, handle: s.readyz},
+		{method: http.MethodGet, path: "/api/v1/repos", handle: s.listRepos},
+		{method: http.MethodGet, path: "/api/v1/stacks", handle: s.listStacks},
+		{method: http.MethodGet, path: "/api/v1/runs", handle: s.listRuns},
+		{method: http.MethodGet, path: "/api/v1/runs/{id}", handle: s.getRun},
+		{method: http.MethodGet, path: "/api/v1/runs/{id}/plan", handle: s.getPlan},
+		{method: http.MethodGet, path: "/api/v1/runs/{id}/log", handle: s.getLog},
+		{method: http.MethodPost, path: "/api/v1/stacks/{repo}/{stack}/plan", handle: s.triggerPlan},
+		{method: http.MethodPost, path: "/api/v1/runs/{id}/cancel", handle: s.cancelRun},
+	}
+}
+
+// wrap serves rt: it limits the body, authenticates private routes, answers
+// the handler's error, and logs the request.
+func (s *server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		r.Body = http.MaxBytesReader(sw, r.Body, maxBodyBytes)
+		var who string
+		err := func() error {
+			if rt.public {
+				return rt.handle(sw, r)
+			}
+			p, err := s.authenticate(r)
+			if err != nil {
+				return err
+			}
+			who = p.Name
+			return rt.handle(sw, r.WithContext(withPrincipal(r.Context(), p)))
+		}()
+		if err != nil {
+			s.writeError(sw, err)
+		}
+		s.logRequest(r, rt, sw.status, time.Since(start), who, err)
+	})
+}
+
+// logRequest logs one served request: server errors at error level with the
+// cause, unavailability at warn, quiet routes at debug, the rest at info.
+func (s *server) logRequest(r *http.Request, rt route, status int, took time.Duration, who string, err error) {
+	level := slog.LevelInfo
+	switch {
+	case status >= 500 && status != http.StatusServiceUnavailable:
+		level = slog.LevelError
+	case status >= 500:
+		level = slog.LevelWarn
+	case rt.quiet:
+		level = slog.LevelDebug
+	}
+	attrs := []slog.Attr{
+		slog.String(logMethod, r.Method),
+		slog.String(logPath, r.URL.Path),
+		slog.Int(logStatus, status),
+		slog.Duration(logDuration, took),
+	}
+	if who != "" {
+		attrs = append(attrs, slog.String(logPrincipal, who))
+	}
+	if err != nil && status >= 500 {
+		attrs = append(attrs, slog.String(logErr, err.Error()))
+	}
+	s.logger.LogAttrs(r.Context(), level, "http request", attrs...)
+}
+
+// methodNotAllowed answers 405 with the methods the path serves.
+func methodNotAllowed(methods []string) func(http.ResponseWriter, *http.Request) error {
+	allowed := slices.Clone(methods)
+	if slices.Contains(allowed, http.MethodGet) {
+		allowed = append(allowed, http.MethodHead)
+	}
+	slices.Sort(allowed)
+	allow := strings.Join(allowed, ", ")
+	return func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Allow", allow)
+		return &problem{
+			status: http.StatusMethodNotAllowed,
+			msg:    "method " + r.Method + " is not allowed on " + r.URL.Path + "; use " + allow,
+		}
+	}
+}
+
+// notFound answers 404 for paths the API does not serve.
+func notFound(_ http.ResponseWriter, r *http.Request) error {
+	return &problem{
+		status: http.StatusNotFound,
+		msg:    "no such endpoint " + r.URL.Path + "; the API is under /api/v1 (repos, stacks, runs)",
+	}
+}
+
+// statusWriter records the status written through it.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+// WriteHeader records status and passes it on.
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Write records an implicit 200 and passes b on.
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,65 @@
+package api
+
+import (
+	"context"
+	"errors"
+
+	"github.com/driftgate/driftgate/store"
+)
+
+// Sentinel errors a Service wraps (with %w) so the handler can answer with
+// the right status. The store's ErrNotFound and ErrInvalid are understood
+// too. Any other error is answered 500 with a generic message and logged.
+var (
+	// ErrNotFound reports that the repo, stack or run asked for does not
+	// exist. The handler answers 404.
+	ErrNotFound = errors.New("not found")
+
+	// ErrConflict reports a request the current state does not allow, such
+	// as canceling a finished run. The handler answers 409 with the
+	// error's text, so the text must make sense to a user.
+	ErrConflict = errors.New("conflict")
+
+	// ErrBadRequest reports an argument the Service cannot accept. The
+	// handler answers 400 with the error's text.
+	ErrBadRequest = errors.New("bad request")
+)
+
+// Service is what the HTTP API needs from the daemon. Methods return the
+// sentinel errors above (wrapped) for answers other than 500.
+type Service interface {
+	// Repos returns the watched repos with their sync status and last
+	// error.
+	Repos(ctx context.Context) ([]store.RepoRecord, error)
+
+	// Stacks returns the stacks of repo, or of every repo when repo is "".
+	Stacks(ctx context.Context, repo string) ([]store.StackRecord, error)
+
+	// Runs returns the runs matching f, newest first, and the cursor of the
+	// next page ("" when there is none).
+	Runs(ctx context.Context, f store.RunFilter) ([]store.Run, string, error)
+
+	// Run returns one run.
+	Run(ctx context.Context, id string) (*store.Run, error)
+
+	// Plan returns the plan of a run, with the redacted plan JSON in
+	// Plan.JSON. A run without a plan yet is ErrNotFound.
+	Plan(ctx context.Context, id string) (*store.Plan, error)
+
+	// Log returns the log of a run.
+	Log(ctx context.Context, id string) ([]byte, error)
+
+	// TriggerPlan queues a manual plan of a stack at its branch head and
+	// returns the queued run. The principal who asked is in ctx (see
+	// PrincipalFromContext).
+	TriggerPlan(ctx context.Context, repo, stack string) (*store.Run, error)
+
+	// CancelRun cancels a queued run at once, or asks a running run to stop
+	// and returns it; a finished run is ErrConflict.
+	CancelRun(ctx context.Context, id string) (*store.Run, error)
+
+	// Ready returns nil when the daemon is ready to serve (store open,
+	// watchers started). Its error text is shown to unauthenticated
+	// clients of /readyz, so it must carry no secrets.
+	Ready(ctx context.Context) error
+}

@@ -1,0 +1,271 @@
+package apiclient_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/apiclient"
+	"github.com/driftgate/driftgate/store"
+)
+
+// setup returns a client of a real API handler over a seeded fake service.
+func setup(t *testing.T) (*apiclient.Client, *apitest.Service, apitest.Fixture) {
+	t.Helper()
+	svc := apitest.NewService(t)
+	fx := apitest.Seed(t, svc)
+	srv := apitest.NewServer(t, svc)
+	return apiclient.New(srv.URL+"/", apitest.Token, apiclient.WithHTTPClient(srv.Client())), svc, fx
+}
+
+func TestReads(t *testing.T) {
+	c, _, fx := setup(t)
+	ctx := t.Context()
+
+	repos, err := c.Repos(ctx)
+	if err != nil || len(repos) != 2 || repos[0].Name != "infra" || repos[0].LastCommit != apitest.InfraCommit {
+		t.Errorf("Repos = %+v, %v", repos, err)
+	}
+	tests := []struct {
+		repo string
+		want []string
+	}{
+		{"", []string{"infra/database", "infra/network", "platform/dns"}},
+		{"platform", []string{"platform/dns"}},
+	}
+	for _, tt := range tests {
+		stacks, err := c.Stacks(ctx, tt.repo)
+		var got []string
+		for _, s := range stacks {
+			got = append(got, s.Repo+"/"+s.Name)
+		}
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("Stacks(%q) = %v, %v, want %v", tt.repo, got, err, tt.want)
+		}
+	}
+
+	run, err := c.Run(ctx, fx.Planned.ID)
+	if err != nil || run.Status != store.StatusPlanned || run.Summary == nil || run.Summary.Add != 1 {
+		t.Errorf("Run = %+v, %v", run, err)
+	}
+	plan, err := c.Plan(ctx, fx.Planned.ID)
+	if err != nil || string(plan.JSON) != apitest.PlanJSON || plan.RunID != fx.Planned.ID {
+		t.Errorf("Plan = %+v, %v", plan, err)
+	}
+	log, err := c.Log(ctx, fx.Planned.ID)
+	if err != nil || string(log) != apitest.LogText {
+		t.Errorf("Log = %q, %v", log, err)
+	}
+	if err := c.Health(ctx); err != nil {
+		t.Errorf("Health: %v", err)
+	}
+	if err := c.Ready(ctx); err != nil {
+		t.Errorf("Ready: %v", err)
+	}
+}
+
+func TestRunsFilterAndPaging(t *testing.T) {
+	c, svc, fx := setup(t)
+	f := store.RunFilter{Repo: "infra", Stack: "network", Status: store.StatusPlanned, Limit: 7}
+	runs, next, err := c.Runs(t.Context(), f)
+	if err != nil || len(runs) != 1 || runs[0].ID != fx.Planned.ID || next != "" {
+		t.Errorf("Runs(%+v) = %v, %q, %v", f, runs, next, err)
+	}
+	if got := svc.Filters(); len(got) != 1 || got[0] != f {
+		t.Errorf("the service got filters %+v, want [%+v]", got, f)
+	}
+
+	var ids []string
+	page := store.RunFilter{Limit: 2}
+	for {
+		runs, next, err := c.Runs(t.Context(), page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range runs {
+			ids = append(ids, r.ID)
+		}
+		if next == "" {
+			break
+		}
+		page.Cursor = next
+	}
+	want := []string{fx.Queued.ID, fx.Running.ID, fx.Errored.ID, fx.NoChanges.ID, fx.Planned.ID}
+	if fmt.Sprint(ids) != fmt.Sprint(want) {
+		t.Errorf("paged %v, want %v", ids, want)
+	}
+}
+
+func TestTriggerAndCancel(t *testing.T) {
+	c, _, fx := setup(t)
+	ctx := t.Context()
+	run, err := c.TriggerPlan(ctx, "infra", "network")
+	if err != nil || run.Status != store.StatusQueued || run.Stack != "network" || run.ID == "" {
+		t.Fatalf("TriggerPlan = %+v, %v", run, err)
+	}
+	canceled, err := c.CancelRun(ctx, run.ID)
+	if err != nil || canceled.Status != store.StatusCanceled {
+		t.Errorf("CancelRun(queued) = %+v, %v", canceled, err)
+	}
+	running, err := c.CancelRun(ctx, fx.Running.ID)
+	if err != nil || running.Status != store.StatusRunning || running.Attrs["cancel_requested"] != "true" {
+		t.Errorf("CancelRun(running) = %+v, %v", running, err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	c, svc, fx := setup(t)
+	ctx := t.Context()
+	srvURL := c.BaseURL()
+	tests := []struct {
+		name       string
+		call       func() error
+		wantStatus int
+		wantMsg    string
+	}{
+		{"wrong token", func() error {
+			_, err := apiclient.New(srvURL, "wrong").Repos(ctx)
+			return err
+		}, 401, "invalid token"},
+		{"no token", func() error {
+			_, err := apiclient.New(srvURL, "").Repos(ctx)
+			return err
+		}, 401, "missing bearer token"},
+		{"unknown run", func() error {
+			_, err := c.Run(ctx, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+			return err
+		}, 404, `run "01ARZ3NDEKTSV4RRFFQ69G5FAV" not found`},
+		{"no plan yet", func() error {
+			_, err := c.Plan(ctx, fx.Queued.ID)
+			return err
+		}, 404, "has no plan yet"},
+		{"unknown stack", func() error {
+			_, err := c.TriggerPlan(ctx, "infra", "a/b")
+			return err
+		}, 404, `stack "a/b" in repo "infra" not found`},
+		{"cancel finished", func() error {
+			_, err := c.CancelRun(ctx, fx.Planned.ID)
+			return err
+		}, 409, "already finished as planned"},
+		{"bad status", func() error {
+			_, _, err := c.Runs(ctx, store.RunFilter{Status: "done"})
+			return err
+		}, 400, `unknown run status "done"`},
+		{"bad limit", func() error {
+			_, _, err := c.Runs(ctx, store.RunFilter{Limit: -1})
+			return err
+		}, 400, `limit "-1"`},
+	}
+	for _, tt := range tests {
+		err := tt.call()
+		var apiErr *apiclient.Error
+		if !errors.As(err, &apiErr) {
+			t.Errorf("%s: error %v is not an *apiclient.Error", tt.name, err)
+			continue
+		}
+		if apiErr.Status != tt.wantStatus || !strings.Contains(apiErr.Message, tt.wantMsg) {
+			t.Errorf("%s: %d %q, want %d containing %q", tt.name, apiErr.Status, apiErr.Message, tt.wantStatus, tt.wantMsg)
+		}
+		if !apiclient.IsStatus(err, tt.wantStatus) {
+			t.Errorf("%s: IsStatus(%d) is false", tt.name, tt.wantStatus)
+		}
+	}
+
+	svc.FailWith(errors.New("disk on fire"))
+	_, err := c.Repos(ctx)
+	if !apiclient.IsStatus(err, 500) || strings.Contains(err.Error(), "disk on fire") {
+		t.Errorf("service failure: %v, want a generic 500", err)
+	}
+	svc.FailWith(nil)
+	svc.SetReady(errors.New("store not open"))
+	if err := c.Ready(ctx); !apiclient.IsStatus(err, 503) || !strings.Contains(err.Error(), "store not open") {
+		t.Errorf("Ready when not ready: %v", err)
+	}
+}
+
+func TestErrorWithoutJSONBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "upstream proxy said no", http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	_, err := apiclient.New(srv.URL, "t").Repos(t.Context())
+	var apiErr *apiclient.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != 502 || apiErr.Message != "Bad Gateway" {
+		t.Errorf("non-JSON 502: %#v", err)
+	}
+}
+
+func TestConnectionErrors(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := srv.URL
+	srv.Close()
+	_, err := apiclient.New(addr, "t").Repos(t.Context())
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("closed server: %v, want ECONNREFUSED", err)
+	}
+	for _, base := range []string{"127.0.0.1:8080", "ftp://host", "http://", "http://a b"} {
+		if _, err := apiclient.New(base, "t").Repos(t.Context()); err == nil || !strings.Contains(err.Error(), "server URL") {
+			t.Errorf("New(%q): %v, want a server URL error", base, err)
+		}
+	}
+}
+
+func TestWait(t *testing.T) {
+	c, svc, fx := setup(t)
+	svc.Script(fx.Running.ID, store.StatusRunning, store.StatusRunning, store.StatusNoChanges)
+	run, err := c.Wait(t.Context(), fx.Running.ID, time.Millisecond)
+	if err != nil || run.Status != store.StatusNoChanges || run.FinishedAt.IsZero() {
+		t.Fatalf("Wait = %+v, %v", run, err)
+	}
+	run, err = c.Wait(t.Context(), fx.Errored.ID, 0)
+	if err != nil || run.Status != store.StatusErrored {
+		t.Errorf("Wait(finished run) = %+v, %v", run, err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	_, err = c.Wait(ctx, fx.Queued.ID, time.Millisecond)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Wait past the deadline: %v", err)
+	}
+	if _, err := c.Wait(t.Context(), "01ARZ3NDEKTSV4RRFFQ69G5FAV", time.Millisecond); !apiclient.IsStatus(err, 404) {
+		t.Errorf("Wait(unknown run): %v, want 404", err)
+	}
+}
+
+func TestWaitUnknownStatus(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV","stack":"s","status":"applying"}`)
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	_, err := apiclient.New(srv.URL, "t").Wait(t.Context(), "01ARZ3NDEKTSV4RRFFQ69G5FAV", time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), `unknown status "applying"`) {
+		t.Errorf("Wait on an unknown status: %v", err)
+	}
+}
+
+// TestRequestsCarryToken checks the Authorization header the client sends.
+func TestRequestsCarryToken(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get("Authorization"))
+		fmt.Fprint(w, `{"repos":[]}`)
+	}))
+	defer srv.Close()
+	for _, token := range []string{"abc", ""} {
+		if _, err := apiclient.New(srv.URL, token).Repos(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []string{"Bearer abc", ""}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Authorization headers %q, want %q", got, want)
+	}
+}

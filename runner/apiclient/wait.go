@@ -1,0 +1,42 @@
+package apiclient
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/driftgate/driftgate/store"
+)
+
+// DefaultWaitInterval is how often Wait polls when asked for a zero or
+// negative interval.
+const DefaultWaitInterval = 2 * time.Second
+
+// Wait polls the run every interval until its status is terminal and
+// returns it. It stops with the first failed poll, with ctx's error when ctx
+// ends, and with an error for a status this client does not know (a newer
+// server), which it could not tell finished from live.
+func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (*store.Run, error) {
+	if every <= 0 {
+		every = DefaultWaitInterval
+	}
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	for {
+		run, err := c.Run(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("wait: %w", err)
+		}
+		if !run.Status.Valid() {
+			return nil, fmt.Errorf("wait for run %s: unknown status %q; upgrade this driftgate client", id, run.Status)
+		}
+		if run.Status.Terminal() {
+			return run, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for run %s (last seen %s): %w", id, run.Status, context.Cause(ctx))
+		case <-ticker.C:
+		}
+	}
+}
