@@ -8,4 +8,13 @@ const (
 	logStatus   = "status"
 	logErr      = "err"
 	logDuration = "duration"
+	logRepo     = "repo"
+	logCommit   = "commit"
+	logPrevious = "previous_commit"
+	logTrigger  = "trigger"
+	logStacks   = "stacks"
+	logRetryIn  = "retry_in"
+	logAddr     = "addr"
+	logCount    = "count"
+	logBy       = "by"
 )

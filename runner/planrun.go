@@ -39,22 +39,26 @@ type PlanRunner struct {
 }
 
 // Execute runs the plan of sp as run, creating the run record first when it
-// has no ID. It returns the planner's result (nil when it produced none)
+// has no ID, and marking it running unless it was claimed from the queue. It returns the planner's result (nil when it produced none)
 // and the run's error; the run record is updated in place. Store failures
 // are returned too: a run whose outcome could not be recorded is an error.
 func (p *PlanRunner) Execute(ctx context.Context, run *store.Run, sp tfrun.StackPlan) (*tfrun.PlanResult, error) {
 	log := p.logger().With(logRun, run.ID, logStack, run.Stack)
 	// Recording the outcome must survive the run's own cancellation.
 	storeCtx := context.WithoutCancel(ctx)
-	run.Status = store.StatusRunning
-	run.StartedAt = time.Now().UTC()
-	if run.ID == "" {
+	switch {
+	case run.ID == "":
+		run.Status, run.StartedAt = store.StatusRunning, time.Now().UTC()
 		if err := p.Store.CreateRun(storeCtx, run); err != nil {
 			return nil, fmt.Errorf("record run: %w", err)
 		}
-	} else if err := p.Store.UpdateRun(storeCtx, run); err != nil {
-		return nil, fmt.Errorf("record run start: %w", err)
+	case run.Status != store.StatusRunning:
+		run.Status, run.StartedAt = store.StatusRunning, time.Now().UTC()
+		if err := p.Store.UpdateRun(storeCtx, run); err != nil {
+			return nil, fmt.Errorf("record run start: %w", err)
+		}
 	}
+	// A run claimed from the queue is already recorded as running.
 	log.Info("plan started", logDir, run.Dir)
 
 	res, err := p.Planner.Plan(ctx, sp)

@@ -1,0 +1,68 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/runner/gitrepo"
+)
+
+// Config is what the daemon needs to run. cmd/driftgate builds it from the
+// server config file; nothing here knows HCL.
+type Config struct {
+	// DataDir holds the database, git mirrors (git/), and the planner's
+	// directories.
+	DataDir string
+	// Listen is the HTTP API's address.
+	Listen string
+	// MaxParallelRuns bounds the runs executing at once (at most one per
+	// stack).
+	MaxParallelRuns int
+	// ShutdownTimeout is how long running plans may go on after a shutdown
+	// starts before they are interrupted.
+	ShutdownTimeout time.Duration
+	Repos           []RepoConfig
+	// Auth accepts the API's bearer tokens.
+	Auth api.Authenticator
+}
+
+// RepoConfig is one watched repository.
+type RepoConfig struct {
+	Name         string
+	URL          string
+	Branch       string
+	PollInterval time.Duration
+	Auth         gitrepo.Auth
+}
+
+// Defaults for zero Config fields.
+const (
+	DefaultShutdownTimeout = 2 * time.Minute
+	DefaultPollInterval    = time.Minute
+)
+
+func (c *Config) check() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("no data dir"))
+	}
+	if c.MaxParallelRuns < 1 {
+		errs = append(errs, fmt.Errorf("max parallel runs %d: must be at least 1", c.MaxParallelRuns))
+	}
+	if c.Auth == nil {
+		errs = append(errs, errors.New("no API authenticator: set DRIFTGATE_TOKEN or token_file"))
+	}
+	seen := map[string]bool{}
+	for _, r := range c.Repos {
+		if seen[r.Name] {
+			errs = append(errs, fmt.Errorf("repo %q configured twice", r.Name))
+		}
+		seen[r.Name] = true
+		if r.URL == "" || r.Branch == "" {
+			errs = append(errs, fmt.Errorf("repo %q: url and branch are required", r.Name))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,150 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/store"
+)
+
+// daemonStore is what the daemon needs from the store.
+type daemonStore interface {
+	runStore
+	queueStore
+	watchStore
+	ListRepos(ctx context.Context) ([]store.RepoRecord, error)
+	GetStack(ctx context.Context, repo, name string) (*store.StackRecord, error)
+	ListRuns(ctx context.Context, f store.RunFilter) ([]store.Run, string, error)
+	GetRun(ctx context.Context, id string) (*store.Run, error)
+	GetPlan(ctx context.Context, runID string) (*store.Plan, error)
+	GetLog(ctx context.Context, runID string) ([]byte, error)
+	EnqueueRun(ctx context.Context, r *store.Run) ([]string, error)
+	CancelQueued(ctx context.Context, id, reason string) (*store.Run, error)
+	InterruptRunning(ctx context.Context, reason string) ([]store.Run, error)
+}
+
+// Daemon is driftgate's long-running process: it watches repositories,
+// queues and runs plans, and serves the HTTP API. Build it with New and
+// run it with Run.
+type Daemon struct {
+	cfg      Config
+	store    daemonStore
+	plans    *PlanRunner
+	watchers map[string]*repoWatcher
+	disp     *dispatcher
+	logger   *slog.Logger
+	ready    atomic.Bool
+	addr     atomic.Value // net.Addr, once listening
+}
+
+// New builds a daemon from its configuration, an open store and a stack
+// planner. It starts nothing.
+func New(cfg Config, st daemonStore, pl stackPlanner, logger *slog.Logger) (*Daemon, error) {
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if err := cfg.check(); err != nil {
+		return nil, fmt.Errorf("daemon config: %w", err)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Daemon{
+		cfg:      cfg,
+		store:    st,
+		plans:    &PlanRunner{Store: st, Planner: pl, Logger: logger},
+		watchers: map[string]*repoWatcher{},
+		logger:   logger,
+	}
+	d.disp = newDispatcher(st, d.execute, cfg.MaxParallelRuns, cfg.ShutdownTimeout, logger)
+	for _, rc := range cfg.Repos {
+		d.watchers[rc.Name] = newRepoWatcher(rc, cfg.DataDir, st, d.enqueue, logger)
+	}
+	return d, nil
+}
+
+// Run recovers the queue, then watches, dispatches and serves until ctx
+// ends. On the way out it stops taking work, lets running plans finish for
+// up to Config.ShutdownTimeout, interrupts the rest, and closes the API.
+func (d *Daemon) Run(ctx context.Context) error {
+	interrupted, err := d.store.InterruptRunning(ctx, "interrupted: driftgate stopped (crash or kill) while the run was in progress; it was not resumed")
+	if err != nil {
+		return fmt.Errorf("recover queue: %w", err)
+	}
+	for _, r := range interrupted {
+		d.logger.Warn("run was running when driftgate stopped: marked interrupted", logRun, r.ID, logRepo, r.Repo, logStack, r.Stack)
+	}
+	// Open every mirror before dispatching: queued runs recovered from the
+	// last process plan commits that are already in them. Opening is
+	// local; a mirror that cannot be opened is the watcher's to report.
+	for _, w := range d.watchers {
+		if _, err := w.openMirror(ctx); err != nil {
+			d.logger.Warn("open git mirror", logRepo, w.cfg.Name, logErr, err)
+		}
+	}
+	ln, err := net.Listen("tcp", d.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (set listen in the config to a free address)", d.cfg.Listen, err)
+	}
+	d.addr.Store(ln.Addr())
+	srv := &http.Server{
+		Handler:           api.NewHandler(service{d}, d.cfg.Auth, d.logger),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	d.logger.Info("driftgate serving", logAddr, ln.Addr().String(), logCount, len(d.watchers))
+
+	g, gctx := errgroup.WithContext(ctx)
+	for _, w := range d.watchers {
+		g.Go(func() error { return w.Run(gctx) })
+	}
+	drained := make(chan struct{})
+	g.Go(func() error {
+		defer close(drained)
+		return d.disp.Run(gctx)
+	})
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-drained
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	d.ready.Store(true)
+	err = g.Wait()
+	d.ready.Store(false)
+	d.logger.Info("driftgate stopped")
+	return err
+}
+
+// Addr is the API's listening address once Run is serving, else nil.
+func (d *Daemon) Addr() net.Addr {
+	a, _ := d.addr.Load().(net.Addr)
+	return a
+}
+
+// enqueue queues a run and wakes the dispatcher.
+func (d *Daemon) enqueue(ctx context.Context, r *store.Run) error {
+	superseded, err := d.store.EnqueueRun(ctx, r)
+	if err != nil {
+		return err
+	}
+	for _, id := range superseded {
+		d.logger.Info("queued run superseded", logRun, id, logStack, r.Stack, logBy, r.ID)
+	}
+	d.disp.Wake()
+	return nil
+}

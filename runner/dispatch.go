@@ -1,0 +1,182 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/driftgate/driftgate/store"
+)
+
+// OperationPlan is the operation of plan runs.
+const OperationPlan = "plan"
+
+// errCanceled is the cancellation cause of a run canceled through the API.
+var errCanceled = errors.New("canceled on request")
+
+// queueStore is what the dispatcher needs from the store.
+type queueStore interface {
+	ActiveRuns(ctx context.Context) ([]store.Run, error)
+	ClaimRun(ctx context.Context, id string) (*store.Run, error)
+}
+
+// dispatcher starts queued runs, oldest first, at most max at a time and
+// at most one per stack. Each run gets a context of its own, so stopping
+// the dispatcher does not kill terraform: on shutdown running runs may
+// finish for up to shutdownTimeout, then they are interrupted (SIGINT to
+// terraform) and end as interrupted.
+type dispatcher struct {
+	store           queueStore
+	exec            func(ctx context.Context, run *store.Run)
+	max             int
+	shutdownTimeout time.Duration
+	logger          *slog.Logger
+
+	wake    chan struct{}
+	mu      sync.Mutex
+	running map[string]*activeRun // by run id
+	busy    map[string]bool       // by stack key
+	wg      sync.WaitGroup
+}
+
+type activeRun struct {
+	run    store.Run
+	cancel context.CancelCauseFunc
+}
+
+func newDispatcher(st queueStore, exec func(context.Context, *store.Run), max int, shutdownTimeout time.Duration, logger *slog.Logger) *dispatcher {
+	return &dispatcher{
+		store: st, exec: exec, max: max, shutdownTimeout: shutdownTimeout, logger: logger,
+		wake:    make(chan struct{}, 1),
+		running: map[string]*activeRun{},
+		busy:    map[string]bool{},
+	}
+}
+
+// Wake asks the dispatcher to look at the queue now.
+func (d *dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run dispatches until ctx ends, then drains: it returns once every run it
+// started has finished and recorded its outcome.
+func (d *dispatcher) Run(ctx context.Context) error {
+	// A slow tick catches anything a missed wake-up would leave queued.
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		if err := d.dispatch(ctx); err != nil && ctx.Err() == nil {
+			d.logger.Error("dispatch", logErr, err)
+		}
+		select {
+		case <-ctx.Done():
+			d.drain()
+			return nil
+		case <-d.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// dispatch claims and starts the queued runs that may start now.
+func (d *dispatcher) dispatch(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	runs, err := d.store.ActiveRuns(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range runs {
+		run := &runs[i]
+		if run.Status != store.StatusQueued {
+			continue
+		}
+		key := stackKey(run.Repo, run.Stack)
+		d.mu.Lock()
+		full, busy := len(d.running) >= d.max, d.busy[key]
+		d.mu.Unlock()
+		if full {
+			return nil
+		}
+		if busy {
+			continue
+		}
+		claimed, err := d.store.ClaimRun(ctx, run.ID)
+		if errors.Is(err, store.ErrConflict) {
+			continue // superseded or canceled meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		d.start(claimed)
+	}
+	return nil
+}
+
+func (d *dispatcher) start(run *store.Run) {
+	runCtx, cancel := context.WithCancelCause(context.Background())
+	key := stackKey(run.Repo, run.Stack)
+	d.mu.Lock()
+	d.running[run.ID] = &activeRun{run: *run, cancel: cancel}
+	d.busy[key] = true
+	d.mu.Unlock()
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		defer func() {
+			cancel(nil)
+			d.mu.Lock()
+			delete(d.running, run.ID)
+			delete(d.busy, key)
+			d.mu.Unlock()
+			d.Wake()
+		}()
+		d.exec(runCtx, run)
+	}()
+}
+
+// cancel interrupts a running run; it reports whether the run was running.
+func (d *dispatcher) cancel(id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, ok := d.running[id]
+	if ok {
+		a.cancel(errCanceled)
+	}
+	return ok
+}
+
+// drain waits for running runs, interrupting them after shutdownTimeout.
+func (d *dispatcher) drain() {
+	done := make(chan struct{})
+	go func() {
+		d.wg.Wait()
+		close(done)
+	}()
+	d.mu.Lock()
+	n := len(d.running)
+	d.mu.Unlock()
+	if n > 0 {
+		d.logger.Info("waiting for running plans before shutdown", logCount, n, logDuration, d.shutdownTimeout)
+	}
+	select {
+	case <-done:
+		return
+	case <-time.After(d.shutdownTimeout):
+	}
+	d.mu.Lock()
+	for _, a := range d.running {
+		d.logger.Warn("interrupting run for shutdown", logRun, a.run.ID, logStack, a.run.Stack)
+		a.cancel(ErrShutdown)
+	}
+	d.mu.Unlock()
+	<-done
+}
+
+func stackKey(repo, stack string) string { return repo + "\x00" + stack }
