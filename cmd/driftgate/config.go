@@ -21,6 +21,8 @@ import (
 type Config struct {
 	DataDir         string
 	Listen          string
+	TokenFile       string
+	ShutdownTimeout time.Duration
 	MaxParallelRuns int
 	Log             LogConfig
 	Terraform       TerraformConfig
@@ -63,6 +65,8 @@ const (
 type fileConfig struct {
 	DataDir         *string         `hcl:"data_dir,optional"`
 	Listen          *string         `hcl:"listen,optional"`
+	TokenFile       *string         `hcl:"token_file,optional"`
+	ShutdownTimeout *string         `hcl:"shutdown_timeout,optional"`
 	MaxParallelRuns *int            `hcl:"max_parallel_runs,optional"`
 	Log             *logBlock       `hcl:"log,block"`
 	Terraform       *terraformBlock `hcl:"terraform,block"`
@@ -124,7 +128,11 @@ func LoadConfig(path string) (*Config, *hclparse.Parser, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, parser, diags
 	}
-	cfg, more := decodeConfig(file.Body, filepath.Dir(path))
+	base, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		base = filepath.Dir(path)
+	}
+	cfg, more := decodeConfig(file.Body, base)
 	return cfg, parser, append(diags, more...)
 }
 
@@ -136,6 +144,7 @@ func defaultConfig() *Config {
 		MaxParallelRuns: runtime.NumCPU(),
 		Log:             LogConfig{Level: slog.LevelInfo, Format: "text"},
 		Terraform:       TerraformConfig{Install: true},
+		ShutdownTimeout: 2 * time.Minute,
 	}
 }
 
@@ -160,6 +169,21 @@ func decodeConfig(body hcl.Body, baseDir string) (*Config, hcl.Diagnostics) {
 				fmt.Sprintf("%v. Use host:port, for example \"127.0.0.1:8080\" or \":8080\".", err)))
 		}
 		cfg.Listen = *fc.Listen
+	}
+	if fc.TokenFile != nil {
+		cfg.TokenFile = absPath(baseDir, *fc.TokenFile)
+		if st, err := os.Stat(cfg.TokenFile); err != nil || st.IsDir() {
+			diags = append(diags, attrError(fc.Body, "token_file", "API token file not readable",
+				fmt.Sprintf("%s is not a readable file. Point token_file at a file holding the API token, or set DRIFTGATE_TOKEN instead.", cfg.TokenFile)))
+		}
+	}
+	if fc.ShutdownTimeout != nil {
+		d, err := time.ParseDuration(*fc.ShutdownTimeout)
+		if err != nil || d < 0 {
+			diags = append(diags, attrError(fc.Body, "shutdown_timeout", "Invalid duration",
+				fmt.Sprintf("%q is not a duration. Use a number with a unit, for example \"2m\" or \"30s\".", *fc.ShutdownTimeout)))
+		}
+		cfg.ShutdownTimeout = d
 	}
 	if fc.MaxParallelRuns != nil {
 		if *fc.MaxParallelRuns < 1 {

@@ -22,6 +22,8 @@ func TestLoadConfigFull(t *testing.T) {
 		DataDir:         filepath.Join(base, "data"),
 		Listen:          "0.0.0.0:9090",
 		MaxParallelRuns: 3,
+		TokenFile:       filepath.Join(base, "token"),
+		ShutdownTimeout: 45 * time.Second,
 		Log:             LogConfig{Level: slog.LevelDebug, Format: "json"},
 		Terraform:       TerraformConfig{Version: "1.11.4", Install: false},
 		Repos: []RepoConfig{
@@ -30,8 +32,6 @@ func TestLoadConfigFull(t *testing.T) {
 		},
 	}
 	// Relative paths resolve against the config file's directory.
-	cfg.DataDir, _ = filepath.Abs(cfg.DataDir)
-	cfg.Repos[1].URL, _ = filepath.Abs(cfg.Repos[1].URL)
 	want.Repos[1].URL = filepath.Clean(want.Repos[1].URL)
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)

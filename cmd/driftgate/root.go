@@ -45,9 +45,17 @@ Local commands (no daemon needed):
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level for local commands: debug, info, warn or error")
 	root.AddCommand(
+		newServeCmd(g),
 		newPlanCmd(g),
 		newDiscoverCmd(g),
 		newAffectedCmd(g),
+		newReposCmd(g),
+		newStacksCmd(g),
+		newRunsCmd(g),
+		newShowCmd(g),
+		newPlanStackCmd(g),
+		newCancelCmd(g),
+		newWaitCmd(g),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print driftgate's version",

@@ -1,6 +1,8 @@
 data_dir          = "data"
 listen            = "0.0.0.0:9090"
 max_parallel_runs = 3
+token_file        = "token"
+shutdown_timeout  = "45s"
 
 log {
   level  = "debug"

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/driftgate/driftgate/store"
+)
+
+func newReposCmd(g *globals) *cobra.Command {
+	var f *clientFlags
+	cmd := &cobra.Command{
+		Use:   "repos",
+		Short: "List the repos a driftgate server watches, with their sync status",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := f.connect()
+			if err != nil {
+				return err
+			}
+			repos, err := c.Repos(cmd.Context())
+			if err != nil {
+				return f.explain(err)
+			}
+			if f.json() {
+				return writeJSON(g, map[string]any{"repos": nonNilSlice(repos)})
+			}
+			if len(repos) == 0 {
+				fmt.Fprintln(g.stdout, "No repos: add repo blocks to the server's driftgate.hcl.")
+				return nil
+			}
+			rows := make([][]string, len(repos))
+			for i, r := range repos {
+				rows[i] = []string{r.Name, dash(r.Branch), dash(r.Status), shortCommit(r.LastCommit), dash(r.LastError)}
+			}
+			return writeTable(g.stdout, []column{
+				{title: "NAME", max: 20, flex: true}, {title: "BRANCH", max: 16, flex: true},
+				{title: "STATUS", max: 12}, {title: "LAST COMMIT"}, {title: "LAST ERROR", flex: true},
+			}, rows)
+		},
+	}
+	f = addClientFlags(cmd)
+	return cmd
+}
+
+func newStacksCmd(g *globals) *cobra.Command {
+	var f *clientFlags
+	var repo string
+	cmd := &cobra.Command{
+		Use:   "stacks",
+		Short: "List the stacks a driftgate server found in its repos",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := f.connect()
+			if err != nil {
+				return err
+			}
+			stacks, err := c.Stacks(cmd.Context(), repo)
+			if err != nil {
+				return f.explain(err)
+			}
+			if f.json() {
+				return writeJSON(g, map[string]any{"stacks": nonNilSlice(stacks)})
+			}
+			if len(stacks) == 0 {
+				fmt.Fprintln(g.stdout, "No stacks.")
+				return nil
+			}
+			now := time.Now()
+			rows := make([][]string, len(stacks))
+			for i, s := range stacks {
+				rows[i] = []string{dash(s.Repo), s.Name, dash(s.Dir), age(now, s.UpdatedAt)}
+			}
+			return writeTable(g.stdout, []column{
+				{title: "REPO", max: 20, flex: true}, {title: "STACK", flex: true},
+				{title: "DIR", flex: true}, {title: "UPDATED"},
+			}, rows)
+		},
+	}
+	f = addClientFlags(cmd)
+	cmd.Flags().StringVar(&repo, "repo", "", "only the stacks of this repo")
+	return cmd
+}
+
+// runsFlags are the filters of `driftgate runs`.
+type runsFlags struct {
+	repo, stack, status, cursor string
+	limit                       int
+}
+
+func newRunsCmd(g *globals) *cobra.Command {
+	var f *clientFlags
+	rf := &runsFlags{}
+	cmd := &cobra.Command{
+		Use:   "runs",
+		Short: "List runs, newest first",
+		Long: `List the runs of a driftgate server, newest first. The ID column shows
+the last characters of each run id; show, cancel and wait accept them in
+place of the whole id (-o json prints whole ids).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := f.connect()
+			if err != nil {
+				return err
+			}
+			filter := store.RunFilter{
+				Repo: rf.repo, Stack: rf.stack, Status: store.RunStatus(rf.status),
+				Limit: rf.limit, Cursor: rf.cursor,
+			}
+			runs, next, err := c.Runs(cmd.Context(), filter)
+			if err != nil {
+				return f.explain(err)
+			}
+			if f.json() {
+				return writeJSON(g, struct {
+					Runs       []store.Run `json:"runs"`
+					NextCursor string      `json:"next_cursor"`
+				}{nonNilSlice(runs), next})
+			}
+			if len(runs) == 0 {
+				fmt.Fprintln(g.stdout, "No runs.")
+				return nil
+			}
+			if err := writeRunsTable(g, runs, time.Now()); err != nil {
+				return err
+			}
+			if next != "" {
+				fmt.Fprintf(g.stdout, "\nMore runs: add --cursor %s\n", next)
+			}
+			return nil
+		},
+	}
+	f = addClientFlags(cmd)
+	cmd.Flags().StringVar(&rf.repo, "repo", "", "only the runs of this repo")
+	cmd.Flags().StringVar(&rf.stack, "stack", "", "only the runs of this stack")
+	cmd.Flags().StringVar(&rf.status, "status", "", "only runs in this status: queued, running, planned, no_changes, errored, interrupted, superseded or canceled")
+	cmd.Flags().IntVar(&rf.limit, "limit", 0, "at most this many runs (default: the server's page size)")
+	cmd.Flags().StringVar(&rf.cursor, "cursor", "", "continue a listing where the last page ended")
+	return cmd
+}
+
+// writeRunsTable writes runs as a table.
+func writeRunsTable(g *globals, runs []store.Run, now time.Time) error {
+	rows := make([][]string, len(runs))
+	for i, r := range runs {
+		rows[i] = []string{
+			shortRunID(r.ID), stackName(r.Repo, r.Stack), string(r.Status), dash(r.Trigger),
+			shortCommit(r.Commit), age(now, r.CreatedAt), summary(r.Summary),
+		}
+	}
+	return writeTable(g.stdout, []column{
+		{title: "ID"}, {title: "REPO/STACK", flex: true}, {title: "STATUS"}, {title: "TRIGGER", max: 8},
+		{title: "COMMIT"}, {title: "AGE"}, {title: "SUMMARY", max: 12},
+	}, rows)
+}
+
+// nonNilSlice returns s, or an empty slice for nil, so JSON lists are [].
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/driftgate/driftgate/runner"
+	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/runner/gitrepo"
+	"github.com/driftgate/driftgate/store"
+)
+
+// tokenEnv names the environment variable holding the API token, for the
+// daemon and the CLI alike.
+const tokenEnv = "DRIFTGATE_TOKEN"
+
+func newServeCmd(g *globals) *cobra.Command {
+	var configFile string
+	cmd := &cobra.Command{
+		Use:   "serve --config FILE",
+		Short: "Run the daemon: watch repositories, plan every commit, serve the API",
+		Long: `Run driftgate's daemon. It keeps a bare mirror of every repo in the
+config, polls it, plans the stacks each new commit on the tracked branch
+affects, keeps every run in its database and serves the HTTP API the other
+commands talk to.
+
+The API token comes from DRIFTGATE_TOKEN or the config's token_file.
+SIGINT or SIGTERM stops it gracefully: running plans may finish for up to
+shutdown_timeout, then terraform is interrupted and the runs are recorded
+as interrupted. Queued runs are kept and run after the next start.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd, g, configFile)
+		},
+	}
+	cmd.Flags().StringVar(&configFile, "config", "driftgate.hcl", "server config file")
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, g *globals, configFile string) error {
+	cfg, parser, diags := LoadConfig(configFile)
+	if diags.HasErrors() {
+		return errors.New("invalid config:\n" + FormatDiagnostics(parser, diags))
+	}
+	logger := newLogger(g.stderr, cfg.Log)
+	token, err := apiToken(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(cfg.DataDir, store.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	rc := runner.Config{
+		DataDir:         cfg.DataDir,
+		Listen:          cfg.Listen,
+		MaxParallelRuns: cfg.MaxParallelRuns,
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		Auth:            api.StaticToken(token),
+	}
+	for _, r := range cfg.Repos {
+		auth := gitrepo.Auth{SSHKeyFile: r.SSHKeyFile}
+		if r.TokenEnv != "" {
+			auth.Token = os.Getenv(r.TokenEnv)
+		}
+		rc.Repos = append(rc.Repos, runner.RepoConfig{
+			Name: r.Name, URL: r.URL, Branch: r.Branch, PollInterval: r.PollInterval, Auth: auth,
+		})
+	}
+	d, err := runner.New(rc, st, newPlanner(cfg, logger), logger)
+	if err != nil {
+		return err
+	}
+	return d.Run(cmd.Context())
+}
+
+// apiToken reads the API token: DRIFTGATE_TOKEN, else the config's
+// token_file.
+func apiToken(cfg *Config) (string, error) {
+	if t := strings.TrimSpace(os.Getenv(tokenEnv)); t != "" {
+		return t, nil
+	}
+	if cfg.TokenFile == "" {
+		return "", fmt.Errorf("no API token: set %s or token_file in the config (every API call but /healthz needs it)", tokenEnv)
+	}
+	raw, err := os.ReadFile(cfg.TokenFile)
+	if err != nil {
+		return "", fmt.Errorf("read token_file: %w", err)
+	}
+	t := strings.TrimSpace(string(raw))
+	if t == "" {
+		return "", fmt.Errorf("token_file %s is empty; put the API token in it", cfg.TokenFile)
+	}
+	return t, nil
+}
+
+// newLogger builds the daemon's logger from the config's log block.
+func newLogger(w io.Writer, lc LogConfig) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: lc.Level}
+	if lc.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

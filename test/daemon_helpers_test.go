@@ -1,0 +1,315 @@
+package test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/test/tftest"
+)
+
+const testToken = "e2e-test-token-5c1f"
+
+// upstream is a git repository the daemon watches, built with go-git.
+type upstream struct {
+	t    *testing.T
+	dir  string
+	repo *git.Repository
+}
+
+func newUpstream(t *testing.T, files map[string]string) *upstream {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "upstream")
+	repo, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
+		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName("main")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &upstream{t: t, dir: dir, repo: repo}
+	u.commit("initial", files)
+	return u
+}
+
+// commit writes files (an empty body deletes the file) and commits them.
+func (u *upstream) commit(msg string, files map[string]string) string {
+	u.t.Helper()
+	wt, err := u.repo.Worktree()
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	for name, body := range files {
+		p := filepath.Join(u.dir, filepath.FromSlash(name))
+		if body == "" {
+			if _, err := wt.Remove(name); err != nil {
+				u.t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			u.t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			u.t.Fatal(err)
+		}
+		if _, err := wt.Add(name); err != nil {
+			u.t.Fatal(err)
+		}
+	}
+	h, err := wt.Commit(msg, &git.CommitOptions{Author: &object.Signature{Name: "e2e", Email: "e2e@example.test", When: time.Now()}})
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	return h.String()
+}
+
+// rewrite force-pushes: it points main at a new root commit holding the
+// current tree plus files, so the old head is no longer an ancestor.
+func (u *upstream) rewrite(files map[string]string) string {
+	u.t.Helper()
+	head, err := u.repo.Head()
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	// Make the commit, then detach it from its parent by re-creating it
+	// with no parents.
+	hash := u.commit("to be rewritten", files)
+	c, err := u.repo.CommitObject(plumbing.NewHash(hash))
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	orphan := &object.Commit{
+		Author: c.Author, Committer: c.Committer, Message: "rewritten history",
+		TreeHash: c.TreeHash,
+	}
+	obj := u.repo.Storer.NewEncodedObject()
+	if err := orphan.Encode(obj); err != nil {
+		u.t.Fatal(err)
+	}
+	oh, err := u.repo.Storer.SetEncodedObject(obj)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	if err := u.repo.Storer.SetReference(plumbing.NewHashReference(head.Name(), oh)); err != nil {
+		u.t.Fatal(err)
+	}
+	return oh.String()
+}
+
+// daemon is a driftgate serve process.
+type daemon struct {
+	t       *testing.T
+	bin     string
+	config  string
+	env     []string
+	addr    string
+	logPath string
+	cmd     *exec.Cmd
+	exited  chan error
+}
+
+// freeAddr returns a loopback address with a free port.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func newDaemon(t *testing.T, env *tftest.Env, bin, config string, extraEnv ...string) *daemon {
+	t.Helper()
+	addr := ""
+	raw, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && strings.TrimSpace(k) == "listen" {
+			addr = strings.Trim(strings.TrimSpace(v), `"`)
+		}
+	}
+	return &daemon{
+		t: t, bin: bin, config: config, addr: addr,
+		env:     env.Environ(append([]string{"DRIFTGATE_TOKEN=" + testToken}, extraEnv...)...),
+		logPath: filepath.Join(t.TempDir(), "daemon.log"),
+	}
+}
+
+func (d *daemon) start() {
+	d.t.Helper()
+	logf, err := os.OpenFile(d.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	d.cmd = exec.Command(d.bin, "serve", "--config", d.config)
+	d.cmd.Env = d.env
+	d.cmd.Stdout, d.cmd.Stderr = logf, logf
+	if err := d.cmd.Start(); err != nil {
+		d.t.Fatal(err)
+	}
+	d.exited = make(chan error, 1)
+	go func() {
+		d.exited <- d.cmd.Wait()
+		logf.Close()
+	}()
+	d.t.Cleanup(func() {
+		if d.cmd.ProcessState == nil {
+			_ = d.cmd.Process.Kill()
+			<-d.exited
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + d.addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case err := <-d.exited:
+			d.t.Fatalf("daemon exited: %v\n%s", err, d.log())
+		default:
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("daemon not ready after 30s\n%s", d.log())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// kill9 kills the daemon with SIGKILL, as a crash would.
+func (d *daemon) kill9() {
+	d.t.Helper()
+	if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		d.t.Fatal(err)
+	}
+	<-d.exited
+}
+
+// stop sends SIGTERM and waits for the daemon to exit.
+func (d *daemon) stop(within time.Duration) {
+	d.t.Helper()
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		d.t.Fatal(err)
+	}
+	select {
+	case err := <-d.exited:
+		if err != nil {
+			d.t.Errorf("daemon exited with %v\n%s", err, d.log())
+		}
+	case <-time.After(within):
+		d.t.Fatalf("daemon did not stop within %s\n%s", within, d.log())
+	}
+}
+
+func (d *daemon) log() string {
+	raw, _ := os.ReadFile(d.logPath)
+	return string(raw)
+}
+
+// call makes an API request and returns the status and body.
+func (d *daemon) call(method, path, token string) (int, []byte) {
+	d.t.Helper()
+	req, err := http.NewRequest(method, "http://"+d.addr+path, nil)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
+}
+
+// runs lists every run, newest first.
+func (d *daemon) runs() []store.Run {
+	d.t.Helper()
+	status, body := d.call("GET", "/api/v1/runs?limit=500", testToken)
+	if status != http.StatusOK {
+		d.t.Fatalf("GET runs: %d %s", status, body)
+	}
+	var out struct {
+		Runs []store.Run `json:"runs"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		d.t.Fatalf("decode runs: %v: %s", err, body)
+	}
+	return out.Runs
+}
+
+// waitRuns polls until cond holds for the runs, and returns them.
+func (d *daemon) waitRuns(what string, timeout time.Duration, cond func([]store.Run) bool) []store.Run {
+	d.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		runs := d.runs()
+		if cond(runs) {
+			return runs
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("timed out waiting for %s; runs:\n%s\ndaemon log:\n%s", what, describe(runs), d.log())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// atCommit returns the runs of commit, by stack.
+func atCommit(runs []store.Run, commit string) map[string]store.Run {
+	out := map[string]store.Run{}
+	for _, r := range runs {
+		if r.Commit == commit {
+			out[r.Stack] = r
+		}
+	}
+	return out
+}
+
+// finished reports whether the runs of commit cover exactly stacks and are
+// all terminal.
+func finished(runs []store.Run, commit string, stacks ...string) bool {
+	got := atCommit(runs, commit)
+	if len(got) != len(stacks) {
+		return false
+	}
+	for _, s := range stacks {
+		r, ok := got[s]
+		if !ok || !r.Status.Terminal() {
+			return false
+		}
+	}
+	return true
+}
+
+func describe(runs []store.Run) string {
+	var b bytes.Buffer
+	for _, r := range runs {
+		fmt.Fprintf(&b, "  %s %-12s %-12s %-10s %.12s %s\n", r.ID, r.Stack, r.Status, r.Trigger, r.Commit, r.Error)
+	}
+	return b.String()
+}

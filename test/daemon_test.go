@@ -1,0 +1,227 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/test/tftest"
+)
+
+const sharedModule = `terraform {
+  required_providers {
+    dgtest = { source = "driftgate/dgtest" }
+  }
+}
+
+variable "name" {
+  type = string
+}
+
+resource "dgtest_server" "this" {
+  name = var.name
+}
+`
+
+// stackTF is a stack calling the shared module; the provider keeps its
+// objects in $DGTEST_ROOT.
+func stackTF(name, extra string) string {
+	return tftest.ProviderBlock("") + fmt.Sprintf(`module "svc" {
+  source = "../../modules/shared"
+  name   = %q
+}
+%s`, name, extra)
+}
+
+const slowTF = `data "dgtest_wait" "slow" {
+  duration = "120s"
+}
+`
+
+// TestDaemonEndToEnd runs driftgate serve as a process against a real git
+// repository and real terraform: initial plans, a commit to one stack, a
+// change to the shared module, a force-push, kill -9 with one plan running
+// and one queued, and a graceful stop with a plan running.
+func TestDaemonEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	env := tftest.Setup(t)
+	bin := buildDriftgate(t)
+	up := newUpstream(t, map[string]string{
+		"stacks/a/main.tf":       stackTF("a", ""),
+		"stacks/b/main.tf":       stackTF("b", ""),
+		"modules/shared/main.tf": sharedModule,
+		"README.md":              "# infra\n",
+	})
+	head, err := up.repo.Head()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := head.Hash().String()
+
+	work := t.TempDir()
+	config := filepath.Join(work, "driftgate.hcl")
+	addr := freeAddr(t)
+	if err := os.WriteFile(config, []byte(fmt.Sprintf(`
+data_dir          = %q
+listen            = %q
+max_parallel_runs = 1
+shutdown_timeout  = "3s"
+
+terraform {
+  install = false
+}
+
+repo "infra" {
+  url           = %q
+  branch        = "main"
+  poll_interval = "1s"
+}
+
+repo "unreachable" {
+  url           = %q
+  poll_interval = "1s"
+}
+`, filepath.Join(work, "data"), addr, up.dir, filepath.Join(work, "no-such-repo"))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(t, env, bin, config, "DGTEST_ROOT="+filepath.Join(work, "objects"))
+	d.start()
+
+	// First sight: every stack is planned once.
+	runs := d.waitRuns("initial plans", 2*time.Minute, func(r []store.Run) bool { return finished(r, first, "stacks/a", "stacks/b") })
+	for _, r := range atCommit(runs, first) {
+		if r.Status != store.StatusPlanned || r.Trigger != "initial" || r.Summary == nil || r.Summary.Add != 1 || r.TerraformVersion == "" {
+			t.Errorf("initial run = %+v", r)
+		}
+	}
+
+	t.Run("bad input", func(t *testing.T) {
+		if status, body := d.call("GET", "/api/v1/runs", "wrong-token"); status != http.StatusUnauthorized || !isJSONError(body) {
+			t.Errorf("wrong token: %d %s", status, body)
+		}
+		if status, body := d.call("GET", "/api/v1/runs/01JDQ4S7ZK5T3V8M2X9W6YB1CD", testToken); status != http.StatusNotFound || !isJSONError(body) {
+			t.Errorf("unknown run: %d %s", status, body)
+		}
+		if status, body := d.call("GET", "/healthz", ""); status != http.StatusOK {
+			t.Errorf("healthz: %d %s", status, body)
+		}
+		status, body := d.call("GET", "/api/v1/repos", testToken)
+		var repos struct {
+			Repos []store.RepoRecord `json:"repos"`
+		}
+		if status != http.StatusOK || json.Unmarshal(body, &repos) != nil {
+			t.Fatalf("repos: %d %s", status, body)
+		}
+		byName := map[string]store.RepoRecord{}
+		for _, r := range repos.Repos {
+			byName[r.Name] = r
+		}
+		if r := byName["unreachable"]; r.Status != "error" || r.LastError == "" {
+			t.Errorf("unreachable repo = %+v, want status error with the reason", r)
+		}
+		if r := byName["infra"]; r.Status != "ok" || r.LastCommit != first {
+			t.Errorf("infra repo = %+v", r)
+		}
+	})
+
+	// A commit to one stack plans only that stack.
+	onlyA := up.commit("change a", map[string]string{"stacks/a/main.tf": stackTF("a", "output \"x\" {\n  value = 1\n}\n")})
+	runs = d.waitRuns("plan of stack a", time.Minute, func(r []store.Run) bool { return finished(r, onlyA, "stacks/a") })
+	if r := atCommit(runs, onlyA)["stacks/a"]; r.Trigger != "commit" || r.Status != store.StatusPlanned {
+		t.Errorf("commit run = %+v", r)
+	}
+
+	// A change to the shared module plans both.
+	module := up.commit("change module", map[string]string{"modules/shared/main.tf": sharedModule + "\n# tuned\n"})
+	d.waitRuns("plans after the module change", time.Minute, func(r []store.Run) bool { return finished(r, module, "stacks/a", "stacks/b") })
+	if got := atCommit(d.runs(), onlyA); len(got) != 1 {
+		t.Errorf("commit to a planned %d stacks", len(got))
+	}
+
+	// A force-push plans everything.
+	rewritten := up.rewrite(map[string]string{"stacks/b/notes.tf": "# rewritten\n"})
+	runs = d.waitRuns("plans after the force-push", time.Minute, func(r []store.Run) bool { return finished(r, rewritten, "stacks/a", "stacks/b") })
+	for _, r := range atCommit(runs, rewritten) {
+		if r.Trigger != "force-push" || r.Attrs["previous_commit"] != module {
+			t.Errorf("force-push run = %+v", r)
+		}
+	}
+
+	// kill -9 with stack a planning (slowly) and stack b queued behind it.
+	crash := up.commit("slow a, change b", map[string]string{
+		"stacks/a/slow.tf": slowTF,
+		"stacks/b/main.tf": stackTF("b", "output \"y\" {\n  value = 2\n}\n"),
+	})
+	d.waitRuns("a running and b queued", time.Minute, func(r []store.Run) bool {
+		got := atCommit(r, crash)
+		return got["stacks/a"].Status == store.StatusRunning && got["stacks/b"].Status == store.StatusQueued
+	})
+	before := d.runs()
+	d.kill9()
+	d.start()
+	runs = d.waitRuns("queued plan to run after the restart", time.Minute, func(r []store.Run) bool { return finished(r, crash, "stacks/a", "stacks/b") })
+	got := atCommit(runs, crash)
+	if r := got["stacks/a"]; r.Status != store.StatusInterrupted || !strings.Contains(r.Error, "interrupted") {
+		t.Errorf("run cut off by kill -9 = %+v, want interrupted", r)
+	}
+	if r := got["stacks/b"]; r.Status != store.StatusPlanned {
+		t.Errorf("run queued at the kill = %+v, want planned after the restart", r)
+	}
+	after := map[string]store.Run{}
+	for _, r := range runs {
+		after[r.ID] = r
+	}
+	for _, r := range before {
+		if !r.Status.Terminal() {
+			continue
+		}
+		if a, ok := after[r.ID]; !ok || a.Status != r.Status || a.Commit != r.Commit {
+			t.Errorf("history changed across the crash: before %+v, after %+v", r, a)
+		}
+	}
+	if n := countRuns(runs, crash, "stacks/a"); n != 1 {
+		t.Errorf("the interrupted plan ran %d times", n)
+	}
+
+	// A graceful stop lets a plan run for shutdown_timeout, then interrupts
+	// terraform and records the run as interrupted.
+	slowB := up.commit("slow b", map[string]string{"stacks/b/slow.tf": slowTF})
+	d.waitRuns("b running", time.Minute, func(r []store.Run) bool {
+		return atCommit(r, slowB)["stacks/b"].Status == store.StatusRunning
+	})
+	d.stop(60 * time.Second)
+	if !strings.Contains(d.log(), "interrupting run for shutdown") {
+		t.Errorf("no interrupt logged:\n%s", d.log())
+	}
+	d.start()
+	runs = d.runs()
+	if r := atCommit(runs, slowB)["stacks/b"]; r.Status != store.StatusInterrupted || !strings.Contains(r.Error, "shut") {
+		t.Errorf("run stopped by SIGTERM = %+v, want interrupted", r)
+	}
+	d.stop(30 * time.Second)
+}
+
+func countRuns(runs []store.Run, commit, stack string) int {
+	n := 0
+	for _, r := range runs {
+		if r.Commit == commit && r.Stack == stack {
+			n++
+		}
+	}
+	return n
+}
+
+func isJSONError(body []byte) bool {
+	var e struct {
+		Error string `json:"error"`
+	}
+	return json.Unmarshal(body, &e) == nil && e.Error != ""
+}
