@@ -1,18 +1,40 @@
 #!/usr/bin/env bash
-# Runs driftgate on the quickstart repo, offline: the stacks use driftgate's
-# test provider (built by `make provider`) from a local filesystem mirror.
+# The driftgate quickstart, offline. It makes a git repository of two stacks
+# sharing a module, starts the driftgate daemon on it, waits until both
+# stacks are planned, and tells you what to try next. The stacks use
+# driftgate's test provider (built by `make provider`) from a local
+# filesystem mirror, so nothing is downloaded.
+#
 # Usage: run.sh DRIFTGATE_BINARY MIRROR_DIR   (make example passes both)
+# Environment: EXAMPLE_DIR (default .build/example), EXAMPLE_ADDR (default
+# 127.0.0.1:8089), EXAMPLE_STOP=1 to stop the daemon before exiting.
 set -euo pipefail
 
 dg=${1:?usage: run.sh DRIFTGATE_BINARY MIRROR_DIR}
 mirror=${2:?usage: run.sh DRIFTGATE_BINARY MIRROR_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 work=${EXAMPLE_DIR:-$here/../../.build/example}
+addr=${EXAMPLE_ADDR:-127.0.0.1:8089}
+command -v git >/dev/null || { echo "the quickstart needs git to make its example repository" >&2; exit 1; }
 
+# A daemon left from an earlier run of the quickstart goes first.
+if [ -f "$work/driftgate.pid" ]; then
+	kill "$(cat "$work/driftgate.pid")" 2>/dev/null || true
+	sleep 1
+fi
 rm -rf "$work"
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "making a git repository of two stacks sharing a module: $work/repo"
 cp -R "$here/repo" "$work/repo"
+git -C "$work/repo" init -q -b main
+git -C "$work/repo" add -A
+git -C "$work/repo" -c user.name=quickstart -c user.email=quickstart@example.invalid \
+	commit -qm "quickstart: network and app stacks sharing modules/service"
+git -C "$work/repo" log --oneline
 
 # Terraform takes driftgate/* providers from the mirror and nothing from
 # the network; the test provider keeps its objects under $DGTEST_ROOT.
@@ -29,39 +51,91 @@ provider_installation {
 TFRC
 export TF_CLI_CONFIG_FILE="$work/terraform.tfrc"
 export DGTEST_ROOT="$work/objects"
-data="$work/data"
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# The API token lives in a file only this user can read.
+(umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$work/token")
+cat > "$work/driftgate.hcl" <<HCL
+data_dir          = "$work/data"
+listen            = "$addr"
+token_file        = "$work/token"
+max_parallel_runs = 2
 
-step "driftgate discover $work/repo"
+repo "quickstart" {
+  url           = "$work/repo"
+  branch        = "main"
+  poll_interval = "2s"
+}
+HCL
+
+step "driftgate discover and affected (local, no daemon needed)"
 "$dg" discover "$work/repo"
-
-step "driftgate affected --files modules/service/main.tf   (a change to the shared module)"
 "$dg" affected "$work/repo" --files modules/service/main.tf
 
-step "driftgate affected --files env/app.tfvars   (a var file of one stack)"
-"$dg" affected "$work/repo" --files env/app.tfvars
+step "starting the daemon: driftgate serve --config $work/driftgate.hcl"
+"$dg" serve --config "$work/driftgate.hcl" > "$work/driftgate.log" 2>&1 &
+echo $! > "$work/driftgate.pid"
+export DRIFTGATE_ADDR="http://$addr"
+DRIFTGATE_TOKEN="$(cat "$work/token")"
+export DRIFTGATE_TOKEN
 
-for stack in network app; do
-	step "driftgate plan stacks/$stack --store $data"
-	code=0
-	"$dg" plan "$work/repo/stacks/$stack" --data-dir "$data" --store "$data" || code=$?
-	if [ "$code" -ne 2 ]; then
-		echo "expected exit status 2 (changes), got $code" >&2
-		exit 1
-	fi
+stop() {
+	kill "$(cat "$work/driftgate.pid")" 2>/dev/null || true
+	wait "$(cat "$work/driftgate.pid")" 2>/dev/null || true
+}
+fail() {
+	echo "$*" >&2
+	echo "--- daemon log ($work/driftgate.log):" >&2
+	tail -30 "$work/driftgate.log" >&2
+	stop
+	exit 1
+}
+
+for _ in $(seq 1 150); do
+	if "$dg" repos >/dev/null 2>&1; then break; fi
+	kill -0 "$(cat "$work/driftgate.pid")" 2>/dev/null || fail "the daemon exited"
+	sleep 0.2
 done
+"$dg" repos >/dev/null 2>&1 || fail "the daemon did not start"
+
+step "waiting for the first plans of both stacks"
+for _ in $(seq 1 300); do
+	planned=$("$dg" runs --status planned -o json | grep -Eo '"status": ?"planned"' | wc -l || true)
+	[ "$planned" -ge 2 ] && break
+	sleep 0.2
+done
+[ "$planned" -ge 2 ] || fail "the stacks were not planned in time"
+"$dg" repos
+echo
+"$dg" runs
+first=$("$dg" runs --stack app -o json | grep -Eo '"id": ?"[0-9A-Z]+"' | head -1 | grep -Eo '[0-9A-Z]{26}')
+echo
+"$dg" show "$first"
+
+if [ "${EXAMPLE_STOP:-}" = 1 ]; then
+	step "stopping the daemon (EXAMPLE_STOP=1)"
+	stop
+	exit 0
+fi
 
 cat <<NEXT
 
-Both stacks planned (exit status 2: changes to apply) and recorded in
-$data/driftgate.db.
-The database password from env/app.tfvars appears nowhere above: every
-sensitive value is redacted before driftgate prints or stores it.
+The daemon is running (pid $(cat "$work/driftgate.pid"), log $work/driftgate.log).
+It plans every commit to main of $work/repo. Try, in this shell:
 
-Try next (in this shell: export TF_CLI_CONFIG_FILE=$work/terraform.tfrc DGTEST_ROOT=$work/objects):
-  $dg plan $work/repo/stacks/app --data-dir $data -o json
-  $dg discover $work/repo -o json
-  edit $work/repo/modules/service/main.tf and run:
-  $dg affected $work/repo --files modules/service/main.tf
+  export DRIFTGATE_ADDR=$DRIFTGATE_ADDR DRIFTGATE_TOKEN=\$(cat $work/token) PATH=$(dirname "$dg"):\$PATH
+  driftgate runs                       # every run, newest first
+  driftgate show $first --plan   # the redacted plan JSON (no password in it)
+
+  # change one stack and commit: only that stack is planned
+  sed -i 's/"medium"/"large"/' $work/repo/env/app.tfvars
+  git -C $work/repo commit -qam "bigger web" && sleep 4 && driftgate runs
+
+  # change the shared module and commit: both stacks are planned
+  echo '# tuned' >> $work/repo/modules/service/main.tf
+  git -C $work/repo commit -qam "tune the service module" && sleep 4 && driftgate runs
+
+  # plan one stack now, at the head, and wait for the result
+  driftgate plan-stack quickstart network --wait
+
+Stop the daemon with: kill \$(cat $work/driftgate.pid)
 NEXT

@@ -101,7 +101,8 @@ func (s *server) wrap(rt route) http.Handler {
 }
 
 // logRequest logs one served request: server errors at error level with the
-// cause, unavailability at warn, quiet routes at debug, the rest at info.
+// cause, unavailability at warn, quiet routes and successful reads at debug
+// (CLIs and dashboards poll them), the rest at info: changes, refusals.
 func (s *server) logRequest(r *http.Request, rt route, status int, took time.Duration, who string, err error) {
 	level := slog.LevelInfo
 	switch {
@@ -109,7 +110,7 @@ func (s *server) logRequest(r *http.Request, rt route, status int, took time.Dur
 		level = slog.LevelError
 	case status >= 500:
 		level = slog.LevelWarn
-	case rt.quiet:
+	case rt.quiet, r.Method == http.MethodGet && status < 400, r.Method == http.MethodHead && status < 400:
 		level = slog.LevelDebug
 	}
 	attrs := []slog.Attr{

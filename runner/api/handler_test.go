@@ -443,11 +443,16 @@ func TestRequestLogging(t *testing.T) {
 	e := newEnv(t)
 	e.do(t, "GET", "/api/v1/repos", "")
 	e.do(t, "GET", "/healthz", "-")
+	e.do(t, "GET", "/api/v1/runs/nope", "")
+	e.do(t, "POST", "/api/v1/stacks/infra/net/plan", "")
 	logs := e.logs.String()
 	for _, want := range []string{
-		`level=INFO msg="http request" method=GET path=/api/v1/repos status=200 duration=`,
+		// Successful reads are polled: debug. Changes and refusals: info.
+		`level=DEBUG msg="http request" method=GET path=/api/v1/repos status=200 duration=`,
 		"principal=default",
 		`level=DEBUG msg="http request" method=GET path=/healthz status=200`,
+		`level=INFO msg="http request" method=GET path=/api/v1/runs/nope status=404`,
+		`level=INFO msg="http request" method=POST path=/api/v1/stacks/infra/net/plan status=`,
 	} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("logs lack %q:\n%s", want, logs)
