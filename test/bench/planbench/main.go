@@ -8,7 +8,9 @@
 // version cache), after a change that needs init (its caches warm), and
 // warm (its data dir from earlier runs, so the init of the unchanged stack
 // is reused, as in scheduled drift checks and commits that change only
-// resources). The raw side runs
+// resources). Last, a driftgate serve process watching a git repo of the
+// same stack is timed from a manual trigger through the API to the run
+// recorded with its plan. The raw side runs
 // in a fresh copy of the stack each time, like a CI job on a new checkout;
 // driftgate makes its own private copy, which is part of its cost. The two
 // sides alternate so that machine noise hits both alike.
@@ -24,6 +26,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/driftgate/driftgate/store"
 )
 
 func main() {
@@ -40,8 +44,16 @@ func main() {
 	}
 	defer os.RemoveAll(b.dir)
 
-	var raw, cold, reinit, warm, warmStore []time.Duration
+	d, err := b.startDaemon()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer d.stop()
+	d.timeManual() // warm-up
+
+	var raw, cold, reinit, warm, warmStore, manual []time.Duration
 	for i := 0; i < *n; i++ {
+		manual = append(manual, d.timeManual())
 		raw = append(raw, b.timeRaw())
 		cold = append(cold, b.timeDriftgate(true, false))
 		b.touchTerraformBlock(i)
@@ -55,7 +67,12 @@ func main() {
 	fmt.Printf("  driftgate plan, init needed (config changed)    %8s  ratio %.3f\n", median(reinit).Round(time.Millisecond), ratio(reinit, raw))
 	fmt.Printf("  driftgate plan, warm (init reused)              %8s  ratio %.3f\n", median(warm).Round(time.Millisecond), ratio(warm, raw))
 	fmt.Printf("  driftgate plan --store, warm                    %8s  ratio %.3f\n", median(warmStore).Round(time.Millisecond), ratio(warmStore, raw))
+	fmt.Printf("daemon: manual trigger (POST) to plan stored      %8s  ratio %.3f\n", median(manual).Round(time.Millisecond), ratio(manual, raw))
 }
+
+func storeFilter() store.RunFilter { return store.RunFilter{Limit: 1} }
+
+func fatalf(format string, args ...any) { log.Fatalf(format, args...) }
 
 type bench struct {
 	dir, stack, driftgate, dataDir string
