@@ -1,0 +1,276 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/driftgate/driftgate/runner/gitrepo"
+	"github.com/driftgate/driftgate/store"
+)
+
+type gitUpstream struct {
+	t    *testing.T
+	dir  string
+	repo *git.Repository
+}
+
+func newGitUpstream(t *testing.T, files map[string]string) *gitUpstream {
+	t.Helper()
+	dir := t.TempDir()
+	repo, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
+		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName("main")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &gitUpstream{t: t, dir: dir, repo: repo}
+	u.commit(files)
+	return u
+}
+
+// commit writes files (empty body: delete) and returns the new head.
+func (u *gitUpstream) commit(files map[string]string) string {
+	u.t.Helper()
+	wt, err := u.repo.Worktree()
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	for name, body := range files {
+		if body == "" {
+			if _, err := wt.Remove(name); err != nil {
+				u.t.Fatal(err)
+			}
+			continue
+		}
+		p := filepath.Join(u.dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			u.t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			u.t.Fatal(err)
+		}
+		if _, err := wt.Add(name); err != nil {
+			u.t.Fatal(err)
+		}
+	}
+	h, err := wt.Commit("c", &git.CommitOptions{Author: &object.Signature{Name: "t", Email: "t@example.test", When: time.Now()}})
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	return h.String()
+}
+
+// orphan points main at a new root commit with the same tree.
+func (u *gitUpstream) orphan() string {
+	u.t.Helper()
+	head, err := u.repo.Head()
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	c, err := u.repo.CommitObject(head.Hash())
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	n := &object.Commit{Author: c.Author, Committer: c.Committer, Message: "rewritten", TreeHash: c.TreeHash}
+	obj := u.repo.Storer.NewEncodedObject()
+	if err := n.Encode(obj); err != nil {
+		u.t.Fatal(err)
+	}
+	h, err := u.repo.Storer.SetEncodedObject(obj)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	if err := u.repo.Storer.SetReference(plumbing.NewHashReference(head.Name(), h)); err != nil {
+		u.t.Fatal(err)
+	}
+	return h.String()
+}
+
+type watchHarness struct {
+	w      *repoWatcher
+	st     *store.Store
+	queued []store.Run
+}
+
+func newWatchHarness(t *testing.T, url string) *watchHarness {
+	t.Helper()
+	h := &watchHarness{st: openStore(t)}
+	h.w = newRepoWatcher(RepoConfig{Name: "infra", URL: url, Branch: "main", PollInterval: time.Second},
+		t.TempDir(), h.st, func(_ context.Context, r *store.Run) error {
+			h.queued = append(h.queued, *r)
+			return nil
+		}, slog.New(slog.DiscardHandler))
+	return h
+}
+
+// poll runs one poll and returns the runs it queued.
+func (h *watchHarness) poll(t *testing.T) ([]store.Run, error) {
+	t.Helper()
+	h.queued = nil
+	err := h.w.poll(context.Background())
+	return h.queued, err
+}
+
+func stacksOf(runs []store.Run) []string {
+	var out []string
+	for _, r := range runs {
+		out = append(out, r.Stack)
+	}
+	slices.Sort(out)
+	return out
+}
+
+var twoStacks = map[string]string{
+	"a/main.tf":   `module "m" { source = "../mod" }`,
+	"b/main.tf":   `module "m" { source = "../mod" }`,
+	"mod/main.tf": `terraform {}`,
+}
+
+func TestWatcherDecidesWhatToPlan(t *testing.T) {
+	up := newGitUpstream(t, twoStacks)
+	h := newWatchHarness(t, up.dir)
+
+	runs, err := h.poll(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stacksOf(runs); !slices.Equal(got, []string{"a", "b"}) || runs[0].Trigger != TriggerInitial {
+		t.Fatalf("initial runs = %+v", runs)
+	}
+	if runs, _ := h.poll(t); len(runs) != 0 {
+		t.Errorf("unchanged head queued %d runs", len(runs))
+	}
+
+	tests := []struct {
+		name    string
+		change  func() string
+		trigger string
+		stacks  []string
+	}{
+		{"one stack", func() string { return up.commit(map[string]string{"a/x.tf": "# x"}) }, TriggerCommit, []string{"a"}},
+		{"module", func() string { return up.commit(map[string]string{"mod/x.tf": "# x"}) }, TriggerCommit, []string{"a", "b"}},
+		{"docs only", func() string { return up.commit(map[string]string{"README.md": "# hi"}) }, TriggerCommit, nil},
+		{"force-push", up.orphan, TriggerForcePush, []string{"a", "b"}},
+		{"new stack", func() string { return up.commit(map[string]string{"c/main.tf": "terraform {}"}) }, TriggerCommit, []string{"c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			prev, err := h.st.GetRepo(context.Background(), "infra")
+			if err != nil {
+				t.Fatal(err)
+			}
+			head := tt.change()
+			runs, err := h.poll(t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := stacksOf(runs); !slices.Equal(got, tt.stacks) {
+				t.Errorf("stacks = %q, want %q", got, tt.stacks)
+			}
+			for _, r := range runs {
+				if r.Trigger != tt.trigger || r.Commit != head || r.Attrs[AttrPreviousCommit] != prev.LastCommit || r.Attrs[AttrReasons] == "" {
+					t.Errorf("run = %+v", r)
+				}
+			}
+			rec, _ := h.st.GetRepo(context.Background(), "infra")
+			if rec.LastCommit != head || rec.Status != string(RepoOK) {
+				t.Errorf("repo = %+v", rec)
+			}
+		})
+	}
+	stacks, _ := h.st.ListStacks(context.Background(), "infra")
+	if len(stacks) != 3 {
+		t.Errorf("stacks recorded = %+v", stacks)
+	}
+	up.commit(map[string]string{"c/main.tf": ""})
+	if _, err := h.poll(t); err != nil {
+		t.Fatal(err)
+	}
+	if stacks, _ := h.st.ListStacks(context.Background(), "infra"); len(stacks) != 2 {
+		t.Errorf("removed stack still recorded: %+v", stacks)
+	}
+}
+
+func TestWatcherBrokenRepoConfigPlansNothing(t *testing.T) {
+	up := newGitUpstream(t, twoStacks)
+	h := newWatchHarness(t, up.dir)
+	if _, err := h.poll(t); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := h.st.GetRepo(context.Background(), "infra")
+	up.commit(map[string]string{".driftgate.hcl": `stack "a" {`})
+	runs, err := h.poll(t)
+	if err == nil || !strings.Contains(err.Error(), ".driftgate.hcl") || len(runs) != 0 {
+		t.Fatalf("poll = %d runs, %v", len(runs), err)
+	}
+	h.w.recordError(context.Background(), err)
+	rec, _ := h.st.GetRepo(context.Background(), "infra")
+	if rec.Status != string(RepoError) || rec.LastCommit != good.LastCommit || !strings.Contains(rec.LastError, ".driftgate.hcl") {
+		t.Errorf("repo = %+v", rec)
+	}
+	// Fixing it plans the stacks changed since the last good commit.
+	up.commit(map[string]string{".driftgate.hcl": `stack "a" {
+  dir = "a"
+}
+`})
+	runs, err = h.poll(t)
+	if err != nil || !slices.Equal(stacksOf(runs), []string{"a"}) {
+		t.Errorf("after the fix: %+v, %v", runs, err)
+	}
+}
+
+func TestWatcherBranchDeleted(t *testing.T) {
+	up := newGitUpstream(t, twoStacks)
+	h := newWatchHarness(t, up.dir)
+	if _, err := h.poll(t); err != nil {
+		t.Fatal(err)
+	}
+	// Move the work to another branch and delete main.
+	head, _ := up.repo.Head()
+	if err := up.repo.Storer.SetReference(plumbing.NewHashReference("refs/heads/other", head.Hash())); err != nil {
+		t.Fatal(err)
+	}
+	if err := up.repo.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, "refs/heads/other")); err != nil {
+		t.Fatal(err)
+	}
+	if err := up.repo.Storer.RemoveReference("refs/heads/main"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := h.poll(t)
+	if !errors.Is(err, gitrepo.ErrBranchNotFound) {
+		t.Fatalf("err = %v, want ErrBranchNotFound", err)
+	}
+	h.w.recordError(context.Background(), err)
+	rec, _ := h.st.GetRepo(context.Background(), "infra")
+	if rec.Status != string(RepoError) || !strings.Contains(rec.LastError, "main") {
+		t.Errorf("repo = %+v", rec)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	tests := []struct {
+		failures int
+		min, max time.Duration
+	}{
+		{1, 54 * time.Second, 66 * time.Second},
+		{2, 108 * time.Second, 132 * time.Second},
+		{4, 432 * time.Second, 528 * time.Second},
+		{10, 9 * time.Minute, 11 * time.Minute},
+	}
+	for _, tt := range tests {
+		if got := backoff(time.Minute, tt.failures); got < tt.min || got > tt.max {
+			t.Errorf("backoff(1m, %d) = %s, want within [%s, %s]", tt.failures, got, tt.min, tt.max)
+		}
+	}
+}
