@@ -4,98 +4,17 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/driftgate/driftgate/runner/gitrepo"
 	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/test/gittest"
 )
-
-type gitUpstream struct {
-	t    *testing.T
-	dir  string
-	repo *git.Repository
-}
-
-func newGitUpstream(t *testing.T, files map[string]string) *gitUpstream {
-	t.Helper()
-	dir := t.TempDir()
-	repo, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
-		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName("main")},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := &gitUpstream{t: t, dir: dir, repo: repo}
-	u.commit(files)
-	return u
-}
-
-// commit writes files (empty body: delete) and returns the new head.
-func (u *gitUpstream) commit(files map[string]string) string {
-	u.t.Helper()
-	wt, err := u.repo.Worktree()
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	for name, body := range files {
-		if body == "" {
-			if _, err := wt.Remove(name); err != nil {
-				u.t.Fatal(err)
-			}
-			continue
-		}
-		p := filepath.Join(u.dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			u.t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			u.t.Fatal(err)
-		}
-		if _, err := wt.Add(name); err != nil {
-			u.t.Fatal(err)
-		}
-	}
-	h, err := wt.Commit("c", &git.CommitOptions{Author: &object.Signature{Name: "t", Email: "t@example.test", When: time.Now()}})
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	return h.String()
-}
-
-// orphan points main at a new root commit with the same tree.
-func (u *gitUpstream) orphan() string {
-	u.t.Helper()
-	head, err := u.repo.Head()
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	c, err := u.repo.CommitObject(head.Hash())
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	n := &object.Commit{Author: c.Author, Committer: c.Committer, Message: "rewritten", TreeHash: c.TreeHash}
-	obj := u.repo.Storer.NewEncodedObject()
-	if err := n.Encode(obj); err != nil {
-		u.t.Fatal(err)
-	}
-	h, err := u.repo.Storer.SetEncodedObject(obj)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	if err := u.repo.Storer.SetReference(plumbing.NewHashReference(head.Name(), h)); err != nil {
-		u.t.Fatal(err)
-	}
-	return h.String()
-}
 
 type watchHarness struct {
 	w      *repoWatcher
@@ -138,8 +57,8 @@ var twoStacks = map[string]string{
 }
 
 func TestWatcherDecidesWhatToPlan(t *testing.T) {
-	up := newGitUpstream(t, twoStacks)
-	h := newWatchHarness(t, up.dir)
+	up := gittest.New(t, twoStacks)
+	h := newWatchHarness(t, up.Dir)
 
 	runs, err := h.poll(t)
 	if err != nil {
@@ -158,11 +77,11 @@ func TestWatcherDecidesWhatToPlan(t *testing.T) {
 		trigger string
 		stacks  []string
 	}{
-		{"one stack", func() string { return up.commit(map[string]string{"a/x.tf": "# x"}) }, TriggerCommit, []string{"a"}},
-		{"module", func() string { return up.commit(map[string]string{"mod/x.tf": "# x"}) }, TriggerCommit, []string{"a", "b"}},
-		{"docs only", func() string { return up.commit(map[string]string{"README.md": "# hi"}) }, TriggerCommit, nil},
-		{"force-push", up.orphan, TriggerForcePush, []string{"a", "b"}},
-		{"new stack", func() string { return up.commit(map[string]string{"c/main.tf": "terraform {}"}) }, TriggerCommit, []string{"c"}},
+		{"one stack", func() string { return up.Commit("c", map[string]string{"a/x.tf": "# x"}) }, TriggerCommit, []string{"a"}},
+		{"module", func() string { return up.Commit("c", map[string]string{"mod/x.tf": "# x"}) }, TriggerCommit, []string{"a", "b"}},
+		{"docs only", func() string { return up.Commit("c", map[string]string{"README.md": "# hi"}) }, TriggerCommit, nil},
+		{"force-push", up.Rewrite, TriggerForcePush, []string{"a", "b"}},
+		{"new stack", func() string { return up.Commit("c", map[string]string{"c/main.tf": "terraform {}"}) }, TriggerCommit, []string{"c"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,7 +112,7 @@ func TestWatcherDecidesWhatToPlan(t *testing.T) {
 	if len(stacks) != 3 {
 		t.Errorf("stacks recorded = %+v", stacks)
 	}
-	up.commit(map[string]string{"c/main.tf": ""})
+	up.Commit("c", map[string]string{"c/main.tf": ""})
 	if _, err := h.poll(t); err != nil {
 		t.Fatal(err)
 	}
@@ -203,13 +122,13 @@ func TestWatcherDecidesWhatToPlan(t *testing.T) {
 }
 
 func TestWatcherBrokenRepoConfigPlansNothing(t *testing.T) {
-	up := newGitUpstream(t, twoStacks)
-	h := newWatchHarness(t, up.dir)
+	up := gittest.New(t, twoStacks)
+	h := newWatchHarness(t, up.Dir)
 	if _, err := h.poll(t); err != nil {
 		t.Fatal(err)
 	}
 	good, _ := h.st.GetRepo(context.Background(), "infra")
-	up.commit(map[string]string{".driftgate.hcl": `stack "a" {`})
+	up.Commit("c", map[string]string{".driftgate.hcl": `stack "a" {`})
 	runs, err := h.poll(t)
 	if err == nil || !strings.Contains(err.Error(), ".driftgate.hcl") || len(runs) != 0 {
 		t.Fatalf("poll = %d runs, %v", len(runs), err)
@@ -220,7 +139,7 @@ func TestWatcherBrokenRepoConfigPlansNothing(t *testing.T) {
 		t.Errorf("repo = %+v", rec)
 	}
 	// Fixing it plans the stacks changed since the last good commit.
-	up.commit(map[string]string{".driftgate.hcl": `stack "a" {
+	up.Commit("c", map[string]string{".driftgate.hcl": `stack "a" {
   dir = "a"
 }
 `})
@@ -231,20 +150,20 @@ func TestWatcherBrokenRepoConfigPlansNothing(t *testing.T) {
 }
 
 func TestWatcherBranchDeleted(t *testing.T) {
-	up := newGitUpstream(t, twoStacks)
-	h := newWatchHarness(t, up.dir)
+	up := gittest.New(t, twoStacks)
+	h := newWatchHarness(t, up.Dir)
 	if _, err := h.poll(t); err != nil {
 		t.Fatal(err)
 	}
 	// Move the work to another branch and delete main.
-	head, _ := up.repo.Head()
-	if err := up.repo.Storer.SetReference(plumbing.NewHashReference("refs/heads/other", head.Hash())); err != nil {
+	head, _ := up.Git.Head()
+	if err := up.Git.Storer.SetReference(plumbing.NewHashReference("refs/heads/other", head.Hash())); err != nil {
 		t.Fatal(err)
 	}
-	if err := up.repo.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, "refs/heads/other")); err != nil {
+	if err := up.Git.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, "refs/heads/other")); err != nil {
 		t.Fatal(err)
 	}
-	if err := up.repo.Storer.RemoveReference("refs/heads/main"); err != nil {
+	if err := up.Git.Storer.RemoveReference("refs/heads/main"); err != nil {
 		t.Fatal(err)
 	}
 	_, err := h.poll(t)

@@ -15,101 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"github.com/driftgate/driftgate/store"
 	"github.com/driftgate/driftgate/test/tftest"
 )
 
 const testToken = "e2e-test-token-5c1f"
-
-// upstream is a git repository the daemon watches, built with go-git.
-type upstream struct {
-	t    *testing.T
-	dir  string
-	repo *git.Repository
-}
-
-func newUpstream(t *testing.T, files map[string]string) *upstream {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "upstream")
-	repo, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
-		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName("main")},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := &upstream{t: t, dir: dir, repo: repo}
-	u.commit("initial", files)
-	return u
-}
-
-// commit writes files (an empty body deletes the file) and commits them.
-func (u *upstream) commit(msg string, files map[string]string) string {
-	u.t.Helper()
-	wt, err := u.repo.Worktree()
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	for name, body := range files {
-		p := filepath.Join(u.dir, filepath.FromSlash(name))
-		if body == "" {
-			if _, err := wt.Remove(name); err != nil {
-				u.t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			u.t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			u.t.Fatal(err)
-		}
-		if _, err := wt.Add(name); err != nil {
-			u.t.Fatal(err)
-		}
-	}
-	h, err := wt.Commit(msg, &git.CommitOptions{Author: &object.Signature{Name: "e2e", Email: "e2e@example.test", When: time.Now()}})
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	return h.String()
-}
-
-// rewrite force-pushes: it points main at a new root commit holding the
-// current tree plus files, so the old head is no longer an ancestor.
-func (u *upstream) rewrite(files map[string]string) string {
-	u.t.Helper()
-	head, err := u.repo.Head()
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	// Make the commit, then detach it from its parent by re-creating it
-	// with no parents.
-	hash := u.commit("to be rewritten", files)
-	c, err := u.repo.CommitObject(plumbing.NewHash(hash))
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	orphan := &object.Commit{
-		Author: c.Author, Committer: c.Committer, Message: "rewritten history",
-		TreeHash: c.TreeHash,
-	}
-	obj := u.repo.Storer.NewEncodedObject()
-	if err := orphan.Encode(obj); err != nil {
-		u.t.Fatal(err)
-	}
-	oh, err := u.repo.Storer.SetEncodedObject(obj)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	if err := u.repo.Storer.SetReference(plumbing.NewHashReference(head.Name(), oh)); err != nil {
-		u.t.Fatal(err)
-	}
-	return oh.String()
-}
 
 // daemon is a driftgate serve process.
 type daemon struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/test/gittest"
 	"github.com/driftgate/driftgate/test/tftest"
 )
 
@@ -54,17 +55,13 @@ func TestDaemonEndToEnd(t *testing.T) {
 	}
 	env := tftest.Setup(t)
 	bin := buildDriftgate(t)
-	up := newUpstream(t, map[string]string{
+	up := gittest.New(t, map[string]string{
 		"stacks/a/main.tf":       stackTF("a", ""),
 		"stacks/b/main.tf":       stackTF("b", ""),
 		"modules/shared/main.tf": sharedModule,
 		"README.md":              "# infra\n",
 	})
-	head, err := up.repo.Head()
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := head.Hash().String()
+	first := up.Head()
 
 	work := t.TempDir()
 	config := filepath.Join(work, "driftgate.hcl")
@@ -89,7 +86,7 @@ repo "unreachable" {
   url           = %q
   poll_interval = "1s"
 }
-`, filepath.Join(work, "data"), addr, up.dir, filepath.Join(work, "no-such-repo"))), 0o644); err != nil {
+`, filepath.Join(work, "data"), addr, up.Dir, filepath.Join(work, "no-such-repo"))), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	d := newDaemon(t, env, bin, config, "DGTEST_ROOT="+filepath.Join(work, "objects"))
@@ -133,21 +130,22 @@ repo "unreachable" {
 	})
 
 	// A commit to one stack plans only that stack.
-	onlyA := up.commit("change a", map[string]string{"stacks/a/main.tf": stackTF("a", "output \"x\" {\n  value = 1\n}\n")})
+	onlyA := up.Commit("change a", map[string]string{"stacks/a/main.tf": stackTF("a", "output \"x\" {\n  value = 1\n}\n")})
 	runs = d.waitRuns("plan of stack a", time.Minute, func(r []store.Run) bool { return finished(r, onlyA, "stacks/a") })
 	if r := atCommit(runs, onlyA)["stacks/a"]; r.Trigger != "commit" || r.Status != store.StatusPlanned {
 		t.Errorf("commit run = %+v", r)
 	}
 
 	// A change to the shared module plans both.
-	module := up.commit("change module", map[string]string{"modules/shared/main.tf": sharedModule + "\n# tuned\n"})
+	module := up.Commit("change module", map[string]string{"modules/shared/main.tf": sharedModule + "\n# tuned\n"})
 	d.waitRuns("plans after the module change", time.Minute, func(r []store.Run) bool { return finished(r, module, "stacks/a", "stacks/b") })
 	if got := atCommit(d.runs(), onlyA); len(got) != 1 {
 		t.Errorf("commit to a planned %d stacks", len(got))
 	}
 
 	// A force-push plans everything.
-	rewritten := up.rewrite(map[string]string{"stacks/b/notes.tf": "# rewritten\n"})
+	up.Commit("to be rewritten", map[string]string{"stacks/b/notes.tf": "# rewritten\n"})
+	rewritten := up.Rewrite()
 	runs = d.waitRuns("plans after the force-push", time.Minute, func(r []store.Run) bool { return finished(r, rewritten, "stacks/a", "stacks/b") })
 	for _, r := range atCommit(runs, rewritten) {
 		if r.Trigger != "force-push" || r.Attrs["previous_commit"] != module {
@@ -156,7 +154,7 @@ repo "unreachable" {
 	}
 
 	// kill -9 with stack a planning (slowly) and stack b queued behind it.
-	crash := up.commit("slow a, change b", map[string]string{
+	crash := up.Commit("slow a, change b", map[string]string{
 		"stacks/a/slow.tf": slowTF,
 		"stacks/b/main.tf": stackTF("b", "output \"y\" {\n  value = 2\n}\n"),
 	})
@@ -193,7 +191,7 @@ repo "unreachable" {
 
 	// A graceful stop lets a plan run for shutdown_timeout, then interrupts
 	// terraform and records the run as interrupted.
-	slowB := up.commit("slow b", map[string]string{"stacks/b/slow.tf": slowTF})
+	slowB := up.Commit("slow b", map[string]string{"stacks/b/slow.tf": slowTF})
 	d.waitRuns("b running", time.Minute, func(r []store.Run) bool {
 		return atCommit(r, slowB)["stacks/b"].Status == store.StatusRunning
 	})

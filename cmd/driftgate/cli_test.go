@@ -10,10 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/test/gittest"
 	"github.com/driftgate/driftgate/test/tftest"
 )
 
@@ -98,27 +96,12 @@ stack "prod" {
 
 func TestAffectedCommand(t *testing.T) {
 	repo := sampleRepo(t)
-	r, err := git.PlainInit(repo, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wt, _ := r.Worktree()
-	commit := func(msg string) string {
-		t.Helper()
-		if err := wt.AddGlob("."); err != nil {
-			t.Fatal(err)
-		}
-		h, err := wt.Commit(msg, &git.CommitOptions{Author: &object.Signature{Name: "t", Email: "t@x", When: time.Now()}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h.String()
-	}
-	first := commit("init")
+	r := gittest.Init(t, repo)
+	first := r.CommitAll("init")
 	tftest.WriteFiles(t, repo, map[string]string{"envs/prod/variables.tf": `variable "x" {}`})
-	second := commit("prod only")
+	second := r.CommitAll("prod only")
 	tftest.WriteFiles(t, repo, map[string]string{"modules/net/outputs.tf": `output "y" { value = 1 }`})
-	commit("module")
+	r.CommitAll("module")
 
 	tests := []struct {
 		name string
