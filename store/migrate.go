@@ -21,6 +21,7 @@ type migration func(*bbolt.Tx) error
 var migrations = []migration{
 	migrateV1,
 	migrateV2,
+	migrateDrift, // v3: drift_status and drift_findings (drift.go)
 }
 
 // v1Buckets is the bucket tree of schema v1, frozen: later versions add

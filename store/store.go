@@ -28,6 +28,7 @@ package store
 //	|-- <run id> -> binary plan file, stored as is
 //	logs/
 //	|-- <run id> -> gzip(run log)
+//	drift_status/, drift_findings/     (schema v3) drawn in drift.go
 //	active_runs/                       (schema v2)
 //	|-- <run id> -> run status         index of queued and running runs
 //	                                   only: the queue, oldest first
@@ -72,6 +73,7 @@ var topBuckets = [][]byte{
 	metaBucket, reposBucket, stacksBucket, runsBucket, runsByStackBucket,
 	plansBucket, planJSONBucket, planTextBucket, planAnalysisBucket, planFilesBucket, logsBucket,
 	activeRunsBucket,
+	driftStatusBucket, driftFindingsBucket,
 }
 
 // Log keys.
