@@ -86,34 +86,11 @@ func (p *Planner) Plan(ctx context.Context, sp StackPlan) (*PlanResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	work := filepath.Join(p.DataDir, "work")
-	if err := os.MkdirAll(work, 0o700); err != nil {
-		return nil, fmt.Errorf("create work dir: %w", err)
-	}
-	root, err := os.MkdirTemp(work, "run-")
+	wd, cleanup, err := p.workdir(ctx, sp)
 	if err != nil {
-		return nil, fmt.Errorf("create work dir: %w", err)
+		return nil, err
 	}
-	wd, err := Prepare(ctx, sp.Source, sp.Layout, root)
-	if err != nil {
-		_ = os.RemoveAll(root)
-		return nil, fmt.Errorf("copy stack %s: %w", sp.Layout.Dir, err)
-	}
-	if !p.KeepWorkdirs {
-		defer func() {
-			if err := wd.Cleanup(); err != nil {
-				p.logger().Warn("remove work dir", "dir", wd.Root, "err", err)
-			}
-		}()
-	}
-	if sp.Backend == "" {
-		if sp.Key == "" {
-			return nil, errors.New("stack has no backend and no state key")
-		}
-		if err := wd.SetDefaultBackend(p.StatePath(sp.Key)); err != nil {
-			return nil, err
-		}
-	}
+	defer cleanup()
 	req := PlanRequest{
 		Binary:      bin,
 		Workdir:     wd,
@@ -129,6 +106,43 @@ func (p *Planner) Plan(ctx context.Context, sp StackPlan) (*PlanResult, error) {
 		res.TerraformVersion = bin.Version.String()
 	}
 	return res, err
+}
+
+// workdir makes the run's private copy of the stack, with the default
+// backend when the stack has none, and returns it with its cleanup.
+func (p *Planner) workdir(ctx context.Context, sp StackPlan) (*Workdir, func(), error) {
+	work := filepath.Join(p.DataDir, "work")
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create work dir: %w", err)
+	}
+	root, err := os.MkdirTemp(work, "run-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("create work dir: %w", err)
+	}
+	wd, err := Prepare(ctx, sp.Source, sp.Layout, root)
+	if err != nil {
+		_ = os.RemoveAll(root)
+		return nil, nil, fmt.Errorf("copy stack %s: %w", sp.Layout.Dir, err)
+	}
+	cleanup := func() {
+		if p.KeepWorkdirs {
+			return
+		}
+		if err := wd.Cleanup(); err != nil {
+			p.logger().Warn("remove work dir", "dir", wd.Root, "err", err)
+		}
+	}
+	if sp.Backend == "" {
+		if sp.Key == "" {
+			cleanup()
+			return nil, nil, errors.New("stack has no backend and no key to keep its state under")
+		}
+		if err := wd.SetDefaultBackend(p.StatePath(sp.Key)); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+	}
+	return wd, cleanup, nil
 }
 
 func (p *Planner) logger() *slog.Logger {
