@@ -22,6 +22,8 @@ var migrations = []migration{
 	migrateV1,
 	migrateV2,
 	migrateDrift, // v3: drift_status and drift_findings (drift.go)
+	// v4: deliveries (deliveries.go)
+	migrateDeliveries,
 }
 
 // v1Buckets is the bucket tree of schema v1, frozen: later versions add

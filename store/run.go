@@ -5,7 +5,8 @@ import "time"
 // RunStatus is the lifecycle state of a run.
 type RunStatus string
 
-// Run statuses. Queued and running runs are live; the rest are terminal.
+// Run statuses. Queued, running and awaiting-approval runs are live; the
+// rest are terminal.
 const (
 	// StatusQueued is a run waiting for a worker.
 	StatusQueued RunStatus = "queued"
@@ -23,13 +24,19 @@ const (
 	StatusSuperseded RunStatus = "superseded"
 	// StatusCanceled is a run canceled by a user.
 	StatusCanceled RunStatus = "canceled"
+	// StatusAwaitingApproval is an apply run waiting for approval; it is
+	// live but never started by the queue until approved.
+	StatusAwaitingApproval RunStatus = "awaiting_approval"
+	// StatusApplied is an apply run that applied its plan.
+	StatusApplied RunStatus = "applied"
 )
 
 // Valid reports whether s is one of the declared statuses.
 func (s RunStatus) Valid() bool {
 	switch s {
 	case StatusQueued, StatusRunning, StatusPlanned, StatusNoChanges,
-		StatusErrored, StatusInterrupted, StatusSuperseded, StatusCanceled:
+		StatusErrored, StatusInterrupted, StatusSuperseded, StatusCanceled,
+		StatusAwaitingApproval, StatusApplied:
 		return true
 	}
 	return false
@@ -38,7 +45,7 @@ func (s RunStatus) Valid() bool {
 // Terminal reports whether a run in status s has finished and will not
 // change state again. Only terminal runs are removed by retention.
 func (s RunStatus) Terminal() bool {
-	return s.Valid() && s != StatusQueued && s != StatusRunning
+	return s.Valid() && s != StatusQueued && s != StatusRunning && s != StatusAwaitingApproval
 }
 
 // Run is one execution of terraform against a stack at a commit. It is

@@ -29,6 +29,7 @@ package store
 //	logs/
 //	|-- <run id> -> gzip(run log)
 //	drift_status/, drift_findings/     (schema v3) drawn in drift.go
+//	deliveries/                        (schema v4) drawn in deliveries.go
 //	active_runs/                       (schema v2)
 //	|-- <run id> -> run status         index of queued and running runs
 //	                                   only: the queue, oldest first
@@ -74,6 +75,7 @@ var topBuckets = [][]byte{
 	plansBucket, planJSONBucket, planTextBucket, planAnalysisBucket, planFilesBucket, logsBucket,
 	activeRunsBucket,
 	driftStatusBucket, driftFindingsBucket,
+	deliveriesBucket,
 }
 
 // Log keys.
