@@ -22,6 +22,12 @@ type Stack struct {
 	TerraformVersion string   `json:"terraform_version,omitempty"`
 	DependsOn        []string `json:"depends_on,omitempty"`
 	ExtraTriggers    []string `json:"extra_triggers,omitempty"`
+	// DriftSchedule, OnDrift and IgnoreDrift are the stack's drift policy
+	// from .driftgate.hcl (see StackConfig); empty means the repo's
+	// defaults from the server config.
+	DriftSchedule string       `json:"drift_schedule,omitempty"`
+	OnDrift       string       `json:"on_drift,omitempty"`
+	IgnoreDrift   []IgnoreRule `json:"ignore_drift,omitempty"`
 	// RequiredVersion joins, with ", ", the distinct required_version
 	// constraints of the root module and of every module it calls.
 	RequiredVersion string `json:"required_version,omitempty"`
@@ -173,6 +179,9 @@ func (l *loader) declaredStacks(cfgs []StackConfig) []Stack {
 			TerraformVersion: c.TerraformVersion,
 			DependsOn:        c.DependsOn,
 			ExtraTriggers:    c.ExtraTriggers,
+			DriftSchedule:    c.DriftSchedule,
+			OnDrift:          c.OnDrift,
+			IgnoreDrift:      c.IgnoreDrift,
 			Declared:         true,
 		}
 		if s.Workspace == "" {

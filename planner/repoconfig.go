@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/robfig/cron/v3"
 )
 
 // RepoConfigFile is the name of the optional repo config, at the repo root.
@@ -17,6 +20,24 @@ const RepoConfigFile = ".driftgate.hcl"
 
 // DefaultWorkspace is the Terraform workspace of a stack that names none.
 const DefaultWorkspace = "default"
+
+// DriftScheduleOff is the drift_schedule that turns scheduled drift checks
+// off.
+const DriftScheduleOff = "off"
+
+// MinDriftInterval is the shortest "@every" drift schedule. cron already
+// rounds shorter ones up to it; anything negative is refused. A check runs
+// terraform plan, so a real repo wants minutes; tests use seconds.
+const MinDriftInterval = time.Second
+
+// The on_drift values: what a drift check does when it finds drift.
+// OnDriftApply is allowed only on a stack in .driftgate.hcl, never as a
+// repo-wide default.
+const (
+	OnDriftNotify = "notify" // report the drift; the default
+	OnDriftPlan   = "plan"   // report it and plan the stack's code
+	OnDriftApply  = "apply"  // report it and apply the stack's code
+)
 
 // RepoConfig is a parsed .driftgate.hcl.
 type RepoConfig struct {
@@ -46,8 +67,51 @@ type StackConfig struct {
 	DependsOn []string
 	// ExtraTriggers are globs of repo paths whose changes affect the stack.
 	ExtraTriggers []string
+	// DriftSchedule is when to check the stack for drift: a cron schedule
+	// (see ParseDriftSchedule) or DriftScheduleOff. Empty means the repo's
+	// schedule from the server config.
+	DriftSchedule string
+	// OnDrift is OnDriftNotify, OnDriftPlan or OnDriftApply, or empty for
+	// the repo's default from the server config.
+	OnDrift string
+	// IgnoreDrift is the drift the stack accepts, in file order.
+	IgnoreDrift []IgnoreRule
 	// DeclRange is where the block starts, for diagnostics.
 	DeclRange hcl.Range
+}
+
+// IgnoreRule is one ignore_drift block: drift in the matching resources is
+// accepted rather than reported.
+type IgnoreRule struct {
+	// Resources are globs of resource addresses, in the drift engine's
+	// syntax (see drift.Rule: "aws_autoscaling_group.*", "module.app.**",
+	// `aws_instance.web\[0\]`); never empty.
+	Resources []string `json:"resources"`
+	// Attributes are attribute path prefixes, such as "tags" or
+	// "desired_capacity"; empty means any attribute.
+	Attributes []string `json:"attributes,omitempty"`
+}
+
+// ParseDriftSchedule parses a drift_schedule: five cron fields ("0 * * * *",
+// optionally after "CRON_TZ=Zone "), a descriptor such as "@hourly", or
+// "@every <duration>" of at least MinDriftInterval. DriftScheduleOff gives a
+// nil schedule and no error.
+func ParseDriftSchedule(spec string) (cron.Schedule, error) {
+	if spec == DriftScheduleOff {
+		return nil, nil
+	}
+	// cron rounds "@every" below a second up to a second, negative ones
+	// included: check the duration as written.
+	if rest, ok := strings.CutPrefix(spec, "@every "); ok {
+		if d, err := time.ParseDuration(strings.TrimSpace(rest)); err == nil && d < MinDriftInterval {
+			return nil, fmt.Errorf("drift_schedule %q: interval %s is shorter than the minimum of %s", spec, d, MinDriftInterval)
+		}
+	}
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return nil, fmt.Errorf("drift_schedule %q: %w", spec, err)
+	}
+	return sched, nil
 }
 
 // repoConfigHCL is the HCL shape of .driftgate.hcl, decoded by gohcl. Only
@@ -73,16 +137,25 @@ type stackBlock struct {
 	DependsOn        []string `hcl:"depends_on,optional"`
 	ExtraTriggers    []string `hcl:"extra_triggers,optional"`
 
-	// Drift policy goes here: the on_drift, drift_schedule, apply,
-	// approvals, approvers and allow_destroy arguments, and the
-	// `ignore_drift { resources = [...] attributes = [...] }` blocks as a
-	// []ignoreDriftBlock field tagged `hcl:"ignore_drift,block"`, that
-	// struct with its own Body and DefRange for its checks.
+	// Drift policy.
+	DriftSchedule *string            `hcl:"drift_schedule,optional"`
+	OnDrift       *string            `hcl:"on_drift,optional"`
+	IgnoreDrift   []ignoreDriftBlock `hcl:"ignore_drift,block"`
+	// Approval policy goes here: the apply, approvals, approvers and
+	// allow_destroy arguments.
 
 	// Body is the block's body, to find arguments' ranges for diagnostics.
 	Body      hcl.Body  `hcl:",body"`
 	DefRange  hcl.Range `hcl:",def_range"`
 	NameRange hcl.Range `hcl:"name,label_range"`
+}
+
+// ignoreDriftBlock is one `ignore_drift { ... }` block of a stack.
+type ignoreDriftBlock struct {
+	Resources  []string  `hcl:"resources"`
+	Attributes []string  `hcl:"attributes,optional"`
+	Body       hcl.Body  `hcl:",body"`
+	DefRange   hcl.Range `hcl:",def_range"`
 }
 
 // config returns the stack as the planner sees it, with defaults filled in.
@@ -101,6 +174,15 @@ func (b *stackBlock) config() StackConfig {
 	}
 	if b.TerraformVersion != nil {
 		s.TerraformVersion = *b.TerraformVersion
+	}
+	if b.DriftSchedule != nil {
+		s.DriftSchedule = *b.DriftSchedule
+	}
+	if b.OnDrift != nil {
+		s.OnDrift = *b.OnDrift
+	}
+	for _, ib := range b.IgnoreDrift {
+		s.IgnoreDrift = append(s.IgnoreDrift, IgnoreRule{Resources: ib.Resources, Attributes: ib.Attributes})
 	}
 	return s
 }

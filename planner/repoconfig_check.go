@@ -8,6 +8,8 @@ import (
 
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/driftgate/driftgate/planner/drift"
 )
 
 // configChecker checks the stacks of a repo config against each other and
@@ -35,6 +37,7 @@ func checkRepoConfig(res *resolver, blocks []stackBlock, stacks []StackConfig, d
 		c.checkVarFiles(i)
 		c.checkVersion(i)
 		c.checkTriggers(i)
+		c.checkDrift(i)
 	}
 	c.checkDependsOn(byName)
 	return c.diags
@@ -180,6 +183,77 @@ func (c *configChecker) checkTriggers(i int) {
 	}
 }
 
+// checkDrift checks the drift policy: drift_schedule, on_drift and the
+// ignore_drift blocks.
+func (c *configChecker) checkDrift(i int) {
+	s := &c.stacks[i]
+	if rng, _, present := c.attrRanges(i, "drift_schedule"); present {
+		if s.DriftSchedule == "" {
+			c.errorf(rng, "Empty drift schedule",
+				"Remove drift_schedule to use the repo's schedule from the server config, set it to %q to turn drift checks off, or write a schedule such as \"@hourly\".",
+				DriftScheduleOff)
+		} else if _, err := ParseDriftSchedule(s.DriftSchedule); err != nil {
+			c.errorf(rng, "Invalid drift schedule",
+				"%s. Write five cron fields such as \"0 */6 * * *\", a descriptor such as \"@hourly\", \"@daily\" or \"@every 30m\", or %q to turn drift checks off.",
+				err, DriftScheduleOff)
+		}
+	}
+	if rng, _, present := c.attrRanges(i, "on_drift"); present {
+		switch s.OnDrift {
+		case OnDriftNotify, OnDriftPlan, OnDriftApply:
+		default:
+			c.errorf(rng, "Invalid on_drift",
+				"on_drift %q is not an action. Use %q (the default), %q or %q.",
+				s.OnDrift, OnDriftNotify, OnDriftPlan, OnDriftApply)
+		}
+	}
+	for j := range c.blocks[i].IgnoreDrift {
+		c.checkIgnoreDrift(&c.blocks[i].IgnoreDrift[j])
+	}
+}
+
+// checkIgnoreDrift checks one ignore_drift block: its resource globs and
+// attribute paths, with the rules of the drift engine that uses them
+// (drift.Rule.Validate), element by element so that each diagnostic points
+// at the entry that is wrong.
+func (c *configChecker) checkIgnoreDrift(b *ignoreDriftBlock) {
+	if attr, elems, present := c.bodyAttrRanges(b.Body, b.DefRange, "resources"); present {
+		if len(b.Resources) == 0 {
+			c.errorf(attr, "No resources to ignore",
+				"List the addresses of the resources whose drift to accept, as globs such as [\"aws_autoscaling_group.*\"], or remove the ignore_drift block.")
+		}
+		for j, pattern := range b.Resources {
+			rng := rangeAt(elems, j, attr)
+			if pattern == "" {
+				c.errorf(rng, "Empty resource glob",
+					"Write a resource address or a glob of them, such as \"aws_autoscaling_group.*\" or \"module.app.**\".")
+				continue
+			}
+			if err := (drift.Rule{Resources: []string{pattern}}).Validate(); err != nil {
+				c.errorf(rng, "Invalid resource glob",
+					"%s. Separate an address's parts with \".\"; within a part use * and ?, [abc] for one of a class and {a,b} for alternatives; a part \"**\" matches any number of parts. Escape special characters with \\, such as an index's brackets: \"aws_instance.web\\\\[0\\\\]\".",
+					err)
+			}
+		}
+	}
+	if attr, elems, present := c.bodyAttrRanges(b.Body, b.DefRange, "attributes"); present {
+		for j, a := range b.Attributes {
+			rng := rangeAt(elems, j, attr)
+			if strings.TrimSpace(a) == "" {
+				c.errorf(rng, "Empty attribute path",
+					"Name an attribute path prefix, such as \"desired_capacity\" or \"tags\", or remove the attributes argument to accept drift in any attribute.")
+				continue
+			}
+			// Any resource: the rule is only there to check the path.
+			if err := (drift.Rule{Resources: []string{"**"}, Attributes: []string{a}}).Validate(); err != nil {
+				c.errorf(rng, "Invalid attribute path",
+					"%s. Write a path prefix as Terraform shows it, such as \"tags\", \"tags.env\", \"tags[\\\"cost-center\\\"]\" or \"ingress[*].cidr_blocks\".",
+					err)
+			}
+		}
+	}
+}
+
 // checkDependsOn reports unknown names and cycles among depends_on edges.
 func (c *configChecker) checkDependsOn(byName map[string]int) {
 	edges := make([][]int, len(c.stacks))
@@ -251,17 +325,22 @@ func (c *configChecker) reportCycle(path []int, to int, rng hcl.Range) {
 // is false when the argument is absent or did not decode (gohcl reported
 // why); the range then points at the block.
 func (c *configChecker) attrRanges(i int, name string) (attr hcl.Range, elems []hcl.Range, present bool) {
-	block := &c.blocks[i]
-	content, _, _ := block.Body.PartialContent(&hcl.BodySchema{
+	return c.bodyAttrRanges(c.blocks[i].Body, c.blocks[i].DefRange, name)
+}
+
+// bodyAttrRanges is attrRanges for any block of the file: its body and
+// where it starts.
+func (c *configChecker) bodyAttrRanges(body hcl.Body, defRange hcl.Range, name string) (attr hcl.Range, elems []hcl.Range, present bool) {
+	content, _, _ := body.PartialContent(&hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: name}},
 	})
 	if content == nil || content.Attributes[name] == nil {
-		return block.DefRange, nil, false
+		return defRange, nil, false
 	}
 	a := content.Attributes[name]
 	for _, d := range c.decodeDiags {
 		if d.Severity == hcl.DiagError && d.Subject != nil && a.Range.ContainsOffset(d.Subject.Start.Byte) {
-			return block.DefRange, nil, false
+			return defRange, nil, false
 		}
 	}
 	list, _ := hcl.ExprList(a.Expr)

@@ -2,10 +2,15 @@ package planner
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -195,6 +200,122 @@ func TestLoadRepoConfigErrors(t *testing.T) {
 			detail: "null value is not allowed",
 		},
 		{
+			name:   "drift schedule not cron",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  drift_schedule = \"every hour\"\n}\n",
+			want:   "3:3: Invalid drift schedule",
+			detail: `Write five cron fields such as "0 */6 * * *", a descriptor such as "@hourly"`,
+		},
+		{
+			name:   "drift schedule with seconds",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  drift_schedule = \"0 0 * * * *\"\n}\n",
+			want:   "3:3: Invalid drift schedule",
+			detail: "expected exactly 5 fields",
+		},
+		{
+			name:   "unknown drift descriptor",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  drift_schedule = \"@fortnightly\"\n}\n",
+			want:   "3:3: Invalid drift schedule",
+			detail: `drift_schedule "@fortnightly": unrecognized descriptor`,
+		},
+		{
+			name:   "drift interval not a duration",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  drift_schedule = \"@every day\"\n}\n",
+			want:   "3:3: Invalid drift schedule",
+			detail: `"@every 30m"`,
+		},
+		{
+			name:   "empty drift schedule",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  drift_schedule = \"\"\n}\n",
+			want:   "3:3: Empty drift schedule",
+			detail: `set it to "off" to turn drift checks off`,
+		},
+		{
+			name:   "drift schedule from a variable",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  drift_schedule = var.s\n}\n",
+			want:   "3:20: Variables not allowed",
+		},
+		{
+			name:   "unknown on_drift",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  on_drift = \"revert\"\n}\n",
+			want:   "3:3: Invalid on_drift",
+			detail: `Use "notify" (the default), "plan" or "apply".`,
+		},
+		{
+			name:   "on_drift of the wrong type",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  on_drift = [\"plan\"]\n}\n",
+			want:   "3:14: Unsuitable value type",
+			detail: "string required",
+		},
+		{
+			name:   "ignore_drift without resources",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift {\n    attributes = [\"tags\"]\n  }\n}\n",
+			want:   "3:16: Missing required argument",
+			detail: `The argument "resources" is required`,
+		},
+		{
+			name:   "ignore_drift with no resources",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift {\n    resources = []\n  }\n}\n",
+			want:   "4:5: No resources to ignore",
+			detail: "or remove the ignore_drift block",
+		},
+		{
+			name:   "ignore_drift with an empty resource",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift {\n    resources = [\"aws_instance.a\", \"\"]\n  }\n}\n",
+			want:   "4:36: Empty resource glob",
+		},
+		{
+			name:   "ignore_drift with bad globs",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift {\n    resources = [\"aws_s3_bucket.*\", \"aws_instance.web[0\", \"{x\"]\n  }\n}\n",
+			want:   "4:37: Invalid resource glob\n4:59: Invalid resource glob",
+			detail: `"aws_instance.web\\[0\\]"`,
+		},
+		{
+			name:   "ignore_drift with an empty attribute",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift {\n    resources  = [\"*\"]\n    attributes = [\"tags\", \" \"]\n  }\n}\n",
+			want:   "5:27: Empty attribute path",
+		},
+		{
+			name:   "ignore_drift with a null attribute",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift {\n    resources  = [\"*\"]\n    attributes = [null]\n  }\n}\n",
+			want:   "5:18: Unsuitable value type",
+			detail: "null value is not allowed",
+		},
+		{
+			name:   "ignore_drift misspelt argument",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift {\n    resources = [\"*\"]\n    attribute = [\"tags\"]\n  }\n}\n",
+			want:   "5:5: Unsupported argument",
+			detail: `Did you mean "attributes"?`,
+		},
+		{
+			name:   "ignore_drift written as an argument",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift = { resources = [\"*\"] }\n}\n",
+			want:   "3:3: Unsupported argument",
+			detail: `Did you mean to define a block of type "ignore_drift"?`,
+		},
+		{
+			name:   "ignore_drift with a label",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift \"asg\" {\n    resources = [\"*\"]\n  }\n}\n",
+			want:   "3:16: Extraneous label for ignore_drift",
+		},
+		{
+			name: "error in the second ignore_drift",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift {\n    resources = [\"*\"]\n  }\n" +
+				"  ignore_drift {\n    resources = [\"{\"]\n  }\n}\n",
+			want: "7:18: Invalid resource glob",
+		},
+		{
+			name:   "ignore_drift glob with an empty part",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift {\n    resources = [\"module..aws_instance.*\"]\n  }\n}\n",
+			want:   "4:18: Invalid resource glob",
+			detail: `resource glob "module..aws_instance.*": empty segment`,
+		},
+		{
+			name:   "ignore_drift with a bad attribute path",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift {\n    resources  = [\"*\"]\n    attributes = [\"tags\", \"tags[\\\"env\"]\n  }\n}\n",
+			want:   "5:27: Invalid attribute path",
+			detail: `attribute path "tags[\"env": malformed attribute path. Write a path prefix as Terraform shows it`,
+		},
+		{
 			name:   "list not written as a list",
 			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  depends_on = [for s in [\"b\"] : s]\n}\n",
 			want:   "3:3: Unknown stack",
@@ -254,6 +375,214 @@ stack "app" {
 	}
 }
 
+func TestLoadRepoConfigDrift(t *testing.T) {
+	config := `
+stack "asg" {
+  dir            = "envs/prod"
+  drift_schedule = "@hourly"
+  on_drift       = "apply"
+
+  ignore_drift {
+    resources  = ["aws_autoscaling_group.*"]
+    attributes = ["desired_capacity", "tags[\"cost-center\"]", "ingress[*].cidr_blocks"]
+  }
+  ignore_drift {
+    resources = ["module.app.aws_instance.web\\[{0,1}\\]", "aws_s3_bucket.logs"]
+  }
+}
+
+stack "net" {
+  dir            = "envs/staging"
+  drift_schedule = "off"
+  on_drift       = "plan"
+}
+
+stack "plain" {
+  dir       = "envs/staging"
+  workspace = "other"
+}
+`
+	cfg, diags := LoadRepoConfig(configRepo(config))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	type drift struct {
+		Schedule, OnDrift string
+		Ignore            []IgnoreRule
+	}
+	want := []drift{
+		{"@hourly", OnDriftApply, []IgnoreRule{
+			{Resources: []string{"aws_autoscaling_group.*"}, Attributes: []string{"desired_capacity", `tags["cost-center"]`, "ingress[*].cidr_blocks"}},
+			{Resources: []string{`module.app.aws_instance.web\[{0,1}\]`, "aws_s3_bucket.logs"}},
+		}},
+		{DriftScheduleOff, OnDriftPlan, nil},
+		{"", "", nil},
+	}
+	var got []drift
+	for _, s := range cfg.Stacks {
+		got = append(got, drift{s.DriftSchedule, s.OnDrift, s.IgnoreDrift})
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("drift policy:\ngot  %+v\nwant %+v", got, want)
+	}
+}
+
+func TestLoadRepoConfigDriftValues(t *testing.T) {
+	tests := []struct {
+		arg, value string
+	}{
+		{"drift_schedule", "off"},
+		{"drift_schedule", "@hourly"},
+		{"drift_schedule", "@daily"},
+		{"drift_schedule", "@midnight"},
+		{"drift_schedule", "@weekly"},
+		{"drift_schedule", "@every 30m"},
+		{"drift_schedule", "@every 1m"},
+		{"drift_schedule", "@every 1h30m"},
+		{"drift_schedule", "0 */6 * * *"},
+		{"drift_schedule", "*/15 8-18 * * MON-FRI"},
+		{"drift_schedule", "CRON_TZ=UTC 0 9 * * 1-5"},
+		{"on_drift", "notify"},
+		{"on_drift", "plan"},
+		{"on_drift", "apply"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.arg+"="+tt.value, func(t *testing.T) {
+			config := fmt.Sprintf("stack \"a\" {\n  dir = \"envs/prod\"\n  %s = %q\n}\n", tt.arg, tt.value)
+			_, diags := LoadRepoConfig(configRepo(config))
+			if diags.HasErrors() {
+				t.Errorf("%s = %q: %s", tt.arg, tt.value, formatDiags(diags))
+			}
+		})
+	}
+}
+
+func TestParseDriftSchedule(t *testing.T) {
+	start := time.Date(2025, 3, 10, 8, 20, 0, 0, time.UTC)
+	tests := []struct {
+		spec    string
+		next    time.Time // zero for no schedule
+		wantErr string
+	}{
+		{spec: "off"},
+		{spec: "@hourly", next: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)},
+		{spec: "@every 30m", next: start.Add(30 * time.Minute)},
+		{spec: "15 */6 * * *", next: time.Date(2025, 3, 10, 12, 15, 0, 0, time.UTC)},
+		{spec: "@every 2s", next: start.Add(2 * time.Second)},
+		{spec: "@every -1h", wantErr: "shorter than the minimum"},
+		{spec: "Off", wantErr: "expected exactly 5 fields"},
+		{spec: "", wantErr: "empty spec string"},
+		{spec: "61 * * * *", wantErr: "end of range (61) above maximum (59)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			sched, err := ParseDriftSchedule(tt.spec)
+			switch {
+			case tt.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case tt.next.IsZero():
+				if sched != nil {
+					t.Errorf("schedule = %v, want none", sched)
+				}
+			default:
+				if got := sched.Next(start); !got.Equal(tt.next) {
+					t.Errorf("Next(%s) = %s, want %s", start, got, tt.next)
+				}
+			}
+		})
+	}
+}
+
+// TestDriftPolicyReachesStacks checks that every way of turning a
+// declaration into a Stack carries the drift policy, and that a discovered
+// stack has none.
+func TestDriftPolicyReachesStacks(t *testing.T) {
+	config := `
+stack "asg" {
+  dir            = "envs/asg"
+  drift_schedule = "@every 30m"
+  on_drift       = "plan"
+  ignore_drift {
+    resources = ["aws_autoscaling_group.*"]
+  }
+}
+`
+	want := Stack{
+		Name: "asg", Dir: "envs/asg", Workspace: DefaultWorkspace, Declared: true,
+		DriftSchedule: "@every 30m", OnDrift: OnDriftPlan,
+		IgnoreDrift: []IgnoreRule{{Resources: []string{"aws_autoscaling_group.*"}}},
+	}
+	policy := func(s Stack) Stack {
+		return Stack{
+			Name: s.Name, Dir: s.Dir, Workspace: s.Workspace, Declared: s.Declared,
+			DriftSchedule: s.DriftSchedule, OnDrift: s.OnDrift, IgnoreDrift: s.IgnoreDrift,
+		}
+	}
+	files := map[string]string{RepoConfigFile: config, "envs/asg/main.tf": "terraform {}\n"}
+	declared, discovered := fstest.MapFS{}, fstest.MapFS{}
+	for name, data := range files {
+		declared[name] = &fstest.MapFile{Data: []byte(data)}
+		if name != RepoConfigFile {
+			discovered[name] = &fstest.MapFile{Data: []byte(data)}
+		}
+	}
+	ctx := context.Background()
+
+	t.Run("StackAt", func(t *testing.T) {
+		s, _, err := StackAt(ctx, declared, "asg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := policy(*s); !reflect.DeepEqual(got, want) {
+			t.Errorf("got  %+v\nwant %+v", got, want)
+		}
+	})
+	t.Run("Discover", func(t *testing.T) {
+		d, err := Discover(ctx, declared, DiscoverOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Stacks) != 1 {
+			t.Fatalf("stacks = %+v, want one", d.Stacks)
+		}
+		if got := policy(d.Stacks[0]); !reflect.DeepEqual(got, want) {
+			t.Errorf("got  %+v\nwant %+v", got, want)
+		}
+	})
+	t.Run("FindLocalStack", func(t *testing.T) {
+		root := t.TempDir()
+		for name, data := range files {
+			path := filepath.Join(root, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ls, diags, err := FindLocalStack(ctx, filepath.Join(root, "envs", "asg"), "")
+		if err != nil {
+			t.Fatal(err, diags)
+		}
+		if got := policy(ls.Stack); !reflect.DeepEqual(got, want) {
+			t.Errorf("got  %+v\nwant %+v", got, want)
+		}
+	})
+	t.Run("discovered", func(t *testing.T) {
+		s, _, err := StackAt(ctx, discovered, "envs/asg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.DriftSchedule != "" || s.OnDrift != "" || s.IgnoreDrift != nil {
+			t.Errorf("discovered stack has drift policy %q %q %v, want none", s.DriftSchedule, s.OnDrift, s.IgnoreDrift)
+		}
+	})
+}
+
 func TestLoadRepoConfigNull(t *testing.T) {
 	config := "stack \"a\" {\n  dir = \"envs/prod\"\n  workspace = null\n  var_files = null\n  terraform_version = null\n}\n"
 	cfg, diags := LoadRepoConfig(configRepo(config))
@@ -295,6 +624,9 @@ func FuzzLoadRepoConfig(f *testing.F) {
 		"stack {}",
 		"stack \"a\" { dir = 1 \n workspace = null }",
 		"stack \"a\" {\n  dir = var.d\n  workspace = var.w\n  depends_on = [for s in [\"a\"] : s]\n  var_files = [\"x\", null]\n}\n",
+		"stack \"a\" {\n  dir = \"envs/prod\"\n  drift_schedule = \"@every 30m\"\n  on_drift = \"apply\"\n  ignore_drift {\n    resources = [\"aws_instance.web\\\\[0\\\\]\", \"{a,b}.*\"]\n    attributes = [\"tags\"]\n  }\n}\n",
+		"stack \"a\" {\n  dir = \"envs/prod\"\n  drift_schedule = \"0 0 * * * *\"\n  on_drift = \"revert\"\n  ignore_drift {\n    resources = []\n    attributes = [\"\", null]\n  }\n  ignore_drift \"x\" {}\n}\n",
+		"stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift {\n    resources = [\"module..x\", \"**\", \"a.b[\\\"k.l\\\"]\"]\n    attributes = [\"tags[\\\"env\", \"ingress[*].cidr_blocks\", \"a..b\"]\n  }\n}\n",
 		"",
 	} {
 		f.Add([]byte(seed))

@@ -53,5 +53,8 @@ func (s *Stack) declare(decl *StackConfig) {
 	s.TerraformVersion = decl.TerraformVersion
 	s.DependsOn = decl.DependsOn
 	s.ExtraTriggers = decl.ExtraTriggers
+	s.DriftSchedule = decl.DriftSchedule
+	s.OnDrift = decl.OnDrift
+	s.IgnoreDrift = decl.IgnoreDrift
 	s.Declared = true
 }
