@@ -1,12 +1,14 @@
 package runner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/gitrepo"
+	"github.com/driftgate/driftgate/runner/notify"
 )
 
 // Config is what the daemon needs to run. cmd/driftgate builds it from the
@@ -26,6 +28,14 @@ type Config struct {
 	Repos           []RepoConfig
 	// Auth accepts the API's bearer tokens.
 	Auth api.Authenticator
+	// Notifier delivers drift events; nil sends none. The daemon runs it.
+	Notifier NotifierRunner
+}
+
+// NotifierRunner delivers events in the background while Run runs.
+type NotifierRunner interface {
+	Notify(ctx context.Context, ev notify.Event)
+	Run(ctx context.Context) error
 }
 
 // RepoConfig is one watched repository.
@@ -35,6 +45,12 @@ type RepoConfig struct {
 	Branch       string
 	PollInterval time.Duration
 	Auth         gitrepo.Auth
+	// DriftSchedule is the repo's default drift check schedule (cron or
+	// @descriptor); "" or "off": none. Stacks may override it.
+	DriftSchedule string
+	// OnDrift is the repo's default remediation: notify or plan (apply is
+	// only ever set on a stack).
+	OnDrift string
 }
 
 // Defaults for zero Config fields.
@@ -60,6 +76,9 @@ func (c *Config) check() error {
 			errs = append(errs, fmt.Errorf("repo %q configured twice", r.Name))
 		}
 		seen[r.Name] = true
+		if r.OnDrift == OnDriftApply {
+			errs = append(errs, fmt.Errorf("repo %q: on_drift = \"apply\" may only be set on a stack in .driftgate.hcl", r.Name))
+		}
 		if r.URL == "" || r.Branch == "" {
 			errs = append(errs, fmt.Errorf("repo %q: url and branch are required", r.Name))
 		}

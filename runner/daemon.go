@@ -28,6 +28,13 @@ type daemonStore interface {
 	GetPlan(ctx context.Context, runID string) (*store.Plan, error)
 	GetLog(ctx context.Context, runID string) ([]byte, error)
 	EnqueueRun(ctx context.Context, r *store.Run) ([]string, error)
+	CreateRun(ctx context.Context, r *store.Run) error
+	GetPlanFile(ctx context.Context, runID string) ([]byte, string, error)
+	DriftFindings(ctx context.Context, repo, stack string, open bool, limit int) ([]store.DriftFinding, error)
+	StackDriftStatus(ctx context.Context, repo, stack string) (*store.StackDrift, error)
+	ListStackDrift(ctx context.Context) ([]store.StackDrift, error)
+	RecordDriftCheck(ctx context.Context, sd *store.StackDrift, findings []store.DriftFinding) error
+	RecordApplied(ctx context.Context, repo, stack string, info store.AppliedInfo) error
 	CancelQueued(ctx context.Context, id, reason string) (*store.Run, error)
 	InterruptRunning(ctx context.Context, reason string) ([]store.Run, error)
 }
@@ -39,8 +46,11 @@ type Daemon struct {
 	cfg      Config
 	store    daemonStore
 	plans    *PlanRunner
+	runner   stackRunner
+	notifier notifier
 	watchers map[string]*repoWatcher
 	disp     *dispatcher
+	sched    *driftScheduler
 	logger   *slog.Logger
 	ready    atomic.Bool
 	addr     atomic.Value // net.Addr, once listening
@@ -48,7 +58,7 @@ type Daemon struct {
 
 // New builds a daemon from its configuration, an open store and a stack
 // planner. It starts nothing.
-func New(cfg Config, st daemonStore, pl stackPlanner, logger *slog.Logger) (*Daemon, error) {
+func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daemon, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
@@ -62,10 +72,15 @@ func New(cfg Config, st daemonStore, pl stackPlanner, logger *slog.Logger) (*Dae
 		cfg:      cfg,
 		store:    st,
 		plans:    &PlanRunner{Store: st, Planner: pl, Logger: logger},
+		runner:   pl,
 		watchers: map[string]*repoWatcher{},
 		logger:   logger,
 	}
 	d.disp = newDispatcher(st, d.execute, cfg.MaxParallelRuns, cfg.ShutdownTimeout, logger)
+	d.sched = newDriftScheduler(d, st, logger)
+	if cfg.Notifier != nil {
+		d.notifier = cfg.Notifier
+	}
 	for _, rc := range cfg.Repos {
 		d.watchers[rc.Name] = newRepoWatcher(rc, cfg.DataDir, st, d.enqueue, logger)
 	}
@@ -105,6 +120,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, w := range d.watchers {
 		g.Go(func() error { return w.Run(gctx) })
+	}
+	g.Go(func() error { return d.sched.Run(gctx) })
+	if d.cfg.Notifier != nil {
+		g.Go(func() error { return d.cfg.Notifier.Run(gctx) })
 	}
 	drained := make(chan struct{})
 	g.Go(func() error {

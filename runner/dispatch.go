@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -38,6 +39,7 @@ type dispatcher struct {
 	mu      sync.Mutex
 	running map[string]*activeRun // by run id
 	busy    map[string]bool       // by stack key
+	drifts  int                   // drift checks running
 	wg      sync.WaitGroup
 }
 
@@ -92,6 +94,9 @@ func (d *dispatcher) dispatch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Applies first, then plans of commits, then drift checks; oldest
+	// first within each (ActiveRuns is oldest first; the sort is stable).
+	sort.SliceStable(runs, func(i, j int) bool { return priority(runs[i].Operation) < priority(runs[j].Operation) })
 	for i := range runs {
 		run := &runs[i]
 		if run.Status != store.StatusQueued {
@@ -100,11 +105,17 @@ func (d *dispatcher) dispatch(ctx context.Context) error {
 		key := stackKey(run.Repo, run.Stack)
 		d.mu.Lock()
 		full, busy := len(d.running) >= d.max, d.busy[key]
+		drifts := d.drifts
 		d.mu.Unlock()
 		if full {
 			return nil
 		}
 		if busy {
+			continue
+		}
+		// With room for more than one run, drift checks never take the
+		// last slot: a commit plan or an apply always finds one free.
+		if run.Operation == OperationDrift && d.max > 1 && drifts >= d.max-1 {
 			continue
 		}
 		claimed, err := d.store.ClaimRun(ctx, run.ID)
@@ -125,6 +136,9 @@ func (d *dispatcher) start(run *store.Run) {
 	d.mu.Lock()
 	d.running[run.ID] = &activeRun{run: *run, cancel: cancel}
 	d.busy[key] = true
+	if run.Operation == OperationDrift {
+		d.drifts++
+	}
 	d.mu.Unlock()
 	d.wg.Add(1)
 	go func() {
@@ -134,6 +148,9 @@ func (d *dispatcher) start(run *store.Run) {
 			d.mu.Lock()
 			delete(d.running, run.ID)
 			delete(d.busy, key)
+			if run.Operation == OperationDrift {
+				d.drifts--
+			}
 			d.mu.Unlock()
 			d.Wake()
 		}()
@@ -180,3 +197,14 @@ func (d *dispatcher) drain() {
 }
 
 func stackKey(repo, stack string) string { return repo + "\x00" + stack }
+
+// priority orders queued runs: lower runs first.
+func priority(op string) int {
+	switch op {
+	case OperationApply:
+		return 0
+	case OperationDrift:
+		return 2
+	}
+	return 1
+}

@@ -2,8 +2,12 @@ package runner
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -13,53 +17,134 @@ import (
 	"github.com/driftgate/driftgate/store"
 )
 
-// execute runs a run claimed from the queue: it resolves the stack in the
-// tree of the run's commit and plans it, copying it straight out of the git
-// mirror. Every outcome ends in the run's record: PlanRunner records the
-// plan's, execute records a failure to get that far.
+// stackRunner plans and applies stacks.
+type stackRunner interface {
+	stackPlanner
+	Apply(ctx context.Context, sa tfrun.StackApply) (*tfrun.ApplyResult, error)
+}
+
+// execute runs a run claimed from the queue. Plans and drift checks plan
+// the stack in the tree of the run's commit (copied straight out of the
+// git mirror) and update its drift state; apply runs apply their plan
+// run's saved plan. Every outcome ends in the run's record.
 func (d *Daemon) execute(ctx context.Context, run *store.Run) {
-	sp, err := d.stackPlan(ctx, run)
+	target, err := d.resolve(ctx, run)
 	if err != nil {
 		d.failRun(ctx, run, err)
 		return
 	}
-	// Execute logs and records its outcome, errors included.
-	_, _ = d.plans.Execute(ctx, run, sp)
+	if run.Operation == OperationApply {
+		d.executeApply(ctx, run, target)
+		return
+	}
+	// Execute logs and records its outcome, errors included; drift is
+	// recorded just before, so a finished run's drift state is in place.
+	pr := *d.plans
+	in := driftInput{stack: target.stack, lockHash: target.lockHash}
+	pr.OnResult = func(ctx context.Context, run *store.Run, res *tfrun.PlanResult, err error) {
+		d.recordDrift(ctx, run, res, err, in)
+	}
+	_, _ = pr.Execute(ctx, run, target.plan)
 }
 
-// stackPlan resolves what to plan for run.
-func (d *Daemon) stackPlan(ctx context.Context, run *store.Run) (tfrun.StackPlan, error) {
+// target is a run's stack resolved at its commit.
+type target struct {
+	plan     tfrun.StackPlan
+	stack    planner.Stack
+	lockHash string
+}
+
+// resolve finds what a run works on.
+func (d *Daemon) resolve(ctx context.Context, run *store.Run) (*target, error) {
 	w, ok := d.watchers[run.Repo]
 	if !ok {
-		return tfrun.StackPlan{}, fmt.Errorf("repo %q is no longer configured", run.Repo)
+		return nil, fmt.Errorf("repo %q is no longer configured", run.Repo)
 	}
 	m := w.Mirror()
 	if m == nil {
-		return tfrun.StackPlan{}, fmt.Errorf("repo %q has not been fetched yet", run.Repo)
+		return nil, fmt.Errorf("repo %q has not been fetched yet", run.Repo)
 	}
 	fsys, err := m.Repo().TreeFS(plumbing.NewHash(run.Commit))
 	if err != nil {
-		return tfrun.StackPlan{}, fmt.Errorf("read commit %s: %w", run.Commit, err)
+		return nil, fmt.Errorf("read commit %s: %w", run.Commit, err)
 	}
 	stack, problems, err := planner.StackAt(ctx, fsys, run.Stack)
 	if err != nil {
-		return tfrun.StackPlan{}, err
+		return nil, err
 	}
 	for _, p := range problems {
 		d.logger.Warn("stack problem", logRun, run.ID, logDir, p.Dir, logErr, p.Summary)
 	}
 	recs, err := d.store.ListStacks(ctx, run.Repo)
 	if err != nil {
-		return tfrun.StackPlan{}, err
+		return nil, err
 	}
 	others := make([]planner.Stack, 0, len(recs))
 	for _, r := range recs {
 		others = append(others, planner.Stack{Name: r.Name, Dir: r.Dir})
 	}
-	return StackPlan(fsys, *stack, run.Repo+"/"+run.Stack, others), nil
+	return &target{
+		plan:     StackPlan(fsys, *stack, run.Repo+"/"+run.Stack, others),
+		stack:    *stack,
+		lockHash: lockHash(fsys, stack.Dir),
+	}, nil
 }
 
-// failRun records a run that could not be planned at all.
+// lockHash is the sha256 of the stack's dependency lock file, "" without one.
+func lockHash(fsys fs.FS, dir string) string {
+	raw, err := fs.ReadFile(fsys, path.Join(dir, ".terraform.lock.hcl"))
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
+}
+
+// executeApply applies the saved plan of the run's plan run, exactly.
+func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
+	planRun := run.Attrs[AttrPlanRun]
+	file, _, err := d.store.GetPlanFile(ctx, planRun)
+	if err != nil {
+		d.failRun(ctx, run, fmt.Errorf("plan of run %s: %w", planRun, err))
+		return
+	}
+	d.logger.Info("apply started", logRun, run.ID, logStack, run.Stack, logPlanRun, planRun)
+	res, err := d.runner.Apply(ctx, tfrun.StackApply{StackPlan: t.plan, PlanFile: file})
+	run.FinishedAt = time.Now().UTC()
+	var log []byte
+	if res != nil {
+		log, run.TerraformVersion = res.Log, res.TerraformVersion
+	}
+	switch {
+	case err == nil:
+		run.Status = store.StatusApplied
+	case tfrun.IsCanceled(err) && errors.Is(context.Cause(ctx), ErrShutdown):
+		run.Status, run.Error = store.StatusInterrupted, "interrupted: driftgate shut down while the apply was in progress"
+	case tfrun.IsCanceled(err):
+		run.Status, run.Error = store.StatusCanceled, "canceled"
+	default:
+		run.Status, run.Error = store.StatusErrored, errorSummary(err, log)
+	}
+	bg := context.WithoutCancel(ctx)
+	if ferr := d.store.FinishRun(bg, run, nil, log); ferr != nil {
+		d.logger.Error("record apply outcome", logRun, run.ID, logErr, ferr)
+	}
+	d.logger.Info("apply finished", logRun, run.ID, logStatus, run.Status)
+	if run.Status != store.StatusApplied {
+		return
+	}
+	info := store.AppliedInfo{RunID: run.ID, Commit: run.Commit, At: run.FinishedAt, LockHash: t.lockHash, TerraformVersion: run.TerraformVersion}
+	if err := d.store.RecordApplied(bg, run.Repo, run.Stack, info); err != nil {
+		d.logger.Error("record apply", logRun, run.ID, logErr, err)
+	}
+	// Check again, so the stack's drift state shows what the apply did.
+	check := &store.Run{Repo: run.Repo, Stack: run.Stack, Dir: run.Dir, Commit: run.Commit, Trigger: TriggerPostApply, Operation: OperationDrift}
+	if err := d.enqueue(bg, check); err != nil {
+		d.logger.Error("queue check after apply", logRun, run.ID, logErr, err)
+	}
+}
+
+// failRun records a run that could not get to terraform at all.
 func (d *Daemon) failRun(ctx context.Context, run *store.Run, cause error) {
 	run.Status = store.StatusErrored
 	switch {
@@ -70,7 +155,10 @@ func (d *Daemon) failRun(ctx context.Context, run *store.Run, cause error) {
 	}
 	run.Error = cause.Error()
 	run.FinishedAt = time.Now().UTC()
-	d.logger.Warn("run failed before planning", logRun, run.ID, logStack, run.Stack, logErr, cause)
+	d.logger.Warn("run failed before terraform", logRun, run.ID, logStack, run.Stack, logErr, cause)
+	if run.Operation == OperationDrift && run.Status == store.StatusErrored {
+		d.recordDrift(ctx, run, nil, cause, driftInput{})
+	}
 	if err := d.store.FinishRun(context.WithoutCancel(ctx), run, nil, []byte(cause.Error()+"\n")); err != nil {
 		d.logger.Error("record run outcome", logRun, run.ID, logErr, err)
 	}

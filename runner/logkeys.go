@@ -17,4 +17,5 @@ const (
 	logAddr     = "addr"
 	logCount    = "count"
 	logBy       = "by"
+	logPlanRun  = "plan_run"
 )

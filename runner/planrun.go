@@ -36,6 +36,10 @@ type PlanRunner struct {
 	Store   runStore
 	Planner stackPlanner
 	Logger  *slog.Logger
+	// OnResult, when set, sees each run's outcome just before it is
+	// recorded, so that what it records (drift) is in place by the time the
+	// run reads as finished.
+	OnResult func(ctx context.Context, run *store.Run, res *tfrun.PlanResult, err error)
 }
 
 // Execute runs the plan of sp as run, creating the run record first when it
@@ -90,6 +94,9 @@ func (p *PlanRunner) Execute(ctx context.Context, run *store.Run, sp tfrun.Stack
 	default:
 		run.Status = store.StatusErrored
 		run.Error = errorSummary(err, runLog)
+	}
+	if p.OnResult != nil {
+		p.OnResult(storeCtx, run, res, err)
 	}
 	if ferr := p.Store.FinishRun(storeCtx, run, plan, runLog); ferr != nil {
 		log.Error("record run outcome", logErr, ferr)

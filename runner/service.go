@@ -63,33 +63,7 @@ func (s service) Log(ctx context.Context, id string) ([]byte, error) {
 
 // TriggerPlan queues a manual plan of a stack at the last fetched head.
 func (s service) TriggerPlan(ctx context.Context, repo, stack string) (*store.Run, error) {
-	w, ok := s.d.watchers[repo]
-	if !ok {
-		return nil, fmt.Errorf("repo %q is not configured; list repos with GET /api/v1/repos: %w", repo, api.ErrNotFound)
-	}
-	rec, err := s.d.store.GetStack(ctx, repo, stack)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("repo %q has no stack %q at its last commit; list stacks with GET /api/v1/stacks?repo=%s: %w", repo, stack, repo, api.ErrNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	m := w.Mirror()
-	if m == nil {
-		return nil, fmt.Errorf("repo %q has not been fetched yet; see its status with GET /api/v1/repos: %w", repo, api.ErrConflict)
-	}
-	head, err := m.Head()
-	if err != nil {
-		return nil, fmt.Errorf("repo %q has not been fetched yet (%v): %w", repo, err, api.ErrConflict)
-	}
-	run := &store.Run{
-		Repo: repo, Stack: stack, Dir: rec.Dir, Commit: head.String(),
-		Trigger: TriggerManual, Operation: OperationPlan,
-	}
-	if err := s.d.enqueue(ctx, run); err != nil {
-		return nil, err
-	}
-	return run, nil
+	return s.queueAtHead(ctx, repo, stack, OperationPlan)
 }
 
 // CancelRun cancels a queued run at once and interrupts a running one.

@@ -262,8 +262,10 @@ func (w *repoWatcher) syncStacks(ctx context.Context, stacks []planner.Stack) er
 	for _, s := range stacks {
 		keep[s.Name] = true
 		rec := &store.StackRecord{Repo: w.cfg.Name, Name: s.Name, Dir: s.Dir, Attrs: map[string]string{
-			"workspace": s.Workspace,
-			"backend":   s.Backend,
+			"workspace":       s.Workspace,
+			"backend":         s.Backend,
+			AttrDriftSchedule: s.DriftSchedule,
+			AttrOnDrift:       s.OnDrift,
 		}}
 		if err := w.store.PutStack(ctx, rec); err != nil {
 			return err

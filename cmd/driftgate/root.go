@@ -56,6 +56,7 @@ Local commands (no daemon needed):
 		newPlanStackCmd(g),
 		newCancelCmd(g),
 		newWaitCmd(g),
+		newDriftCmd(g),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print driftgate's version",

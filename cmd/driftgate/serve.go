@@ -13,6 +13,7 @@ import (
 	"github.com/driftgate/driftgate/runner"
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/gitrepo"
+	"github.com/driftgate/driftgate/runner/notify"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -73,7 +74,15 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 		}
 		rc.Repos = append(rc.Repos, runner.RepoConfig{
 			Name: r.Name, URL: r.URL, Branch: r.Branch, PollInterval: r.PollInterval, Auth: auth,
+			DriftSchedule: r.DriftSchedule, OnDrift: r.OnDrift,
 		})
+	}
+	if len(cfg.Notify) > 0 {
+		n, err := newNotifier(cfg.Notify, st, logger)
+		if err != nil {
+			return err
+		}
+		rc.Notifier = n
 	}
 	d, err := runner.New(rc, st, newPlanner(cfg, logger), logger)
 	if err != nil {
@@ -109,4 +118,37 @@ func newLogger(w io.Writer, lc LogConfig) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// newNotifier builds the drift notifier from the config's notify blocks;
+// URLs and secrets come from the environment variables they name.
+func newNotifier(blocks []NotifyConfig, st *store.Store, logger *slog.Logger) (*notify.Notifier, error) {
+	routes := make([]notify.Route, 0, len(blocks))
+	for _, b := range blocks {
+		url := b.URL
+		if b.URLEnv != "" {
+			url = os.Getenv(b.URLEnv)
+		}
+		var sink notify.Sink
+		switch b.Type {
+		case "slack":
+			sink = notify.NewSlack(b.Name, url, nil)
+		default:
+			var secret []byte
+			if b.SecretEnv != "" {
+				secret = []byte(os.Getenv(b.SecretEnv))
+			}
+			sink = notify.NewWebhook(b.Name, url, secret, nil)
+		}
+		events := make([]notify.EventType, 0, len(b.Events))
+		for _, e := range b.Events {
+			events = append(events, notify.EventType(e))
+		}
+		routes = append(routes, notify.Route{Sink: sink, Events: events, Repos: b.Repos})
+	}
+	n, err := notify.New(st, routes, notify.Options{Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	return n, nil
 }

@@ -1,6 +1,6 @@
 // Package api is driftgate's HTTP API: the JSON endpoints that the CLI and
 // other clients use to list repos, stacks and runs, read plans and logs,
-// trigger plans and cancel runs.
+// trigger plans and cancel runs, and read and check stacks' drift.
 //
 // NewHandler serves the API over a Service, which the daemon implements. The
 // handler authenticates every request except the health checks with a
@@ -21,4 +21,8 @@
 //	GET  /api/v1/runs/{id}/log             the run's log, text/plain
 //	POST /api/v1/stacks/{repo}/{stack}/plan  202, the queued run
 //	POST /api/v1/runs/{id}/cancel          the run, canceled or asked to stop
+//	GET  /api/v1/drift?repo=               {"stacks": [StackDriftView...]}
+//	GET  /api/v1/stacks/{repo}/{stack}/drift?history=
+//	                                       the StackDriftView
+//	POST /api/v1/stacks/{repo}/{stack}/drift-check  202, the queued run
 package api

@@ -71,6 +71,9 @@ func (s *server) routes() []route {
 		{method: http.MethodGet, path: "/api/v1/runs/{id}/log", handle: s.getLog},
 		{method: http.MethodPost, path: "/api/v1/stacks/{repo}/{stack}/plan", handle: s.triggerPlan},
 		{method: http.MethodPost, path: "/api/v1/runs/{id}/cancel", handle: s.cancelRun},
+		{method: http.MethodGet, path: "/api/v1/drift", handle: s.listDrift},
+		{method: http.MethodGet, path: "/api/v1/stacks/{repo}/{stack}/drift", handle: s.getStackDrift},
+		{method: http.MethodPost, path: "/api/v1/stacks/{repo}/{stack}/drift-check", handle: s.checkDrift},
 	}
 }
 
@@ -149,7 +152,7 @@ func methodNotAllowed(methods []string) func(http.ResponseWriter, *http.Request)
 func notFound(_ http.ResponseWriter, r *http.Request) error {
 	return &problem{
 		status: http.StatusNotFound,
-		msg:    "no such endpoint " + r.URL.Path + "; the API is under /api/v1 (repos, stacks, runs)",
+		msg:    "no such endpoint " + r.URL.Path + "; the API is under /api/v1 (repos, stacks, runs, drift)",
 	}
 }
 

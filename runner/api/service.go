@@ -58,6 +58,23 @@ type Service interface {
 	// and returns it; a finished run is ErrConflict.
 	CancelRun(ctx context.Context, id string) (*store.Run, error)
 
+	// Drift returns the drift state of every stack of repo, or of every
+	// repo when repo is "", by repo and stack, each with its open findings
+	// (accepted ones included). A stack never checked has status
+	// store.DriftUnknown. An unknown repo is ErrNotFound.
+	Drift(ctx context.Context, repo string) ([]StackDriftView, error)
+
+	// StackDrift returns one stack's drift state and its findings, newest
+	// first: every open one and the newest history resolved ones (none
+	// when history is 0). The handler passes a history from 0 to
+	// MaxDriftHistory. An unknown repo or stack is ErrNotFound.
+	StackDrift(ctx context.Context, repo, stack string, history int) (*StackDriftView, error)
+
+	// CheckDrift queues a drift check of a stack at its branch head now
+	// (trigger "manual") and returns the queued run. The principal who
+	// asked is in ctx (see PrincipalFromContext).
+	CheckDrift(ctx context.Context, repo, stack string) (*store.Run, error)
+
 	// Ready returns nil when the daemon is ready to serve (store open,
 	// watchers started). Its error text is shown to unauthenticated
 	// clients of /readyz, so it must carry no secrets.

@@ -1,6 +1,7 @@
 // Package apiclient is the Go client of driftgate's HTTP API (package
 // runner/api). Its methods mirror the API's endpoints and return store
-// types; answers other than 2xx are *Error.
+// types and the API's views (api.StackDriftView); answers other than 2xx are
+// *Error.
 package apiclient
 
 import (
@@ -184,8 +185,7 @@ func (c *Client) Log(ctx context.Context, id string) ([]byte, error) {
 // returns the queued run.
 func (c *Client) TriggerPlan(ctx context.Context, repo, stack string) (*store.Run, error) {
 	var run store.Run
-	path := "/api/v1/stacks/" + url.PathEscape(repo) + "/" + url.PathEscape(stack) + "/plan"
-	if err := c.postJSON(ctx, path, &run); err != nil {
+	if err := c.postJSON(ctx, stackPath(repo, stack, "plan"), &run); err != nil {
 		return nil, fmt.Errorf("plan stack %s/%s: %w", repo, stack, err)
 	}
 	return &run, nil

@@ -71,15 +71,16 @@ func (s *Service) Filters() []store.RunFilter {
 
 // Script makes each later call of Run(id) first move the run to the next of
 // statuses, so a waiting client sees it progress. Terminal statuses set
-// FinishedAt.
+// FinishedAt. A drift check moved to planned, no_changes or errored records
+// the stack's drift state as the daemon does (see CheckDrift).
 func (s *Service) Script(id string, statuses ...store.RunStatus) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.script[id] = append(s.script[id], statuses...)
 }
 
-// ScriptTriggered gives the next run TriggerPlan queues the script
-// statuses (see Script).
+// ScriptTriggered gives the next run TriggerPlan or CheckDrift queues the
+// script statuses (see Script).
 func (s *Service) ScriptTriggered(statuses ...store.RunStatus) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -150,6 +151,11 @@ func (s *Service) Run(ctx context.Context, id string) (*store.Run, error) {
 	if err := s.Store.UpdateRun(ctx, run); err != nil {
 		return nil, err
 	}
+	if run.Operation == opDrift {
+		if err := s.recordCheck(ctx, run); err != nil {
+			return nil, err
+		}
+	}
 	return run, nil
 }
 
@@ -172,6 +178,12 @@ func (s *Service) Log(ctx context.Context, id string) ([]byte, error) {
 // TriggerPlan implements api.Service: it queues a manual run at the repo's
 // last commit, requested by the principal in ctx.
 func (s *Service) TriggerPlan(ctx context.Context, repo, stack string) (*store.Run, error) {
+	return s.queue(ctx, repo, stack, "plan")
+}
+
+// queue queues a manual run of operation op at the repo's last commit,
+// requested by the principal in ctx, and gives it the triggered script.
+func (s *Service) queue(ctx context.Context, repo, stack, op string) (*store.Run, error) {
 	if err := s.failure(); err != nil {
 		return nil, err
 	}
@@ -188,7 +200,7 @@ func (s *Service) TriggerPlan(ctx context.Context, repo, stack string) (*store.R
 	}
 	run := &store.Run{
 		Repo: repo, Stack: stack, Dir: st.Dir, Commit: rec.LastCommit,
-		Trigger: "manual", Operation: "plan", Status: store.StatusQueued,
+		Trigger: "manual", Operation: op, Status: store.StatusQueued,
 	}
 	if p, ok := api.PrincipalFromContext(ctx); ok {
 		run.Attrs = map[string]string{"requested_by": p.Name}

@@ -15,9 +15,11 @@ terraform {
 }
 
 repo "infra" {
-  url           = "https://git.example.com/acme/infra.git"
-  branch        = "production"
-  poll_interval = "30s"
+  url            = "https://git.example.com/acme/infra.git"
+  branch         = "production"
+  poll_interval  = "30s"
+  drift_schedule = "@hourly"
+  on_drift       = "plan"
   auth {
     token_env = "DRIFTGATE_TEST_TOKEN"
   }
@@ -25,4 +27,17 @@ repo "infra" {
 
 repo "local" {
   url = "../repos/local"
+}
+
+notify "ops-webhook" {
+  type       = "webhook"
+  url        = "https://hooks.example.com/driftgate"
+  secret_env = "DRIFTGATE_TEST_WEBHOOK_SECRET"
+  events     = ["drift_found", "drift_resolved"]
+  repos      = ["infra"]
+}
+
+notify "team-slack" {
+  type    = "slack"
+  url_env = "DRIFTGATE_TEST_SLACK_URL"
 }

@@ -1,0 +1,4 @@
+notify "ops hook" {
+  type = "webhook"
+  url  = "https://hooks.example.com/a"
+}

@@ -1,0 +1,4 @@
+notify "ops" {
+  type = "email"
+  url  = "https://hooks.example.com/a"
+}

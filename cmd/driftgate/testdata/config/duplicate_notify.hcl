@@ -1,0 +1,9 @@
+notify "ops" {
+  type = "webhook"
+  url  = "https://hooks.example.com/a"
+}
+
+notify "ops" {
+  type = "webhook"
+  url  = "https://hooks.example.com/b"
+}

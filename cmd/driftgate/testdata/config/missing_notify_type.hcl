@@ -1,0 +1,3 @@
+notify "ops" {
+  url = "https://hooks.example.com/a"
+}

@@ -1,0 +1,5 @@
+notify "ops" {
+  type   = "webhook"
+  url    = "https://hooks.example.com/a"
+  events = ["drift_found", "drift_fixed"]
+}

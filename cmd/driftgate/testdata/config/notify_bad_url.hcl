@@ -1,0 +1,4 @@
+notify "ops" {
+  type = "webhook"
+  url  = "ftp://hooks.example.com/a"
+}

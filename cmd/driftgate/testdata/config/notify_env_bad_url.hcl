@@ -1,0 +1,4 @@
+notify "ops" {
+  type    = "webhook"
+  url_env = "DRIFTGATE_TEST_BAD_URL"
+}

@@ -1,0 +1,3 @@
+notify "ops" {
+  type = "webhook"
+}

@@ -1,0 +1,9 @@
+repo "infra" {
+  url = "file:///tmp/infra"
+}
+
+notify "ops" {
+  type  = "webhook"
+  url   = "https://hooks.example.com/a"
+  repos = ["infra", "infar"]
+}

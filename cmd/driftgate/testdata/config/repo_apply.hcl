@@ -1,0 +1,4 @@
+repo "a" {
+  url      = "file:///tmp/a"
+  on_drift = "apply"
+}

@@ -1,0 +1,4 @@
+repo "a" {
+  url            = "file:///tmp/a"
+  drift_schedule = "@every -1h"
+}

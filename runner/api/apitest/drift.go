@@ -1,0 +1,216 @@
+package apitest
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/store"
+)
+
+// opDrift is the operation of drift checks, as the daemon names it.
+const opDrift = "drift"
+
+// Drift implements api.Service over the store's drift records: every stack
+// of repo (or of every repo) with its open findings, unknown when never
+// checked. An unknown repo is api.ErrNotFound.
+func (s *Service) Drift(ctx context.Context, repo string) ([]api.StackDriftView, error) {
+	stacks, err := s.Stacks(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]api.StackDriftView, 0, len(stacks))
+	for _, st := range stacks {
+		v, err := s.driftView(ctx, st.Repo, st.Name, true, 0)
+		if err != nil {
+			return nil, err
+		}
+		views = append(views, *v)
+	}
+	return views, nil
+}
+
+// StackDrift implements api.Service: the stack's drift record, its open
+// findings and its newest history resolved ones. An unknown stack is the
+// store's ErrNotFound.
+func (s *Service) StackDrift(ctx context.Context, repo, stack string, history int) (*api.StackDriftView, error) {
+	if err := s.failure(); err != nil {
+		return nil, err
+	}
+	if _, err := s.Store.GetStack(ctx, repo, stack); err != nil {
+		return nil, err
+	}
+	return s.driftView(ctx, repo, stack, history == 0, history)
+}
+
+// CheckDrift implements api.Service: it queues a manual drift check at the
+// repo's last commit, like TriggerPlan. When a script moves the check to
+// planned, no_changes or errored, the stack's drift state is recorded.
+func (s *Service) CheckDrift(ctx context.Context, repo, stack string) (*store.Run, error) {
+	return s.queue(ctx, repo, stack, opDrift)
+}
+
+// driftView reads a stack's drift record (unknown when there is none) and
+// its findings: the open ones only, or with the newest history resolved
+// ones.
+func (s *Service) driftView(ctx context.Context, repo, stack string, openOnly bool, history int) (*api.StackDriftView, error) {
+	v := &api.StackDriftView{StackDrift: store.StackDrift{Repo: repo, Stack: stack, Status: store.DriftUnknown}}
+	sd, err := s.Store.StackDriftStatus(ctx, repo, stack)
+	switch {
+	case err == nil:
+		v.StackDrift = *sd
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	all, err := s.Store.DriftFindings(ctx, repo, stack, openOnly, 0)
+	if err != nil {
+		return nil, err
+	}
+	resolved := 0
+	for _, f := range all {
+		if !f.Open() {
+			if resolved == history {
+				continue
+			}
+			resolved++
+		}
+		v.Findings = append(v.Findings, f)
+	}
+	return v, nil
+}
+
+// recordCheck records the drift state a finished drift check leaves, as the
+// daemon would: planned is drifted, no_changes in sync (resolving the open
+// findings that are not accepted), errored errored with the run's error.
+// Other statuses record nothing.
+func (s *Service) recordCheck(ctx context.Context, run *store.Run) error {
+	var status store.DriftStatus
+	switch run.Status {
+	case store.StatusPlanned:
+		status = store.DriftDrifted
+	case store.StatusNoChanges:
+		status = store.DriftInSync
+	case store.StatusErrored:
+		status = store.DriftErrored
+	default:
+		return nil
+	}
+	open, err := s.Store.DriftFindings(ctx, run.Repo, run.Stack, true, 0)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	sd := &store.StackDrift{
+		Repo: run.Repo, Stack: run.Stack, Status: status, CheckedAt: now,
+		RunID: run.ID, Commit: run.Commit, Error: run.Error,
+	}
+	var changed []store.DriftFinding
+	for _, f := range open {
+		switch {
+		case f.Accepted:
+			sd.Accepted++
+		case status == store.DriftInSync:
+			f.ResolvedAt, f.LastRun = now, run.ID
+			changed = append(changed, f)
+		default:
+			sd.Open++
+		}
+	}
+	return s.Store.RecordDriftCheck(ctx, sd, changed)
+}
+
+// AcceptRule is the drift rule that accepted DriftFixture.Accepted.
+const AcceptRule = "ignore_drift aws_security_group.* tags"
+
+// DriftFixture holds what SeedDrift stores besides the drift records.
+type DriftFixture struct {
+	// Check is a scheduled drift check of infra/network that finished
+	// ten minutes ago, planned: infra/network is drifted with one open
+	// finding (Web) and one accepted (Accepted).
+	Check store.Run
+	// Web is aws_instance.web, changed out of band: instance_type
+	// "t3.small" -> "t3.large", tags gained owner, user_data is sensitive.
+	// First seen three hours ago by Fixture.Planned.
+	Web store.DriftFinding
+	// Accepted is aws_security_group.web, changed out of band and accepted
+	// by AcceptRule; first seen an hour ago.
+	Accepted store.DriftFinding
+	// Resolved are infra/network's resolved findings, newest first:
+	// aws_route53_record.www (resolved by Check) and aws_s3_bucket.logs
+	// (deleted, resolved a day ago).
+	Resolved []store.DriftFinding
+}
+
+// SeedDrift stores drift records over Seed's fixture fx: infra/network
+// drifted (see DriftFixture), infra/database in sync (fx.NoChanges),
+// platform/dns errored (fx.Errored), and a new stack platform/cdn never
+// checked, so unknown.
+func SeedDrift(tb testing.TB, svc *Service, fx Fixture) DriftFixture {
+	tb.Helper()
+	ctx := context.Background()
+	st := svc.Store
+	must := func(what string, err error) {
+		tb.Helper()
+		if err != nil {
+			tb.Fatalf("seed drift %s: %v", what, err)
+		}
+	}
+	must("stack cdn", st.PutStack(ctx, &store.StackRecord{Repo: "platform", Name: "cdn", Dir: "cdn"}))
+
+	now := time.Now().UTC()
+	var d DriftFixture
+	d.Check = store.Run{
+		Repo: "infra", Stack: "network", Dir: "envs/prod/network", Commit: InfraCommit,
+		Trigger: "schedule", Operation: opDrift, CreatedAt: now.Add(-11 * time.Minute),
+	}
+	must("check run", st.CreateRun(ctx, &d.Check))
+	d.Check.Status = store.StatusPlanned
+	d.Check.StartedAt = d.Check.CreatedAt.Add(time.Second)
+	d.Check.FinishedAt = now.Add(-10 * time.Minute)
+	d.Check.TerraformVersion = "1.11.4"
+	d.Check.Summary = &store.PlanSummary{Change: 1, Drifted: 3, HasChanges: true}
+	must("finish check run", st.FinishRun(ctx, &d.Check, nil, []byte(LogText)))
+	checked := d.Check.FinishedAt
+
+	finding := func(address, kind string, firstSeen time.Time, attrs ...store.DriftAttribute) store.DriftFinding {
+		return store.DriftFinding{
+			ID:   ulid.MustNew(ulid.Timestamp(firstSeen), rand.Reader).String(),
+			Repo: "infra", Stack: "network", Address: address, Kind: kind, Cause: "out_of_band",
+			Attributes: attrs, FirstSeen: firstSeen, LastSeen: checked,
+			FirstRun: fx.Planned.ID, LastRun: d.Check.ID,
+		}
+	}
+	d.Web = finding("aws_instance.web", "changed", fx.Planned.FinishedAt,
+		store.DriftAttribute{Path: "instance_type", Before: "t3.small", After: "t3.large"},
+		store.DriftAttribute{Path: "tags", Before: map[string]any{"env": "prod"}, After: map[string]any{"env": "prod", "owner": "ops"}},
+		store.DriftAttribute{Path: "user_data", Before: "(sensitive value)", After: "(sensitive value)", Sensitive: true},
+	)
+	d.Accepted = finding("aws_security_group.web", "changed", now.Add(-time.Hour),
+		store.DriftAttribute{Path: "tags.team", Before: nil, After: "edge"})
+	d.Accepted.Accepted, d.Accepted.Rule, d.Accepted.FirstRun = true, AcceptRule, d.Check.ID
+	www := finding("aws_route53_record.www", "changed", now.Add(-5*time.Hour),
+		store.DriftAttribute{Path: "ttl", Before: 300.0, After: 60.0})
+	www.ResolvedAt = checked
+	logs := finding("aws_s3_bucket.logs", "deleted", now.Add(-48*time.Hour))
+	logs.LastSeen, logs.ResolvedAt, logs.FirstRun, logs.LastRun = now.Add(-25*time.Hour), now.Add(-24*time.Hour), "", ""
+	d.Resolved = []store.DriftFinding{www, logs}
+
+	must("infra/network", st.RecordDriftCheck(ctx, &store.StackDrift{
+		Repo: "infra", Stack: "network", Status: store.DriftDrifted, CheckedAt: checked,
+		RunID: d.Check.ID, Commit: d.Check.Commit, Open: 1, Accepted: 1,
+	}, []store.DriftFinding{logs, www, d.Web, d.Accepted}))
+	must("infra/database", st.RecordDriftCheck(ctx, &store.StackDrift{
+		Repo: "infra", Stack: "database", Status: store.DriftInSync, CheckedAt: fx.NoChanges.FinishedAt,
+		RunID: fx.NoChanges.ID, Commit: fx.NoChanges.Commit,
+	}, nil))
+	must("platform/dns", st.RecordDriftCheck(ctx, &store.StackDrift{
+		Repo: "platform", Stack: "dns", Status: store.DriftErrored, CheckedAt: fx.Errored.FinishedAt,
+		RunID: fx.Errored.ID, Commit: fx.Errored.Commit, Error: fx.Errored.Error,
+	}, nil))
+	return d
+}

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/driftgate/driftgate/store"
+)
+
+// Resolved findings GET /api/v1/stacks/{repo}/{stack}/drift returns.
+const (
+	// DefaultDriftHistory is how many resolved findings are returned when
+	// the request gives no history parameter.
+	DefaultDriftHistory = 50
+	// MaxDriftHistory is the largest history parameter accepted.
+	MaxDriftHistory = 500
+)
+
+// StackDriftView is a stack's drift state with its findings, as the drift
+// endpoints answer it. The embedded StackDrift's fields are encoded at the
+// top level, next to findings.
+type StackDriftView struct {
+	store.StackDrift
+	// Findings are the stack's findings, newest first.
+	Findings []store.DriftFinding `json:"findings"`
+}
+
+// driftBody is the body of GET /api/v1/drift.
+type driftBody struct {
+	Stacks []StackDriftView `json:"stacks"`
+}
+
+// listDrift answers every stack's drift state, or one repo's.
+func (s *server) listDrift(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseQuery("/api/v1/drift", r.URL.RawQuery, []string{"repo"})
+	if err != nil {
+		return err
+	}
+	views, err := s.svc.Drift(r.Context(), q["repo"])
+	if err != nil {
+		what := "drift"
+		if q["repo"] != "" {
+			what = fmt.Sprintf("repo %q", q["repo"])
+		}
+		return explain(err, what, hintRepos)
+	}
+	views = nonNil(views)
+	for i := range views {
+		views[i].Findings = nonNil(views[i].Findings)
+	}
+	s.writeJSON(w, http.StatusOK, driftBody{Stacks: views})
+	return nil
+}
+
+// getStackDrift answers one stack's drift state and findings.
+func (s *server) getStackDrift(w http.ResponseWriter, r *http.Request) error {
+	repo, stack := r.PathValue("repo"), r.PathValue("stack")
+	history, err := parseHistory(r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	view, err := s.svc.StackDrift(r.Context(), repo, stack, history)
+	if err != nil {
+		return explainStack(err, repo, stack)
+	}
+	view.Findings = nonNil(view.Findings)
+	s.writeJSON(w, http.StatusOK, view)
+	return nil
+}
+
+// checkDrift queues a drift check and answers the queued run.
+func (s *server) checkDrift(w http.ResponseWriter, r *http.Request) error {
+	repo, stack := r.PathValue("repo"), r.PathValue("stack")
+	run, err := s.svc.CheckDrift(r.Context(), repo, stack)
+	if err != nil {
+		return explainStack(err, repo, stack)
+	}
+	w.Header().Set("Location", "/api/v1/runs/"+run.ID)
+	s.writeJSON(w, http.StatusAccepted, run)
+	return nil
+}
+
+// explainStack explains a Service error about a stack named in the path.
+func explainStack(err error, repo, stack string) error {
+	return explain(err, fmt.Sprintf("stack %q in repo %q", stack, repo),
+		"list stacks with GET /api/v1/stacks?repo="+url.QueryEscape(repo))
+}
+
+// parseHistory parses the query string of GET
+// /api/v1/stacks/{repo}/{stack}/drift: history is a whole number from 0 to
+// MaxDriftHistory, DefaultDriftHistory when absent or empty. Errors are 400
+// problems.
+func parseHistory(rawQuery string) (int, error) {
+	q, err := parseQuery("/api/v1/stacks/{repo}/{stack}/drift", rawQuery, []string{"history"})
+	if err != nil {
+		return 0, err
+	}
+	s := q["history"]
+	if s == "" {
+		return DefaultDriftHistory, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > MaxDriftHistory {
+		return 0, badRequest("history %q is not a whole number from 0 to %d", s, MaxDriftHistory)
+	}
+	return n, nil
+}

@@ -1,0 +1,131 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/store"
+)
+
+// Drift returns every known stack's drift state with its open findings;
+// stacks never checked are unknown.
+func (s service) Drift(ctx context.Context, repo string) ([]api.StackDriftView, error) {
+	stacks, err := s.Stacks(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	records, err := s.d.store.ListStackDrift(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[string]store.StackDrift{}
+	for _, r := range records {
+		byKey[stackKey(r.Repo, r.Stack)] = r
+	}
+	out := make([]api.StackDriftView, 0, len(stacks))
+	for _, st := range stacks {
+		v, err := s.driftView(ctx, st.Repo, st.Name, byKey, 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, nil
+}
+
+// StackDrift returns one stack's drift state with its open findings and
+// up to history resolved ones, newest first.
+func (s service) StackDrift(ctx context.Context, repo, stack string, history int) (*api.StackDriftView, error) {
+	if _, err := s.stackRecord(ctx, repo, stack); err != nil {
+		return nil, err
+	}
+	return s.driftView(ctx, repo, stack, nil, history)
+}
+
+// CheckDrift queues a drift check of the stack at its branch head.
+func (s service) CheckDrift(ctx context.Context, repo, stack string) (*store.Run, error) {
+	return s.queueAtHead(ctx, repo, stack, OperationDrift)
+}
+
+func (s service) driftView(ctx context.Context, repo, stack string, byKey map[string]store.StackDrift, history int) (*api.StackDriftView, error) {
+	var sd store.StackDrift
+	if byKey != nil {
+		var ok bool
+		if sd, ok = byKey[stackKey(repo, stack)]; !ok {
+			sd = store.StackDrift{Repo: repo, Stack: stack, Status: store.DriftUnknown}
+		}
+	} else {
+		rec, err := s.d.store.StackDriftStatus(ctx, repo, stack)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			sd = store.StackDrift{Repo: repo, Stack: stack, Status: store.DriftUnknown}
+		case err != nil:
+			return nil, err
+		default:
+			sd = *rec
+		}
+	}
+	findings, err := s.d.store.DriftFindings(ctx, repo, stack, history == 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	if history > 0 {
+		findings = keepHistory(findings, history)
+	}
+	if findings == nil {
+		findings = []store.DriftFinding{}
+	}
+	return &api.StackDriftView{StackDrift: sd, Findings: findings}, nil
+}
+
+// keepHistory keeps every open finding and the newest n resolved ones.
+func keepHistory(all []store.DriftFinding, n int) []store.DriftFinding {
+	out := all[:0:0]
+	resolved := 0
+	for _, f := range all {
+		if !f.Open() {
+			if resolved >= n {
+				continue
+			}
+			resolved++
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// stackRecord returns a configured repo's stack, or a not-found error that
+// says where to look.
+func (s service) stackRecord(ctx context.Context, repo, stack string) (*store.StackRecord, error) {
+	if _, ok := s.d.watchers[repo]; !ok {
+		return nil, fmt.Errorf("repo %q is not configured; list repos with GET /api/v1/repos: %w", repo, api.ErrNotFound)
+	}
+	rec, err := s.d.store.GetStack(ctx, repo, stack)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("repo %q has no stack %q at its last commit; list stacks with GET /api/v1/stacks?repo=%s: %w", repo, stack, repo, api.ErrNotFound)
+	}
+	return rec, err
+}
+
+// queueAtHead queues an operation on a stack at the last fetched head.
+func (s service) queueAtHead(ctx context.Context, repo, stack, op string) (*store.Run, error) {
+	rec, err := s.stackRecord(ctx, repo, stack)
+	if err != nil {
+		return nil, err
+	}
+	m := s.d.watchers[repo].Mirror()
+	if m == nil {
+		return nil, fmt.Errorf("repo %q has not been fetched yet; see its status with GET /api/v1/repos: %w", repo, api.ErrConflict)
+	}
+	head, err := m.Head()
+	if err != nil {
+		return nil, fmt.Errorf("repo %q has not been fetched yet (%v): %w", repo, err, api.ErrConflict)
+	}
+	run := &store.Run{Repo: repo, Stack: stack, Dir: rec.Dir, Commit: head.String(), Trigger: TriggerManual, Operation: op}
+	if err := s.d.enqueue(ctx, run); err != nil {
+		return nil, err
+	}
+	return run, nil
+}
