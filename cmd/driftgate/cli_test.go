@@ -231,3 +231,34 @@ func TestPlanCommandErrors(t *testing.T) {
 		t.Errorf("bad output: exit %d, %s", code, errOut)
 	}
 }
+
+func TestPlanCommandReportsDrift(t *testing.T) {
+	env := tftest.Setup(t)
+	env.Setenv(t)
+	repo, objects := t.TempDir(), t.TempDir()
+	state := filepath.Join(t.TempDir(), "app.tfstate")
+	body := strings.Replace(tftest.ProviderBlock(objects), "terraform {", "terraform {\n  backend \"local\" {\n    path = \""+state+"\"\n  }", 1) + `
+resource "dgtest_server" "web" {
+  name = "web"
+  size = "small"
+}
+`
+	tftest.WriteFiles(t, repo, map[string]string{".git/HEAD": "ref: refs/heads/main\n", "app/main.tf": body})
+	applyDir := t.TempDir()
+	tftest.WriteFiles(t, applyDir, map[string]string{"main.tf": body})
+	env.Terraform(t, applyDir, "init", "-input=false")
+	env.Terraform(t, applyDir, "apply", "-auto-approve", "-input=false")
+	web := tftest.ReadObject(t, objects, tftest.Servers, "web")
+	web["size"] = "large"
+	tftest.WriteObject(t, objects, tftest.Servers, "web", web)
+
+	code, out, errOut := runCLI(t, "plan", filepath.Join(repo, "app"), "--data-dir", t.TempDir())
+	if code != exitChanges {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"Drift: drifted", "dgtest_server.web: changed outside Terraform (out_of_band)", `size: "small" -> "large"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

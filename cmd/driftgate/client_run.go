@@ -310,10 +310,11 @@ func finalLine(r *store.Run) string {
 }
 
 // runExit maps a finished run's status to the exit status of wait: 0 no
-// changes, 2 changes planned, 1 for every other end.
+// changes (or an apply that applied), 2 changes planned, 1 for every other
+// end.
 func runExit(s store.RunStatus) error {
 	switch s {
-	case store.StatusNoChanges:
+	case store.StatusNoChanges, store.StatusApplied:
 		return nil
 	case store.StatusPlanned:
 		return exitCode(exitChanges)

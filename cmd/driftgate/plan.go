@@ -110,6 +110,7 @@ func runPlan(cmd *cobra.Command, g *globals, f *planFlags, dir string) error {
 	out.TerraformVersion = res.TerraformVersion
 	out.HasChanges = res.HasChanges
 	out.Analysis = res.Analysis
+	out.Drift = evaluateDrift(ls.Stack, res.Analysis)
 	if f.output == "json" {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/driftgate/driftgate/planner"
 	"github.com/driftgate/driftgate/planner/analysis"
+	"github.com/driftgate/driftgate/planner/drift"
 )
 
 // planOutput is what `driftgate plan -o json` prints.
@@ -19,6 +21,29 @@ type planOutput struct {
 	TerraformVersion string             `json:"terraform_version"`
 	HasChanges       bool               `json:"has_changes"`
 	Analysis         *analysis.Analysis `json:"analysis"`
+	// Drift is the drift engine's reading of this plan, as the daemon
+	// records it: status and findings with causes.
+	Drift *localDrift `json:"drift"`
+}
+
+// localDrift is the drift status and findings of one local plan.
+type localDrift struct {
+	Status   drift.Status    `json:"status"`
+	Findings []drift.Finding `json:"findings"`
+}
+
+// evaluateDrift reads a local plan as a first drift check: no earlier
+// findings, no apply known to driftgate.
+func evaluateDrift(stack planner.Stack, a *analysis.Analysis) *localDrift {
+	rules := make([]drift.Rule, 0, len(stack.IgnoreDrift))
+	for _, r := range stack.IgnoreDrift {
+		rules = append(rules, drift.Rule{Resources: r.Resources, Attributes: r.Attributes})
+	}
+	res := drift.Evaluate(nil, drift.Check{At: time.Now().UTC(), Analysis: a, Rules: rules})
+	if res.Open == nil {
+		res.Open = []drift.Finding{}
+	}
+	return &localDrift{Status: res.Status, Findings: res.Open}
 }
 
 func writePlanText(w io.Writer, out planOutput, text []byte, noText bool) {
@@ -32,15 +57,7 @@ func writePlanText(w io.Writer, out planOutput, text []byte, noText bool) {
 	fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to destroy, %d to replace, %d to import; %d output changes.\n",
 		s.Add, s.Change, s.Destroy, s.Replace, s.Import, s.OutputChanges)
 
-	if len(a.Drift) == 0 {
-		fmt.Fprintln(w, "\nDrift: none (no changes made outside Terraform).")
-	} else {
-		fmt.Fprintf(w, "\nDrift: %d resource(s) changed outside Terraform:\n", len(a.Drift))
-		for _, d := range a.Drift {
-			fmt.Fprintf(w, "  %s %s (%s outside Terraform)\n", driftSymbol(d.Kind), d.Address, d.Kind)
-			writeAttributes(w, d.Attributes, false)
-		}
-	}
+	writeDrift(w, out.Drift)
 	if len(a.Changes) > 0 {
 		fmt.Fprintln(w, "\nChanges:")
 		for _, c := range a.Changes {
@@ -61,6 +78,36 @@ func writePlanText(w io.Writer, out planOutput, text []byte, noText bool) {
 	if !noText && len(text) > 0 {
 		fmt.Fprintln(w, "\n--- terraform plan (redacted) ---")
 		fmt.Fprint(w, strings.TrimLeft(string(text), "\n"))
+	}
+}
+
+// writeDrift prints the drift status and findings: what changed outside
+// Terraform and why, what the plan would change that no drift explains, and
+// what ignore_drift accepts.
+func writeDrift(w io.Writer, d *localDrift) {
+	if d == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nDrift: %s\n", d.Status)
+	for _, f := range d.Findings {
+		what := string(f.Kind) + " outside Terraform"
+		symbol := "~"
+		switch f.Kind {
+		case drift.KindDeleted:
+			symbol = "-"
+		case drift.KindPending:
+			what, symbol = "not applied yet", ">"
+		}
+		line := fmt.Sprintf("  %s %s: %s (%s)", symbol, f.Address, what, f.Cause)
+		if f.Accepted {
+			line += ", accepted by ignore_drift " + f.Rule
+		}
+		fmt.Fprintln(w, line)
+		if f.Kind != drift.KindPending {
+			for _, at := range f.Attributes {
+				fmt.Fprintf(w, "      %s: %s -> %s\n", at.Path, formatValue(at.Before, false), formatValue(at.After, at.Unknown))
+			}
+		}
 	}
 }
 
@@ -112,11 +159,4 @@ func actionSymbol(a analysis.Action) string {
 		return "<="
 	}
 	return " "
-}
-
-func driftSymbol(k analysis.DriftKind) string {
-	if k == analysis.DriftDeleted {
-		return "-"
-	}
-	return "~"
 }
