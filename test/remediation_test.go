@@ -1,0 +1,154 @@
+package test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/test/gittest"
+	"github.com/driftgate/driftgate/test/tftest"
+)
+
+// TestDriftRemediation checks on_drift: "apply" puts drift back by itself
+// (applying exactly the check's plan), "plan" leaves an apply waiting for
+// approval.
+func TestDriftRemediation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	env := tftest.Setup(t)
+	bin := buildDriftgate(t)
+	work := t.TempDir()
+	objects := filepath.Join(work, "objects")
+	stack := func(name string) string {
+		return fmt.Sprintf(`terraform {
+  required_providers {
+    dgtest = { source = "driftgate/dgtest", version = "0.1.0" }
+  }
+  backend "local" {
+    path = %q
+  }
+}
+provider "dgtest" {
+  root = %q
+}
+resource "dgtest_server" "this" {
+  name = %q
+  size = "small"
+}
+`, filepath.Join(work, name+".tfstate"), objects, name)
+	}
+	up := gittest.New(t, map[string]string{
+		".driftgate.hcl": `stack "fix" {
+  dir            = "stacks/fix"
+  drift_schedule = "@every 2s"
+  on_drift       = "apply"
+}
+stack "gate" {
+  dir            = "stacks/gate"
+  drift_schedule = "@every 2s"
+  on_drift       = "plan"
+}
+`,
+		"stacks/fix/main.tf":  stack("fix"),
+		"stacks/gate/main.tf": stack("gate"),
+	})
+	for _, name := range []string{"fix", "gate"} {
+		dir := filepath.Join(work, "apply-"+name)
+		tftest.WriteFiles(t, dir, map[string]string{"main.tf": stack(name)})
+		env.Terraform(t, dir, "init", "-input=false")
+		env.Terraform(t, dir, "apply", "-auto-approve", "-input=false")
+	}
+	config := filepath.Join(work, "driftgate.hcl")
+	if err := os.WriteFile(config, []byte(fmt.Sprintf(`
+data_dir          = %q
+listen            = %q
+max_parallel_runs = 2
+terraform {
+  install = false
+}
+repo "infra" {
+  url           = %q
+  poll_interval = "1s"
+}
+`, filepath.Join(work, "data"), freeAddr(t), up.Dir)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(t, env, bin, config)
+	d.start()
+	defer d.stop(30 * time.Second)
+	d.waitRuns("first plans", time.Minute, func(r []store.Run) bool { return finished(r, up.Head(), "fix", "gate") })
+
+	for _, name := range []string{"fix", "gate"} {
+		obj := tftest.ReadObject(t, objects, tftest.Servers, name)
+		obj["size"] = "huge"
+		tftest.WriteObject(t, objects, tftest.Servers, name, obj)
+	}
+
+	// on_drift = "apply": the check's plan is applied, the object is back,
+	// and the check after the apply finds the stack in sync.
+	runs := d.waitRuns("remediation applied", time.Minute, func(r []store.Run) bool {
+		for _, run := range r {
+			if run.Stack == "fix" && run.Operation == "apply" && run.Status == store.StatusApplied {
+				return true
+			}
+		}
+		return false
+	})
+	var applied store.Run
+	for _, run := range runs {
+		if run.Stack == "fix" && run.Operation == "apply" {
+			applied = run
+			break
+		}
+	}
+	plan := applied.Attrs["plan_run"]
+	var check store.Run
+	for _, run := range runs {
+		if run.ID == plan {
+			check = run
+		}
+	}
+	if check.Operation != "drift" || check.Stack != "fix" || applied.Trigger != "drift-remediation" {
+		t.Errorf("apply %+v applied the plan of %+v", applied, check)
+	}
+	if obj := tftest.ReadObject(t, objects, tftest.Servers, "fix"); obj["size"] != "small" {
+		t.Errorf("object after remediation = %v", obj)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		sd, body := d.drift("infra", "fix")
+		if sd.Status == store.DriftInSync && sd.LastApplied != nil && sd.LastApplied.RunID == applied.ID {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("fix not back in sync after the apply: %s", body)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+
+	// on_drift = "plan": an apply waits for approval; nothing is applied.
+	runs = d.waitRuns("remediation awaiting approval", time.Minute, func(r []store.Run) bool {
+		for _, run := range r {
+			if run.Stack == "gate" && run.Operation == "apply" && run.Status == store.StatusAwaitingApproval {
+				return true
+			}
+		}
+		return false
+	})
+	if obj := tftest.ReadObject(t, objects, tftest.Servers, "gate"); obj["size"] != "huge" {
+		t.Errorf("gated stack was changed without approval: %v", obj)
+	}
+	n := 0
+	for _, run := range runs {
+		if run.Stack == "gate" && run.Operation == "apply" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d apply runs for one drift of the gated stack", n)
+	}
+}
