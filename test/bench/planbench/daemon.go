@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/driftgate/driftgate/runner/apiclient"
+	"github.com/driftgate/driftgate/store"
 )
 
 const benchToken = "planbench-token"
@@ -96,10 +97,20 @@ repo "bench" {
 // timeManual triggers a plan of the stack through the API and waits until
 // the run is recorded with its outcome (the plan stored), polling closely.
 func (d *daemonBench) timeManual() time.Duration {
+	return d.timeRun(func(ctx context.Context) (*store.Run, error) { return d.client.TriggerPlan(ctx, "bench", "stack") })
+}
+
+// timeDriftCheck asks for a drift check through the API and waits until
+// the run is recorded, its drift findings included.
+func (d *daemonBench) timeDriftCheck() time.Duration {
+	return d.timeRun(func(ctx context.Context) (*store.Run, error) { return d.client.CheckDrift(ctx, "bench", "stack") })
+}
+
+func (d *daemonBench) timeRun(trigger func(context.Context) (*store.Run, error)) time.Duration {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
-	run, err := d.client.TriggerPlan(ctx, "bench", "stack")
+	run, err := trigger(ctx)
 	if err != nil {
 		fatalf("trigger: %v", err)
 	}

@@ -51,9 +51,12 @@ func main() {
 	defer d.stop()
 	d.timeManual() // warm-up
 
-	var raw, cold, reinit, warm, warmStore, manual []time.Duration
+	var raw, cold, reinit, warm, warmStore, manual, refreshOnly, refreshShow, driftCheck []time.Duration
 	for i := 0; i < *n; i++ {
 		manual = append(manual, d.timeManual())
+		refreshOnly = append(refreshOnly, b.timeRefreshOnly(false))
+		refreshShow = append(refreshShow, b.timeRefreshOnly(true))
+		driftCheck = append(driftCheck, d.timeDriftCheck())
 		raw = append(raw, b.timeRaw())
 		cold = append(cold, b.timeDriftgate(true, false))
 		b.touchTerraformBlock(i)
@@ -68,6 +71,38 @@ func main() {
 	fmt.Printf("  driftgate plan, warm (init reused)              %8s  ratio %.3f\n", median(warm).Round(time.Millisecond), ratio(warm, raw))
 	fmt.Printf("  driftgate plan --store, warm                    %8s  ratio %.3f\n", median(warmStore).Round(time.Millisecond), ratio(warmStore, raw))
 	fmt.Printf("daemon: manual trigger (POST) to plan stored      %8s  ratio %.3f\n", median(manual).Round(time.Millisecond), ratio(manual, raw))
+	fmt.Printf("\ndrift check of the same stack (medians):\n")
+	fmt.Printf("  raw terraform plan -refresh-only (initialized)  %8s\n", median(refreshOnly).Round(time.Millisecond))
+	fmt.Printf("  raw plan -refresh-only -out + show -json        %8s\n", median(refreshShow).Round(time.Millisecond))
+	fmt.Printf("  daemon: drift check (POST) to findings recorded %8s  ratio %.3f (%.3f against the second)\n",
+		median(driftCheck).Round(time.Millisecond), ratio(driftCheck, refreshOnly), ratio(driftCheck, refreshShow))
+}
+
+// timeRefreshOnly runs terraform plan -refresh-only by hand in the
+// initialized directory the stack was applied from: the cheapest way to
+// look for drift by hand. With show, it also saves the plan and reads it
+// as JSON, which is what it takes by hand to see drift per attribute.
+func (b *bench) timeRefreshOnly(show bool) time.Duration {
+	dir := filepath.Join(b.dir, "apply")
+	args := []string{"plan", "-refresh-only", "-input=false", "-no-color", "-detailed-exitcode"}
+	if show {
+		args = append(args, "-out=refresh.tfplan")
+	}
+	cmd := exec.Command("terraform", args...)
+	cmd.Dir, cmd.Env = dir, b.env
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	if err != nil && cmd.ProcessState.ExitCode() != 2 {
+		log.Fatalf("terraform plan -refresh-only: %v\n%s", err, out)
+	}
+	if show {
+		s := exec.Command("terraform", "show", "-json", "refresh.tfplan")
+		s.Dir, s.Env = dir, b.env
+		if _, err := s.Output(); err != nil {
+			log.Fatalf("terraform show: %v", err)
+		}
+	}
+	return time.Since(start)
 }
 
 func storeFilter() store.RunFilter { return store.RunFilter{Limit: 1} }
