@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/driftgate/driftgate/planner/internal/braces"
 )
 
 // maxGlobAlternatives bounds brace expansion so a pattern such as
@@ -24,9 +26,9 @@ func compileGlob(pattern string) (*glob, error) {
 	if pattern == "" {
 		return nil, fmt.Errorf("empty pattern: %w", ErrBadGlob)
 	}
-	expanded, err := expandBraces(pattern)
+	expanded, err := braces.Expand(pattern, maxGlobAlternatives)
 	if err != nil {
-		return nil, fmt.Errorf("%q: %w", pattern, err)
+		return nil, fmt.Errorf("%q: %w: %w", pattern, ErrBadGlob, err)
 	}
 	g := &glob{pattern: pattern, prefix: strings.TrimSuffix(literalPrefix(pattern), "/")}
 	for _, alt := range expanded {
@@ -126,91 +128,4 @@ func matchSegments(pat, name []string) bool {
 func matchSegment(pat, name string) bool {
 	ok, _ := path.Match(pat, name) // validated by compileGlob
 	return ok
-}
-
-// expandBraces expands "{a,b}" alternatives, nested or not, keeping "\"
-// escapes (and braces inside "[...]") for path.Match.
-func expandBraces(p string) ([]string, error) {
-	open := -1
-	depth := 0
-	inClass := false
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; {
-		case c == '\\':
-			i++
-		case inClass:
-			if c == ']' {
-				inClass = false
-			}
-		case c == '[':
-			inClass = true
-		case c == '{':
-			if depth == 0 {
-				open = i
-			}
-			depth++
-		case c == '}' && depth > 0:
-			depth--
-			if depth == 0 {
-				return expandGroup(p[:open], p[open+1:i], p[i+1:])
-			}
-		case c == '}':
-			return nil, fmt.Errorf("unmatched '}': %w", ErrBadGlob)
-		}
-	}
-	if depth > 0 {
-		return nil, fmt.Errorf("unclosed '{': %w", ErrBadGlob)
-	}
-	return []string{p}, nil
-}
-
-// expandGroup expands prefix{body}suffix where body is the group's content.
-func expandGroup(prefix, body, suffix string) ([]string, error) {
-	rest, err := expandBraces(suffix)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, choice := range splitTopLevel(body) {
-		heads, err := expandBraces(prefix + choice)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range heads {
-			for _, r := range rest {
-				if len(out) == maxGlobAlternatives {
-					return nil, fmt.Errorf("more than %d alternatives: %w", maxGlobAlternatives, ErrBadGlob)
-				}
-				out = append(out, h+r)
-			}
-		}
-	}
-	return out, nil
-}
-
-// splitTopLevel splits a brace group's body at commas outside nested groups.
-func splitTopLevel(body string) []string {
-	var parts []string
-	depth, start := 0, 0
-	inClass := false
-	for i := 0; i < len(body); i++ {
-		switch c := body[i]; {
-		case c == '\\':
-			i++
-		case inClass:
-			if c == ']' {
-				inClass = false
-			}
-		case c == '[':
-			inClass = true
-		case c == '{':
-			depth++
-		case c == '}':
-			depth--
-		case c == ',' && depth == 0:
-			parts = append(parts, body[start:i])
-			start = i + 1
-		}
-	}
-	return append(parts, body[start:])
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/driftgate/driftgate/planner/internal/braces"
 )
 
 // Resource globs match resource addresses. Their syntax is that of
@@ -44,9 +46,9 @@ func compileAddressGlob(pattern string) (*addressGlob, error) {
 	if pattern == "" {
 		return nil, fmt.Errorf("empty resource glob: %w", ErrBadGlob)
 	}
-	expanded, err := expandBraces(pattern)
+	expanded, err := braces.Expand(pattern, maxAlternatives)
 	if err != nil {
-		return nil, fmt.Errorf("resource glob %q: %w", pattern, err)
+		return nil, fmt.Errorf("resource glob %q: %w: %w", pattern, ErrBadGlob, err)
 	}
 	g := &addressGlob{pattern: pattern}
 	for _, alt := range expanded {
@@ -281,92 +283,4 @@ func classChar(s string) (rune, int, bool) {
 		return 0, 0, false
 	}
 	return r, n + w, true
-}
-
-// expandBraces expands "{a,b}" alternatives, nested or not, keeping "\"
-// escapes and brackets for matchSegment. Every group expands to at most
-// maxAlternatives alternatives.
-func expandBraces(p string) ([]string, error) {
-	open, depth := -1, 0
-	inClass := false
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; {
-		case c == '\\':
-			i++
-		case inClass:
-			if c == ']' {
-				inClass = false
-			}
-		case c == '[':
-			inClass = true
-		case c == '{':
-			if depth == 0 {
-				open = i
-			}
-			depth++
-		case c == '}' && depth > 0:
-			depth--
-			if depth == 0 {
-				return expandGroup(p[:open], p[open+1:i], p[i+1:])
-			}
-		case c == '}':
-			return nil, fmt.Errorf("unmatched '}': %w", ErrBadGlob)
-		}
-	}
-	if depth > 0 {
-		return nil, fmt.Errorf("unclosed '{': %w", ErrBadGlob)
-	}
-	return []string{p}, nil
-}
-
-// expandGroup expands prefix{body}suffix where body is the group's content.
-func expandGroup(prefix, body, suffix string) ([]string, error) {
-	rest, err := expandBraces(suffix)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, choice := range splitTopLevel(body) {
-		heads, err := expandBraces(prefix + choice)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range heads {
-			for _, r := range rest {
-				if len(out) == maxAlternatives {
-					return nil, fmt.Errorf("more than %d alternatives: %w", maxAlternatives, ErrBadGlob)
-				}
-				out = append(out, h+r)
-			}
-		}
-	}
-	return out, nil
-}
-
-// splitTopLevel splits a brace group's body at commas outside nested groups
-// and classes.
-func splitTopLevel(body string) []string {
-	var parts []string
-	depth, start := 0, 0
-	inClass := false
-	for i := 0; i < len(body); i++ {
-		switch c := body[i]; {
-		case c == '\\':
-			i++
-		case inClass:
-			if c == ']' {
-				inClass = false
-			}
-		case c == '[':
-			inClass = true
-		case c == '{':
-			depth++
-		case c == '}':
-			depth--
-		case c == ',' && depth == 0:
-			parts = append(parts, body[start:i])
-			start = i + 1
-		}
-	}
-	return append(parts, body[start:])
 }
