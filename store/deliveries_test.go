@@ -174,9 +174,9 @@ func TestPruneDeliveries(t *testing.T) {
 // version and checks that the deliveries bucket is created after a backup.
 func TestMigrateDeliveries(t *testing.T) {
 	dir := t.TempDir()
-	// A database as the previous version wrote it: its migrations and
-	// its version, no deliveries bucket.
-	prev := migrations[:len(migrations)-1]
+	// A database as the version before deliveries wrote it: its
+	// migrations and its version, no deliveries bucket.
+	prev := migrations[:migrationIndex(t, migrateDeliveries)]
 	db, err := bbolt.Open(filepath.Join(dir, DBFile), 0o600, nil)
 	if err != nil {
 		t.Fatal(err)

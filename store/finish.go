@@ -24,7 +24,7 @@ func (s *Store) FinishRun(ctx context.Context, r *Run, plan *Plan, log []byte) e
 	var pw *planWrite
 	if plan != nil {
 		plan.RunID = run.ID
-		if pw, err = encodePlan(plan); err != nil {
+		if pw, err = s.encodePlan(plan, key); err != nil {
 			return fmt.Errorf("finish run %s: %w", run.ID, err)
 		}
 	}

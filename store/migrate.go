@@ -24,6 +24,9 @@ var migrations = []migration{
 	migrateDrift, // v3: drift_status and drift_findings (drift.go)
 	// v4: deliveries (deliveries.go)
 	migrateDeliveries,
+	migrateAudit, // v5: audit (audit.go)
+	// v6: state_versions (statever.go)
+	migrateStateVersions,
 }
 
 // v1Buckets is the bucket tree of schema v1, frozen: later versions add

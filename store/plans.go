@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -23,10 +24,13 @@ type Plan struct {
 	// Analysis is driftgate's JSON analysis of the plan. It is stored
 	// compressed.
 	Analysis []byte
-	// File is the binary plan file from `terraform plan -out`, stored as is.
-	// GetPlan leaves it nil; GetPlanFile returns it.
+	// File is the binary plan file from `terraform plan -out`. It holds the
+	// plan's sensitive values, so it is sealed (crypt.go) when the store has
+	// an encryption key, and stored as is otherwise. GetPlan leaves it nil;
+	// GetPlanFile returns it.
 	File []byte
-	// SHA256 is the hex sha256 of File, set by PutPlan; empty without File.
+	// SHA256 is the hex sha256 of File (the plain bytes, sealed or not), set
+	// by PutPlan; empty without File.
 	SHA256 string
 	// FileSize is the length of File, set by PutPlan and GetPlan.
 	FileSize int64
@@ -51,7 +55,7 @@ func (s *Store) PutPlan(ctx context.Context, p *Plan) error {
 	if err != nil {
 		return fmt.Errorf("put plan: %w", err)
 	}
-	pw, err := encodePlan(p)
+	pw, err := s.encodePlan(p, key)
 	if err != nil {
 		return err
 	}
@@ -68,8 +72,8 @@ func (s *Store) PutPlan(ctx context.Context, p *Plan) error {
 	return nil
 }
 
-// planWrite is a plan made ready for a write transaction: compressed and
-// hashed beforehand, so the transaction stays short.
+// planWrite is a plan made ready for a write transaction: compressed,
+// hashed and sealed beforehand, so the transaction stays short.
 type planWrite struct {
 	meta    planMeta
 	metaVal []byte
@@ -82,23 +86,26 @@ func planBlobs(p *Plan) []struct {
 	what   string
 	raw    []byte
 	zip    bool
+	seal   bool
 } {
 	return []struct {
 		bucket []byte
 		what   string
 		raw    []byte
 		zip    bool
+		seal   bool
 	}{
-		{planJSONBucket, "plan JSON", p.JSON, true},
-		{planTextBucket, "plan text", p.Text, true},
-		{planAnalysisBucket, "plan analysis", p.Analysis, true},
-		{planFilesBucket, "plan file", p.File, false},
+		{planJSONBucket, "plan JSON", p.JSON, true, false},
+		{planTextBucket, "plan text", p.Text, true, false},
+		{planAnalysisBucket, "plan analysis", p.Analysis, true, false},
+		{planFilesBucket, "plan file", p.File, false, true},
 	}
 }
 
 var planBlobBuckets = [][]byte{planJSONBucket, planTextBucket, planAnalysisBucket, planFilesBucket}
 
-func encodePlan(p *Plan) (*planWrite, error) {
+// encodePlan prepares p for storage under key, the binary id of p.RunID.
+func (s *Store) encodePlan(p *Plan, key []byte) (*planWrite, error) {
 	pw := &planWrite{meta: planMeta{
 		FileSize:     int64(len(p.File)),
 		JSONSize:     int64(len(p.JSON)),
@@ -113,15 +120,20 @@ func encodePlan(p *Plan) (*planWrite, error) {
 	blobs := planBlobs(p)
 	pw.vals = make([][]byte, len(blobs))
 	for i, b := range blobs {
-		if len(b.raw) == 0 || !b.zip {
+		var err error
+		switch {
+		case len(b.raw) == 0:
+			pw.vals[i] = nil
+		case b.zip:
+			pw.vals[i], err = compress(b.raw)
+		case b.seal:
+			pw.vals[i], err = s.seal(sealAD(b.bucket, key), b.raw)
+		default:
 			pw.vals[i] = b.raw
-			continue
 		}
-		z, err := compress(b.raw)
 		if err != nil {
 			return nil, fmt.Errorf("put plan %s: %s: %w", p.RunID, b.what, err)
 		}
-		pw.vals[i] = z
 	}
 	metaVal, err := json.Marshal(&pw.meta)
 	if err != nil {
@@ -207,13 +219,17 @@ func (s *Store) GetPlan(ctx context.Context, runID string) (*Plan, error) {
 // fails with ErrNotFound when the run has no plan file (or the id is
 // malformed) and with ErrPlanTampered when the stored bytes no longer hash to
 // the sha256 recorded by PutPlan; never apply a plan that fails the check.
+// A sealed plan file is opened first: without a key that fails with
+// ErrEncrypted, and with a key that cannot open it (another key, or bytes
+// modified or moved from another run) with both ErrDecrypt and
+// ErrPlanTampered.
 func (s *Store) GetPlanFile(ctx context.Context, runID string) ([]byte, string, error) {
 	key, err := parseRunID(runID)
 	if err != nil {
 		return nil, "", fmt.Errorf("get plan file: %w: %w", ErrNotFound, err)
 	}
 	var meta planMeta
-	var file []byte
+	var stored []byte
 	err = s.view(ctx, func(tx *bbolt.Tx) error {
 		if err := getPlanMeta(tx, key, &meta); err != nil {
 			return err
@@ -222,11 +238,18 @@ func (s *Store) GetPlanFile(ctx context.Context, runID string) ([]byte, string, 
 		if v == nil || meta.SHA256 == "" {
 			return fmt.Errorf("plan has no file: %w", ErrNotFound)
 		}
-		file = bytes.Clone(v)
+		stored = bytes.Clone(v)
 		return nil
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("get plan file %s: %w", runID, err)
+	}
+	file, err := s.open(sealAD(planFilesBucket, key), stored)
+	switch {
+	case errors.Is(err, ErrEncrypted):
+		return nil, "", fmt.Errorf("plan file of run %s is %w; configure the encryption key that wrote it", runID, err)
+	case err != nil:
+		return nil, "", fmt.Errorf("get plan file %s: %w; %w", runID, err, ErrPlanTampered)
 	}
 	sum := sha256.Sum256(file)
 	if got := hex.EncodeToString(sum[:]); got != meta.SHA256 {

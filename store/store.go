@@ -25,17 +25,20 @@ package store
 //	plan_analysis/
 //	|-- <run id> -> gzip(plan analysis JSON)
 //	plan_files/
-//	|-- <run id> -> binary plan file, stored as is
+//	|-- <run id> -> binary plan file, sealed if a key is set (crypt.go)
 //	logs/
 //	|-- <run id> -> gzip(run log)
 //	drift_status/, drift_findings/     (schema v3) drawn in drift.go
 //	deliveries/                        (schema v4) drawn in deliveries.go
+//	audit/                             (schema v5) drawn in audit.go
+//	state_versions/                    (schema v6) drawn in statever.go
 //	active_runs/                       (schema v2)
 //	|-- <run id> -> run status         index of queued and running runs
 //	                                   only: the queue, oldest first
 
 import (
 	"context"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -76,6 +79,8 @@ var topBuckets = [][]byte{
 	activeRunsBucket,
 	driftStatusBucket, driftFindingsBucket,
 	deliveriesBucket,
+	auditBucket,
+	stateVersionsBucket,
 }
 
 // Log keys.
@@ -113,6 +118,13 @@ type Options struct {
 
 	// Logger receives the store's logs. Nil discards them.
 	Logger *slog.Logger
+
+	// EncryptionKey, when not empty, is the AES-256 key (EncryptionKeySize
+	// bytes) that seals plan files before they are stored; see crypt.go
+	// for the format. Plan files stored without a key stay readable with
+	// one; sealed ones need the key that wrote them. Empty stores them
+	// plain.
+	EncryptionKey []byte
 }
 
 // Store is a bbolt-backed store of repos, stacks, runs, plans and logs. It is
@@ -123,6 +135,7 @@ type Store struct {
 	retention int
 	logger    *slog.Logger
 	ids       *idSource
+	aead      cipher.AEAD // seals plan files; nil without a key
 }
 
 // openConfig carries what tests may vary beyond Options.
@@ -135,8 +148,9 @@ type openConfig struct {
 // with mode 0700 and the database file dir/driftgate.db with mode 0600.
 // Pending schema migrations are applied after a backup of the file. Open
 // fails with ErrLocked if another process holds the file for longer than
-// opts.Timeout, and with ErrSchemaTooNew if the file was written by a newer
-// driftgate.
+// opts.Timeout, with ErrSchemaTooNew if the file was written by a newer
+// driftgate, and with ErrInvalid if opts.EncryptionKey is set but is not
+// EncryptionKeySize bytes.
 func Open(dir string, opts Options) (*Store, error) {
 	return open(dir, opts, openConfig{migrations: migrations})
 }
@@ -154,6 +168,10 @@ func open(dir string, opts Options, cfg openConfig) (*Store, error) {
 	}
 	path := filepath.Join(dir, DBFile)
 	logger = logger.With(logKeyPath, path)
+	aead, err := newAEAD(opts.EncryptionKey)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store %s: create data dir: %w", path, err)
@@ -185,6 +203,7 @@ func open(dir string, opts Options, cfg openConfig) (*Store, error) {
 		retention: opts.Retention,
 		logger:    logger,
 		ids:       newIDSource(),
+		aead:      aead,
 	}, nil
 }
 

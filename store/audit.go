@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"go.etcd.io/bbolt"
+)
+
+// The audit log records who did what to which stack and run: approvals,
+// applies, cancels, holds, refusals. It is append-only: the store has no
+// call that changes or deletes an entry, and retention never prunes it.
+//
+//	audit/
+//	|-- <entry id> -> AuditEntry, JSON   16-byte ULID keys: oldest first
+
+var auditBucket = []byte("audit")
+
+// AuditActor is the Actor of entries about what driftgate did on its own,
+// such as a scheduled drift check or an automatic apply.
+const AuditActor = "driftgate"
+
+// AuditAction names what an audit entry records.
+type AuditAction string
+
+// Audit actions. The list grows with driftgate; the store accepts any
+// non-empty action.
+const (
+	AuditPlan       AuditAction = "plan"
+	AuditDriftCheck AuditAction = "drift-check"
+	AuditCancel     AuditAction = "cancel"
+	AuditApprove    AuditAction = "approve"
+	AuditReject     AuditAction = "reject"
+	AuditApply      AuditAction = "apply"
+	AuditHold       AuditAction = "hold"
+	AuditRelease    AuditAction = "release"
+	AuditReadAudit  AuditAction = "read-audit"
+)
+
+// AuditResult is how the recorded action ended.
+type AuditResult string
+
+// Audit results.
+const (
+	// AuditOK is an action that was done.
+	AuditOK AuditResult = "ok"
+	// AuditRefused is an action that was not allowed: the actor's role
+	// or permissions, the stack's apply policy or the run's state forbade
+	// it. Detail says why.
+	AuditRefused AuditResult = "refused"
+	// AuditFailed is an action that was allowed but did not succeed.
+	// Detail says why.
+	AuditFailed AuditResult = "failed"
+)
+
+// Valid reports whether r is one of the declared results.
+func (r AuditResult) Valid() bool {
+	switch r {
+	case AuditOK, AuditRefused, AuditFailed:
+		return true
+	}
+	return false
+}
+
+// AuditEntry is one record of the audit log. It is stored as JSON; the tags
+// are the storage format and the API's.
+type AuditEntry struct {
+	// ID is the entry's ULID, time-ordered; AppendAudit assigns it.
+	ID string `json:"id"`
+	// Time is when the entry was appended; AppendAudit sets it.
+	Time time.Time `json:"time"`
+	// Actor is the name of the API token that acted, or AuditActor.
+	Actor string `json:"actor"`
+	// Action is what was done or attempted.
+	Action AuditAction `json:"action"`
+	// Repo, Stack and RunID name what the action was about, when it was
+	// about one.
+	Repo  string `json:"repo,omitempty"`
+	Stack string `json:"stack,omitempty"`
+	RunID string `json:"run_id,omitempty"`
+	// Result is how it ended.
+	Result AuditResult `json:"result"`
+	// Detail explains a refusal or a failure, or adds context (such as a
+	// rejection's reason). It must carry no secrets.
+	Detail string `json:"detail,omitempty"`
+}
+
+// AuditFilter selects entries for ListAudit. Zero fields match everything.
+type AuditFilter struct {
+	Repo   string
+	Stack  string
+	Actor  string
+	Action AuditAction
+	// Limit is the number of entries returned: zero or negative means
+	// DefaultListLimit, and values above MaxListLimit are lowered to it.
+	Limit int
+	// Cursor is the next_cursor of the previous page, or "" for the
+	// newest entries.
+	Cursor string
+}
+
+// match applies f to a decoded entry.
+func (f AuditFilter) match(e *AuditEntry) bool {
+	return (f.Repo == "" || f.Repo == e.Repo) &&
+		(f.Stack == "" || f.Stack == e.Stack) &&
+		(f.Actor == "" || f.Actor == e.Actor) &&
+		(f.Action == "" || f.Action == e.Action)
+}
+
+// migrateAudit creates the audit bucket.
+func migrateAudit(tx *bbolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists(auditBucket); err != nil {
+		return fmt.Errorf("create bucket %s: %w", auditBucket, err)
+	}
+	return nil
+}
+
+// AppendAudit appends e to the audit log. It assigns e.ID, from the
+// process's monotonic ULID source, and e.Time, now: entries sort by when
+// they were appended and cannot be back-dated. An entry with an ID already
+// set is refused with ErrInvalid (entries are never replaced), as is one
+// without an Actor or Action or with an unknown Result. e is updated only
+// if the entry was stored.
+func (s *Store) AppendAudit(ctx context.Context, e *AuditEntry) error {
+	entry := *e
+	switch {
+	case entry.ID != "":
+		return fmt.Errorf("append audit: %w: entry already has id %s; audit entries are never replaced", ErrInvalid, entry.ID)
+	case entry.Actor == "":
+		return fmt.Errorf("append audit: %w: empty actor", ErrInvalid)
+	case entry.Action == "":
+		return fmt.Errorf("append audit: %w: empty action", ErrInvalid)
+	case !entry.Result.Valid():
+		return fmt.Errorf("append audit: %w: unknown result %q", ErrInvalid, entry.Result)
+	}
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		now := time.Now().UTC()
+		id, err := s.ids.next(now)
+		if err != nil {
+			return err
+		}
+		entry.ID, entry.Time = id.String(), now
+		v, err := json.Marshal(&entry)
+		if err != nil {
+			return fmt.Errorf("encode audit entry: %w", err)
+		}
+		if err := tx.Bucket(auditBucket).Put(id[:], v); err != nil {
+			return fmt.Errorf("write audit entry (%d bytes): %w", len(v), err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("append audit %s by %s: %w", entry.Action, entry.Actor, err)
+	}
+	*e = entry
+	return nil
+}
+
+// ListAudit returns the entries matching f, newest first, at most f.Limit
+// of them, and the cursor of the next page: "" when there are no more. A
+// malformed cursor fails with ErrInvalid. Filters scan the log from the
+// cursor back, so a filter that matches little reads much of it.
+func (s *Store) ListAudit(ctx context.Context, f AuditFilter) (entries []AuditEntry, next string, err error) {
+	limit := f.Limit
+	switch {
+	case limit <= 0:
+		limit = DefaultListLimit
+	case limit > MaxListLimit:
+		limit = MaxListLimit
+	}
+	var after []byte
+	if f.Cursor != "" {
+		id, err := ulid.ParseStrict(f.Cursor)
+		if err != nil {
+			return nil, "", fmt.Errorf("list audit: %w: bad cursor %q: %w", ErrInvalid, f.Cursor, err)
+		}
+		after = id[:]
+	}
+	err = s.view(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(auditBucket).Cursor()
+		for k, v := seekBefore(c, after); k != nil; k, v = c.Prev() {
+			var e AuditEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decode audit entry %s: %w", formatRunID(k), err)
+			}
+			if !f.match(&e) {
+				continue
+			}
+			if len(entries) == limit {
+				next = entries[limit-1].ID
+				return nil
+			}
+			entries = append(entries, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("list audit: %w", err)
+	}
+	return entries, next, nil
+}
