@@ -28,6 +28,15 @@ type Stack struct {
 	DriftSchedule string       `json:"drift_schedule,omitempty"`
 	OnDrift       string       `json:"on_drift,omitempty"`
 	IgnoreDrift   []IgnoreRule `json:"ignore_drift,omitempty"`
+	// Apply, Approvals, Approvers, AllowDestroy and SelfApproval are the
+	// stack's apply policy from .driftgate.hcl (see StackConfig); the zero
+	// policy is the default. Read Apply and Approvals through AutoApply
+	// and RequiredApprovals, which fill in the defaults.
+	Apply        string   `json:"apply,omitempty"`
+	Approvals    int      `json:"approvals,omitempty"`
+	Approvers    []string `json:"approvers,omitempty"`
+	AllowDestroy bool     `json:"allow_destroy,omitempty"`
+	SelfApproval bool     `json:"self_approval,omitempty"`
 	// RequiredVersion joins, with ", ", the distinct required_version
 	// constraints of the root module and of every module it calls.
 	RequiredVersion string `json:"required_version,omitempty"`
@@ -46,6 +55,15 @@ type Stack struct {
 	// Declared is true when the stack comes from .driftgate.hcl.
 	Declared bool `json:"declared"`
 }
+
+// AutoApply reports whether the stack's plans are applied without approval
+// (apply = "auto"), save those that delete or replace resources when the
+// stack does not allow destroying.
+func (s *Stack) AutoApply() bool { return s.Apply == ApplyAuto }
+
+// RequiredApprovals is how many distinct approvers must approve one of the
+// stack's plans: Approvals, or DefaultApprovals when unset.
+func (s *Stack) RequiredApprovals() int { return max(s.Approvals, DefaultApprovals) }
 
 // BackendCloud is the Backend of a stack configured with a `cloud` block.
 const BackendCloud = "cloud"
@@ -182,6 +200,11 @@ func (l *loader) declaredStacks(cfgs []StackConfig) []Stack {
 			DriftSchedule:    c.DriftSchedule,
 			OnDrift:          c.OnDrift,
 			IgnoreDrift:      c.IgnoreDrift,
+			Apply:            c.Apply,
+			Approvals:        c.Approvals,
+			Approvers:        c.Approvers,
+			AllowDestroy:     c.AllowDestroy,
+			SelfApproval:     c.SelfApproval,
 			Declared:         true,
 		}
 		if s.Workspace == "" {

@@ -39,6 +39,20 @@ const (
 	OnDriftApply  = "apply"  // report it and apply the stack's code
 )
 
+// The apply values: how a stack's plans are applied.
+const (
+	// ApplyManual plans wait for approval; the default.
+	ApplyManual = "manual"
+	// ApplyAuto plans are applied without approval, except plans that
+	// delete or replace resources when the stack does not allow_destroy:
+	// those wait for approval as under ApplyManual.
+	ApplyAuto = "auto"
+)
+
+// DefaultApprovals is how many approvals a plan needs when the stack says
+// nothing.
+const DefaultApprovals = 1
+
 // RepoConfig is a parsed .driftgate.hcl.
 type RepoConfig struct {
 	// Stacks are the declared stacks, in file order. When there are any,
@@ -76,6 +90,31 @@ type StackConfig struct {
 	OnDrift string
 	// IgnoreDrift is the drift the stack accepts, in file order.
 	IgnoreDrift []IgnoreRule
+
+	// The apply policy. Its zero value is the default, and what a
+	// discovered stack has: manual apply, DefaultApprovals approvals by
+	// any approver, no destroying without the destroy permission, no
+	// self-approval. Unset arguments stay zero, so that a declared stack
+	// that says nothing and a discovered one look alike.
+
+	// Apply is ApplyManual or ApplyAuto; empty means ApplyManual.
+	Apply string
+	// Approvals is how many distinct approvers must approve a plan before
+	// it is applied: at least 1; 0 (unset) means DefaultApprovals.
+	Approvals int
+	// Approvers are the names of the API tokens (token blocks of the
+	// server config) allowed to approve, unique. Empty means any token
+	// whose role is approver or admin.
+	Approvers []string
+	// AllowDestroy lets any approver approve a plan that deletes or
+	// replaces resources. When false (the default) such a plan needs
+	// approvers holding the destroy permission (admins hold it).
+	AllowDestroy bool
+	// SelfApproval lets the principal who triggered a run approve its
+	// plan. False by default: an approval needs a second person, and a
+	// plan triggered by a commit or a schedule has no such principal.
+	SelfApproval bool
+
 	// DeclRange is where the block starts, for diagnostics.
 	DeclRange hcl.Range
 }
@@ -141,8 +180,12 @@ type stackBlock struct {
 	DriftSchedule *string            `hcl:"drift_schedule,optional"`
 	OnDrift       *string            `hcl:"on_drift,optional"`
 	IgnoreDrift   []ignoreDriftBlock `hcl:"ignore_drift,block"`
-	// Approval policy goes here: the apply, approvals, approvers and
-	// allow_destroy arguments.
+	// Apply policy.
+	Apply        *string  `hcl:"apply,optional"`
+	Approvals    *int     `hcl:"approvals,optional"`
+	Approvers    []string `hcl:"approvers,optional"`
+	AllowDestroy *bool    `hcl:"allow_destroy,optional"`
+	SelfApproval *bool    `hcl:"self_approval,optional"`
 
 	// Body is the block's body, to find arguments' ranges for diagnostics.
 	Body      hcl.Body  `hcl:",body"`
@@ -167,6 +210,7 @@ func (b *stackBlock) config() StackConfig {
 		VarFiles:      b.VarFiles,
 		DependsOn:     b.DependsOn,
 		ExtraTriggers: b.ExtraTriggers,
+		Approvers:     b.Approvers,
 		DeclRange:     b.DefRange,
 	}
 	if b.Workspace != nil {
@@ -183,6 +227,21 @@ func (b *stackBlock) config() StackConfig {
 	}
 	for _, ib := range b.IgnoreDrift {
 		s.IgnoreDrift = append(s.IgnoreDrift, IgnoreRule{Resources: ib.Resources, Attributes: ib.Attributes})
+	}
+	if b.Apply != nil {
+		s.Apply = *b.Apply
+	}
+	if len(s.Approvers) == 0 {
+		s.Approvers = nil // approvers = [] is any approver, like no approvers
+	}
+	if b.Approvals != nil {
+		s.Approvals = *b.Approvals
+	}
+	if b.AllowDestroy != nil {
+		s.AllowDestroy = *b.AllowDestroy
+	}
+	if b.SelfApproval != nil {
+		s.SelfApproval = *b.SelfApproval
 	}
 	return s
 }

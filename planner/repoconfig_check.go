@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"strings"
 
 	"github.com/hashicorp/go-version"
@@ -38,6 +39,7 @@ func checkRepoConfig(res *resolver, blocks []stackBlock, stacks []StackConfig, d
 		c.checkVersion(i)
 		c.checkTriggers(i)
 		c.checkDrift(i)
+		c.checkApply(i)
 	}
 	c.checkDependsOn(byName)
 	return c.diags
@@ -250,6 +252,61 @@ func (c *configChecker) checkIgnoreDrift(b *ignoreDriftBlock) {
 					"%s. Write a path prefix as Terraform shows it, such as \"tags\", \"tags.env\", \"tags[\\\"cost-center\\\"]\" or \"ingress[*].cidr_blocks\".",
 					err)
 			}
+		}
+	}
+}
+
+// tokenName is the shape of an API token's name in the server config, which
+// approvers name.
+var tokenName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// checkApply checks the apply policy: apply, approvals and approvers.
+// allow_destroy and self_approval are booleans, which gohcl checks. A null
+// argument is unset.
+func (c *configChecker) checkApply(i int) {
+	s, b := &c.stacks[i], &c.blocks[i]
+	if rng, _, present := c.attrRanges(i, "apply"); present && b.Apply != nil {
+		switch s.Apply {
+		case ApplyManual, ApplyAuto:
+		default:
+			c.errorf(rng, "Invalid apply",
+				"apply %q is not a mode. Use %q (the default: plans wait for approval) or %q (plans are applied without approval, except plans that delete or replace resources unless allow_destroy = true).",
+				s.Apply, ApplyManual, ApplyAuto)
+		}
+	}
+	approversAttr, elems, listed := c.attrRanges(i, "approvers")
+	valid := 0 // distinct valid approvers
+	if listed {
+		first := make(map[string]int, len(s.Approvers))
+		for j, name := range s.Approvers {
+			rng := rangeAt(elems, j, approversAttr)
+			switch k, dup := first[name]; {
+			case strings.TrimSpace(name) == "":
+				c.errorf(rng, "Empty approver",
+					"Name an API token, as its token block in the server config is labelled, such as \"alice\"; or remove approvers to let any token with the approver role approve.")
+			case !tokenName.MatchString(name):
+				c.errorf(rng, "Invalid approver",
+					"%q is not a token name. Approvers are the labels of token blocks in the server config: letters, digits, '.', '_' and '-', starting with a letter or digit, such as \"alice\".",
+					name)
+			case dup:
+				c.errorf(rng, "Duplicate approver",
+					"%q is already listed as approver %d. List each token once; approvals counts distinct approvers.", name, k+1)
+			default:
+				first[name] = j
+				valid++
+			}
+		}
+	}
+	if rng, _, present := c.attrRanges(i, "approvals"); present && b.Approvals != nil {
+		switch {
+		case s.Approvals < 1:
+			c.errorf(rng, "Invalid approvals",
+				"approvals = %d: a plan needs at least 1 approval. Remove approvals to require %d, or set apply = %q to apply without approval.",
+				s.Approvals, DefaultApprovals, ApplyAuto)
+		case listed && len(s.Approvers) > 0 && valid == len(s.Approvers) && s.Approvals > valid:
+			c.errorf(rng, "Too few approvers",
+				"approvals = %d, but approvers lists only %d, so no plan could ever be approved. Lower approvals or list more approvers.",
+				s.Approvals, valid)
 		}
 	}
 }

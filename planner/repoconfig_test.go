@@ -316,6 +316,100 @@ func TestLoadRepoConfigErrors(t *testing.T) {
 			detail: `attribute path "tags[\"env": malformed attribute path. Write a path prefix as Terraform shows it`,
 		},
 		{
+			name:   "unknown apply",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  apply = \"always\"\n}\n",
+			want:   "3:3: Invalid apply",
+			detail: `apply "always" is not a mode. Use "manual" (the default: plans wait for approval) or "auto"`,
+		},
+		{
+			name:   "apply of the wrong type",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  apply = [\"auto\"]\n}\n",
+			want:   "3:11: Unsuitable value type",
+			detail: "string required",
+		},
+		{
+			name:   "no approvals",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  approvals = 0\n}\n",
+			want:   "3:3: Invalid approvals",
+			detail: `approvals = 0: a plan needs at least 1 approval. Remove approvals to require 1, or set apply = "auto"`,
+		},
+		{
+			name:   "negative approvals",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  approvals = -2\n}\n",
+			want:   "3:3: Invalid approvals",
+		},
+		{
+			name:   "fractional approvals",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  approvals = 1.5\n}\n",
+			want:   "3:15: Unsuitable value type",
+		},
+		{
+			name:   "approvals as a word",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  approvals = \"two\"\n}\n",
+			want:   "3:16: Unsuitable value type",
+			detail: "a number is required",
+		},
+		{
+			name:   "approvers not a list",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  approvers = \"alice\"\n}\n",
+			want:   "3:16: Unsuitable value type",
+			detail: "list of string required",
+		},
+		{
+			name:   "empty approver",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  approvers = [\"alice\", \" \"]\n}\n",
+			want:   "3:25: Empty approver",
+			detail: "or remove approvers to let any token with the approver role approve",
+		},
+		{
+			name:   "approver not a token name",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  approvers = [\"alice smith\", \"-bob\"]\n}\n",
+			want:   "3:16: Invalid approver\n3:31: Invalid approver",
+			detail: `"alice smith" is not a token name. Approvers are the labels of token blocks in the server config`,
+		},
+		{
+			name:   "duplicate approver",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  approvers = [\"alice\", \"bob\", \"alice\"]\n}\n",
+			want:   "3:32: Duplicate approver",
+			detail: `"alice" is already listed as approver 1`,
+		},
+		{
+			name:   "more approvals than approvers",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  approvals = 3\n  approvers = [\"alice\", \"bob\"]\n}\n",
+			want:   "3:3: Too few approvers",
+			detail: "approvals = 3, but approvers lists only 2, so no plan could ever be approved",
+		},
+		{
+			name:   "null approver",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  approvers = [\"alice\", null]\n}\n",
+			want:   "3:15: Unsuitable value type",
+			detail: "null value is not allowed",
+		},
+		{
+			name:   "allow_destroy not a bool",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  allow_destroy = \"yes\"\n}\n",
+			want:   "3:20: Unsuitable value type",
+			detail: "a bool is required",
+		},
+		{
+			name:   "self_approval not a bool",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  self_approval = 1\n}\n",
+			want:   "3:19: Unsuitable value type",
+			detail: "bool required, but have number",
+		},
+		{
+			name:   "approvers misspelt",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  approver = [\"alice\"]\n}\n",
+			want:   "3:3: Unsupported argument",
+			detail: `Did you mean "approvers"?`,
+		},
+		{
+			name: "apply policy errors in every stack",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  apply = \"yes\"\n  approvals = 0\n  approvers = [\"\"]\n}\n" +
+				"stack \"b\" {\n  dir = \"envs/staging\"\n  approvals = 2\n  approvers = [\"carol\"]\n}\n",
+			want: "3:3: Invalid apply\n5:16: Empty approver\n4:3: Invalid approvals\n9:3: Too few approvers",
+		},
+		{
 			name:   "list not written as a list",
 			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  depends_on = [for s in [\"b\"] : s]\n}\n",
 			want:   "3:3: Unknown stack",
@@ -583,14 +677,197 @@ stack "asg" {
 	})
 }
 
+func TestLoadRepoConfigApply(t *testing.T) {
+	config := `
+stack "network" {
+  dir           = "envs/prod"
+  apply         = "manual"
+  approvals     = 2
+  approvers     = ["alice", "bob", "carol.ops"]
+  allow_destroy = false
+  self_approval = true
+}
+
+stack "app" {
+  dir           = "envs/staging"
+  apply         = "auto"
+  allow_destroy = true
+}
+
+stack "plain" {
+  dir       = "envs/staging"
+  workspace = "other"
+  approvers = []
+}
+`
+	cfg, diags := LoadRepoConfig(configRepo(config))
+	if diags.HasErrors() {
+		t.Fatal(formatDiags(diags))
+	}
+	type policy struct {
+		Line                       int
+		Apply                      string
+		Approvals                  int
+		Approvers                  []string
+		AllowDestroy, SelfApproval bool
+	}
+	want := []policy{
+		{2, ApplyManual, 2, []string{"alice", "bob", "carol.ops"}, false, true},
+		{11, ApplyAuto, 0, nil, true, false},
+		// Unset arguments stay zero: the defaults. approvers = [] is no
+		// list, any approver.
+		{17, "", 0, nil, false, false},
+	}
+	var got []policy
+	for _, s := range cfg.Stacks {
+		got = append(got, policy{s.DeclRange.Start.Line, s.Apply, s.Approvals, s.Approvers, s.AllowDestroy, s.SelfApproval})
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("apply policy:\ngot  %+v\nwant %+v", got, want)
+	}
+}
+
+func TestLoadRepoConfigApplyValues(t *testing.T) {
+	tests := []string{
+		`apply = "manual"`,
+		`apply = "auto"`,
+		`approvals = 1`,
+		`approvals = 5`,
+		`approvers = ["alice"]`,
+		`approvers = ["a", "B-2", "c_3", "d.e", "0ps"]`,
+		"approvals = 2\n  approvers = [\"alice\", \"bob\"]",
+		"apply = \"auto\"\n  approvals = 2",
+		`allow_destroy = true`,
+		`self_approval = false`,
+	}
+	for _, arg := range tests {
+		t.Run(arg, func(t *testing.T) {
+			config := fmt.Sprintf("stack \"a\" {\n  dir = \"envs/prod\"\n  %s\n}\n", arg)
+			if _, diags := LoadRepoConfig(configRepo(config)); diags.HasErrors() {
+				t.Errorf("%s: %s", arg, formatDiags(diags))
+			}
+		})
+	}
+}
+
+func TestStackApplyDefaults(t *testing.T) {
+	tests := []struct {
+		s             Stack
+		auto          bool
+		wantApprovals int
+	}{
+		{Stack{}, false, DefaultApprovals},
+		{Stack{Apply: ApplyManual, Approvals: 3}, false, 3},
+		{Stack{Apply: ApplyAuto}, true, DefaultApprovals},
+	}
+	for _, tt := range tests {
+		if got := tt.s.AutoApply(); got != tt.auto {
+			t.Errorf("%+v.AutoApply() = %v, want %v", tt.s, got, tt.auto)
+		}
+		if got := tt.s.RequiredApprovals(); got != tt.wantApprovals {
+			t.Errorf("%+v.RequiredApprovals() = %d, want %d", tt.s, got, tt.wantApprovals)
+		}
+	}
+}
+
+// TestApplyPolicyReachesStacks checks that every way of turning a
+// declaration into a Stack carries the apply policy, and that a discovered
+// stack has the zero (default) policy.
+func TestApplyPolicyReachesStacks(t *testing.T) {
+	config := `
+stack "net" {
+  dir           = "envs/net"
+  apply         = "auto"
+  approvals     = 2
+  approvers     = ["alice", "bob"]
+  allow_destroy = true
+  self_approval = true
+}
+`
+	want := Stack{
+		Name: "net", Dir: "envs/net", Workspace: DefaultWorkspace, Declared: true,
+		Apply: ApplyAuto, Approvals: 2, Approvers: []string{"alice", "bob"}, AllowDestroy: true, SelfApproval: true,
+	}
+	policy := func(s Stack) Stack {
+		return Stack{
+			Name: s.Name, Dir: s.Dir, Workspace: s.Workspace, Declared: s.Declared,
+			Apply: s.Apply, Approvals: s.Approvals, Approvers: s.Approvers, AllowDestroy: s.AllowDestroy, SelfApproval: s.SelfApproval,
+		}
+	}
+	files := map[string]string{RepoConfigFile: config, "envs/net/main.tf": "terraform {}\n"}
+	declared, discovered := fstest.MapFS{}, fstest.MapFS{}
+	for name, data := range files {
+		declared[name] = &fstest.MapFile{Data: []byte(data)}
+		if name != RepoConfigFile {
+			discovered[name] = &fstest.MapFile{Data: []byte(data)}
+		}
+	}
+	ctx := context.Background()
+
+	t.Run("StackAt", func(t *testing.T) {
+		s, _, err := StackAt(ctx, declared, "net")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := policy(*s); !reflect.DeepEqual(got, want) {
+			t.Errorf("got  %+v\nwant %+v", got, want)
+		}
+	})
+	t.Run("Discover", func(t *testing.T) {
+		d, err := Discover(ctx, declared, DiscoverOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Stacks) != 1 {
+			t.Fatalf("stacks = %+v, want one", d.Stacks)
+		}
+		if got := policy(d.Stacks[0]); !reflect.DeepEqual(got, want) {
+			t.Errorf("got  %+v\nwant %+v", got, want)
+		}
+	})
+	t.Run("FindLocalStack", func(t *testing.T) {
+		root := t.TempDir()
+		for name, data := range files {
+			path := filepath.Join(root, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ls, diags, err := FindLocalStack(ctx, filepath.Join(root, "envs", "net"), "")
+		if err != nil {
+			t.Fatal(err, diags)
+		}
+		if got := policy(ls.Stack); !reflect.DeepEqual(got, want) {
+			t.Errorf("got  %+v\nwant %+v", got, want)
+		}
+	})
+	t.Run("discovered", func(t *testing.T) {
+		s, _, err := StackAt(ctx, discovered, "envs/net")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := policy(*s); got.Apply != "" || got.Approvals != 0 || got.Approvers != nil || got.AllowDestroy || got.SelfApproval {
+			t.Errorf("discovered stack has apply policy %+v, want none", got)
+		}
+		if s.AutoApply() || s.RequiredApprovals() != DefaultApprovals {
+			t.Errorf("discovered stack: AutoApply %v, RequiredApprovals %d; want false, %d", s.AutoApply(), s.RequiredApprovals(), DefaultApprovals)
+		}
+	})
+}
+
 func TestLoadRepoConfigNull(t *testing.T) {
-	config := "stack \"a\" {\n  dir = \"envs/prod\"\n  workspace = null\n  var_files = null\n  terraform_version = null\n}\n"
+	config := "stack \"a\" {\n  dir = \"envs/prod\"\n  workspace = null\n  var_files = null\n  terraform_version = null\n" +
+		"  apply = null\n  approvals = null\n  approvers = null\n  allow_destroy = null\n  self_approval = null\n}\n"
 	cfg, diags := LoadRepoConfig(configRepo(config))
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
 	s := cfg.Stacks[0]
-	if s.Workspace != DefaultWorkspace || s.VarFiles != nil || s.TerraformVersion != "" {
+	if s.Workspace != DefaultWorkspace || s.VarFiles != nil || s.TerraformVersion != "" ||
+		s.Apply != "" || s.Approvals != 0 || s.Approvers != nil || s.AllowDestroy || s.SelfApproval {
 		t.Errorf("stack = %+v, want null arguments left unset", s)
 	}
 }
@@ -626,6 +903,8 @@ func FuzzLoadRepoConfig(f *testing.F) {
 		"stack \"a\" {\n  dir = var.d\n  workspace = var.w\n  depends_on = [for s in [\"a\"] : s]\n  var_files = [\"x\", null]\n}\n",
 		"stack \"a\" {\n  dir = \"envs/prod\"\n  drift_schedule = \"@every 30m\"\n  on_drift = \"apply\"\n  ignore_drift {\n    resources = [\"aws_instance.web\\\\[0\\\\]\", \"{a,b}.*\"]\n    attributes = [\"tags\"]\n  }\n}\n",
 		"stack \"a\" {\n  dir = \"envs/prod\"\n  drift_schedule = \"0 0 * * * *\"\n  on_drift = \"revert\"\n  ignore_drift {\n    resources = []\n    attributes = [\"\", null]\n  }\n  ignore_drift \"x\" {}\n}\n",
+		"stack \"a\" {\n  dir = \"envs/prod\"\n  apply = \"auto\"\n  approvals = 2\n  approvers = [\"alice\", \"bob\"]\n  allow_destroy = true\n  self_approval = false\n}\n",
+		"stack \"a\" {\n  dir = \"envs/prod\"\n  apply = \"yes\"\n  approvals = 0\n  approvers = [\"\", \"a b\", \"x\", \"x\", null]\n  allow_destroy = \"no\"\n}\n",
 		"stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift {\n    resources = [\"module..x\", \"**\", \"a.b[\\\"k.l\\\"]\"]\n    attributes = [\"tags[\\\"env\", \"ingress[*].cidr_blocks\", \"a..b\"]\n  }\n}\n",
 		"",
 	} {

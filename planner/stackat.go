@@ -56,5 +56,10 @@ func (s *Stack) declare(decl *StackConfig) {
 	s.DriftSchedule = decl.DriftSchedule
 	s.OnDrift = decl.OnDrift
 	s.IgnoreDrift = decl.IgnoreDrift
+	s.Apply = decl.Apply
+	s.Approvals = decl.Approvals
+	s.Approvers = decl.Approvers
+	s.AllowDestroy = decl.AllowDestroy
+	s.SelfApproval = decl.SelfApproval
 	s.Declared = true
 }
