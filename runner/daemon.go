@@ -37,6 +37,8 @@ type daemonStore interface {
 	RecordApplied(ctx context.Context, repo, stack string, info store.AppliedInfo) error
 	CancelQueued(ctx context.Context, id, reason string) (*store.Run, error)
 	InterruptRunning(ctx context.Context, reason string) ([]store.Run, error)
+	AppendAudit(ctx context.Context, e *store.AuditEntry) error
+	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, string, error)
 }
 
 // Daemon is driftgate's long-running process: it watches repositories,
@@ -112,7 +114,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.addr.Store(ln.Addr())
 	srv := &http.Server{
-		Handler:           api.NewHandler(service{d}, d.cfg.Auth, d.logger),
+		Handler:           api.NewHandler(service{d}, d.cfg.Auth, d.logger, api.WithAudit(d.store)),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	d.logger.Info("driftgate serving", logAddr, ln.Addr().String(), logCount, len(d.watchers))
@@ -153,6 +155,23 @@ func (d *Daemon) Run(ctx context.Context) error {
 func (d *Daemon) Addr() net.Addr {
 	a, _ := d.addr.Load().(net.Addr)
 	return a
+}
+
+// audit appends an entry to the audit log, naming the API principal in ctx
+// as the actor (driftgate itself when there is none). The log failing does
+// not undo the action; it is logged.
+func (d *Daemon) audit(ctx context.Context, action store.AuditAction, run *store.Run, result store.AuditResult, detail string) {
+	actor := store.AuditActor
+	if p, ok := api.PrincipalFromContext(ctx); ok {
+		actor = p.Name
+	}
+	e := &store.AuditEntry{Actor: actor, Action: action, Result: result, Detail: detail}
+	if run != nil {
+		e.Repo, e.Stack, e.RunID = run.Repo, run.Stack, run.ID
+	}
+	if err := d.store.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
+		d.logger.Error("append audit entry", logErr, err)
+	}
 }
 
 // enqueue queues a run and wakes the dispatcher.

@@ -23,6 +23,8 @@ const (
 
 	// AttrPlanRun names the plan run whose saved plan an apply run applies.
 	AttrPlanRun = "plan_run"
+	// AttrTriggeredBy names the API token that triggered a run.
+	AttrTriggeredBy = "triggered_by"
 )
 
 // on_drift settings.

@@ -130,6 +130,11 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 		d.logger.Error("record apply outcome", logRun, run.ID, logErr, ferr)
 	}
 	d.logger.Info("apply finished", logRun, run.ID, logStatus, run.Status)
+	result := store.AuditOK
+	if run.Status != store.StatusApplied {
+		result = store.AuditFailed
+	}
+	d.audit(bg, store.AuditApply, run, result, fmt.Sprintf("plan of run %s: %s", planRun, run.Status))
 	if run.Status != store.StatusApplied {
 		return
 	}

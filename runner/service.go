@@ -72,12 +72,14 @@ func (s service) CancelRun(ctx context.Context, id string) (*store.Run, error) {
 	switch {
 	case err == nil:
 		s.d.logger.Info("run canceled", logRun, id)
+		s.d.audit(ctx, store.AuditCancel, run, store.AuditOK, "canceled before it started")
 		return run, nil
 	case errors.Is(err, store.ErrNotFound):
 		return nil, fmt.Errorf("run %q not found; list runs with GET /api/v1/runs: %w", id, api.ErrNotFound)
 	case errors.Is(err, store.ErrConflict) && run != nil && run.Status == store.StatusRunning:
 		if s.d.disp.cancel(id) {
 			s.d.logger.Info("canceling running run", logRun, id)
+			s.d.audit(ctx, store.AuditCancel, run, store.AuditOK, "interrupting the running run")
 			return run, nil
 		}
 		return nil, fmt.Errorf("run %q is finishing; try again: %w", id, api.ErrConflict)

@@ -124,8 +124,16 @@ func (s service) queueAtHead(ctx context.Context, repo, stack, op string) (*stor
 		return nil, fmt.Errorf("repo %q has not been fetched yet (%v): %w", repo, err, api.ErrConflict)
 	}
 	run := &store.Run{Repo: repo, Stack: stack, Dir: rec.Dir, Commit: head.String(), Trigger: TriggerManual, Operation: op}
+	if p, ok := api.PrincipalFromContext(ctx); ok {
+		run.Attrs = map[string]string{AttrTriggeredBy: p.Name}
+	}
 	if err := s.d.enqueue(ctx, run); err != nil {
 		return nil, err
 	}
+	action := store.AuditPlan
+	if op == OperationDrift {
+		action = store.AuditDriftCheck
+	}
+	s.d.audit(ctx, action, run, store.AuditOK, "queued at "+head.String())
 	return run, nil
 }

@@ -1,9 +1,12 @@
 package test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,11 +85,16 @@ repo "infra" {
   poll_interval = "1s"
 }
 
+token "viewer-bot" {
+  role   = "viewer"
+  sha256 = %q
+}
+
 repo "unreachable" {
   url           = %q
   poll_interval = "1s"
 }
-`, filepath.Join(work, "data"), addr, up.Dir, filepath.Join(work, "no-such-repo"))), 0o644); err != nil {
+`, filepath.Join(work, "data"), addr, up.Dir, sha256Hex(viewerToken), filepath.Join(work, "no-such-repo"))), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	d := newDaemon(t, env, bin, config, "DGTEST_ROOT="+filepath.Join(work, "objects"))
@@ -126,6 +134,47 @@ repo "unreachable" {
 		}
 		if r := byName["infra"]; r.Status != "ok" || r.LastCommit != first {
 			t.Errorf("infra repo = %+v", r)
+		}
+	})
+
+	t.Run("manual plan, roles and audit", func(t *testing.T) {
+		// Discovered stack names are dirs: the name travels escaped.
+		status, body := d.call("POST", "/api/v1/stacks/infra/"+url.PathEscape("stacks/a")+"/plan", testToken)
+		if status != http.StatusAccepted {
+			t.Fatalf("manual plan: %d %s", status, body)
+		}
+		var run store.Run
+		if err := json.Unmarshal(body, &run); err != nil || run.Stack != "stacks/a" || run.Trigger != "manual" || run.Commit != first {
+			t.Fatalf("manual run = %+v, %v", run, err)
+		}
+		d.waitRuns("manual plan", time.Minute, func(r []store.Run) bool {
+			for _, x := range r {
+				if x.ID == run.ID {
+					return x.Status.Terminal()
+				}
+			}
+			return false
+		})
+		if status, body := d.call("POST", "/api/v1/stacks/infra/"+url.PathEscape("stacks/a")+"/plan", viewerToken); status != http.StatusForbidden || !strings.Contains(string(body), "viewer") {
+			t.Errorf("viewer triggering a plan: %d %s", status, body)
+		}
+		if status, _ := d.call("GET", "/api/v1/runs", viewerToken); status != http.StatusOK {
+			t.Errorf("viewer reading runs: %d", status)
+		}
+		status, body = d.call("GET", "/api/v1/audit", testToken)
+		var audit struct {
+			Entries []store.AuditEntry `json:"entries"`
+		}
+		if status != http.StatusOK || json.Unmarshal(body, &audit) != nil {
+			t.Fatalf("audit: %d %s", status, body)
+		}
+		var sawPlan, sawRefusal bool
+		for _, e := range audit.Entries {
+			sawPlan = sawPlan || (e.Action == store.AuditPlan && e.Actor == "default" && e.RunID == run.ID)
+			sawRefusal = sawRefusal || (e.Actor == "viewer-bot" && e.Result == store.AuditRefused)
+		}
+		if !sawPlan || !sawRefusal {
+			t.Errorf("audit lacks the manual plan (%v) or the refusal (%v): %s", sawPlan, sawRefusal, body)
 		}
 	})
 
@@ -205,6 +254,13 @@ repo "unreachable" {
 		t.Errorf("run stopped by SIGTERM = %+v, want interrupted", r)
 	}
 	d.stop(30 * time.Second)
+}
+
+const viewerToken = "e2e-viewer-token-77a0"
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
 
 func countRuns(runs []store.Run, commit, stack string) int {

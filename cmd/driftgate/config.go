@@ -33,6 +33,12 @@ type Config struct {
 	Terraform       TerraformConfig
 	Repos           []RepoConfig
 	Notify          []NotifyConfig
+	Encryption      EncryptionConfig
+
+	// Tokens are the API tokens of the token blocks (config_tokens.go).
+	// DRIFTGATE_TOKEN or TokenFile, when set, adds an admin token named
+	// "default" next to them (see apiAuthenticator).
+	Tokens []TokenConfig
 }
 
 // LogConfig says how driftgate logs.
@@ -112,6 +118,8 @@ type fileConfig struct {
 	Terraform       *terraformBlock `hcl:"terraform,block"`
 	Repos           []repoBlock     `hcl:"repo,block"`
 	Notify          []notifyBlock   `hcl:"notify,block"`
+	Tokens          []tokenBlock    `hcl:"token,block"`
+	Encryption      *encryptBlock   `hcl:"encryption,block"`
 	Body            hcl.Body        `hcl:",body"`
 }
 
@@ -270,6 +278,8 @@ func decodeConfig(body hcl.Body, baseDir string) (*Config, hcl.Diagnostics) {
 		cfg.Repos = append(cfg.Repos, repo)
 	}
 	diags = append(diags, decodeNotifyBlocks(fc.Notify, cfg)...)
+	diags = append(diags, decodeTokenBlocks(fc.Tokens, cfg)...)
+	diags = append(diags, decodeEncryption(fc.Encryption, baseDir, &cfg.Encryption)...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -636,7 +646,7 @@ func inlineSecretHints(diags hcl.Diagnostics) hcl.Diagnostics {
 			out = append(out, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Secrets are never inline",
-				Detail:   fmt.Sprintf("driftgate does not take %s in its config file. Name an environment variable (auth { token_env = \"VAR\" }, or secret_env = \"VAR\" in a notify block) or a file (auth { ssh_key_file = \"/path\" }) instead.", name),
+				Detail:   fmt.Sprintf("driftgate does not take %s in its config file. Name an environment variable (auth { token_env = \"VAR\" }, or secret_env = \"VAR\" in a notify block) or a file (auth { ssh_key_file = \"/path\" }) instead. An API token is a token block holding its sha256: token \"NAME\" { role = \"viewer\", sha256 = \"...\" }.", name),
 				Subject:  d.Subject,
 			})
 		}

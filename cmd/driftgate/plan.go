@@ -50,7 +50,7 @@ lives under the data dir, so it survives between runs.`,
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	fl.StringVar(&f.configFile, "config", "", "server config file to take data_dir and terraform settings from")
 	fl.StringVar(&f.dataDir, "data-dir", "", "data dir for state, plugin cache and terraform installs (default: the config's, else ~/.local/share/driftgate)")
-	fl.StringVar(&f.storeDir, "store", "", "record the run in the driftgate store in this data dir")
+	fl.StringVar(&f.storeDir, "store", "", "record the run in the driftgate store in this data dir (its plan file sealed with the --config file's encryption key, if any)")
 	fl.StringVar(&f.workspace, "workspace", "", "terraform workspace (default: the stack's, else default)")
 	fl.BoolVar(&f.refreshOnly, "refresh-only", false, "plan with -refresh-only: report drift, propose no configuration changes")
 	fl.BoolVar(&f.keepWorkdir, "keep-workdir", false, "keep the private copy of the stack for debugging")
@@ -89,7 +89,7 @@ func runPlan(cmd *cobra.Command, g *globals, f *planFlags, dir string) error {
 	out := planOutput{Stack: ls.Stack, Root: ls.Root}
 	var res *tfrun.PlanResult
 	if f.storeDir != "" {
-		st, err := store.Open(f.storeDir, store.Options{Logger: logger})
+		st, err := store.Open(f.storeDir, store.Options{Logger: logger, EncryptionKey: cfg.Encryption.Key})
 		if err != nil {
 			return err
 		}

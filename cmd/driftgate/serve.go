@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/driftgate/driftgate/runner"
-	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/gitrepo"
 	"github.com/driftgate/driftgate/runner/notify"
 	"github.com/driftgate/driftgate/store"
@@ -31,7 +30,8 @@ config, polls it, plans the stacks each new commit on the tracked branch
 affects, keeps every run in its database and serves the HTTP API the other
 commands talk to.
 
-The API token comes from DRIFTGATE_TOKEN or the config's token_file.
+API tokens are the config's token blocks (named, with roles), plus an
+admin token named "default" from DRIFTGATE_TOKEN or token_file.
 SIGINT or SIGTERM stops it gracefully: running plans may finish for up to
 shutdown_timeout, then terraform is interrupted and the runs are recorded
 as interrupted. Queued runs are kept and run after the next start.`,
@@ -50,11 +50,14 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 		return errors.New("invalid config:\n" + FormatDiagnostics(parser, diags))
 	}
 	logger := newLogger(g.stderr, cfg.Log)
-	token, err := apiToken(cfg)
+	auth, err := apiAuthenticator(cfg)
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(cfg.DataDir, store.Options{Logger: logger})
+	if cfg.Encryption.Key == nil {
+		logger.Warn("plan files are stored unencrypted; they may contain secrets (set encryption { key_file } to seal them)")
+	}
+	st, err := store.Open(cfg.DataDir, store.Options{Logger: logger, EncryptionKey: cfg.Encryption.Key})
 	if err != nil {
 		return err
 	}
@@ -65,7 +68,7 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 		Listen:          cfg.Listen,
 		MaxParallelRuns: cfg.MaxParallelRuns,
 		ShutdownTimeout: cfg.ShutdownTimeout,
-		Auth:            api.StaticToken(token),
+		Auth:            auth,
 	}
 	for _, r := range cfg.Repos {
 		auth := gitrepo.Auth{SSHKeyFile: r.SSHKeyFile}

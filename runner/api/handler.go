@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/driftgate/driftgate/store"
 )
 
 // maxBodyBytes caps the size of request bodies.
@@ -19,8 +21,13 @@ type route struct {
 	public bool
 	// quiet routes are logged at debug level: probes poll them.
 	quiet bool
-	// A per-route minimum Role goes here when roles are enforced; wrap
-	// checks it against the principal next to authenticate.
+	// role is the least role a principal needs; every route that is not
+	// public has one. wrap checks it next to authenticate.
+	role Role
+	// action names the route in the audit log, which records the
+	// principals refused for their role; reads leave it empty and are
+	// named by method and path.
+	action store.AuditAction
 	handle func(w http.ResponseWriter, r *http.Request) error
 }
 
@@ -28,14 +35,19 @@ type route struct {
 type server struct {
 	svc    Service
 	auth   Authenticator
+	audit  AuditLog // nil without WithAudit
 	logger *slog.Logger
 }
 
+// Option configures NewHandler.
+type Option func(*server)
+
 // NewHandler returns the HTTP handler of the API, serving svc to the
-// principals auth accepts and logging each request to logger (nil discards
-// logs). It panics when svc or auth is nil: serving without them is a wiring
-// mistake.
-func NewHandler(svc Service, auth Authenticator, logger *slog.Logger) http.Handler {
+// principals auth accepts, each route to the principals whose role is at
+// least the route's (see routes), and logging each request to logger (nil
+// discards logs). It panics when svc or auth is nil: serving without them
+// is a wiring mistake.
+func NewHandler(svc Service, auth Authenticator, logger *slog.Logger, opts ...Option) http.Handler {
 	if svc == nil || auth == nil {
 		panic("api.NewHandler: nil Service or Authenticator")
 	}
@@ -43,9 +55,15 @@ func NewHandler(svc Service, auth Authenticator, logger *slog.Logger) http.Handl
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &server{svc: svc, auth: auth, logger: logger}
+	for _, opt := range opts {
+		opt(s)
+	}
 	mux := http.NewServeMux()
 	methods := make(map[string][]string)
 	for _, rt := range s.routes() {
+		if !rt.public && !rt.role.Valid() {
+			panic("api.NewHandler: route " + rt.method + " " + rt.path + " has no role")
+		}
 		mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 		methods[rt.path] = append(methods[rt.path], rt.method)
 	}
@@ -58,27 +76,35 @@ func NewHandler(svc Service, auth Authenticator, logger *slog.Logger) http.Handl
 	return mux
 }
 
-// routes lists the API's endpoints.
+// routes lists the API's endpoints and the least role each needs:
+//
+//	viewer    every read: repos, stacks, runs, plans, logs, drift
+//	approver  what starts or stops work: trigger a plan or a drift check,
+//	          cancel a run (approving, rejecting and applying plans will
+//	          need approver too, plus PermDestroy for destroying plans)
+//	admin     the audit log (releasing a held stack will need admin too)
 func (s *server) routes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/healthz", public: true, quiet: true, handle: s.healthz},
 		{method: http.MethodGet, path: "/readyz", public: true, quiet: true, handle: s.readyz},
-		{method: http.MethodGet, path: "/api/v1/repos", handle: s.listRepos},
-		{method: http.MethodGet, path: "/api/v1/stacks", handle: s.listStacks},
-		{method: http.MethodGet, path: "/api/v1/runs", handle: s.listRuns},
-		{method: http.MethodGet, path: "/api/v1/runs/{id}", handle: s.getRun},
-		{method: http.MethodGet, path: "/api/v1/runs/{id}/plan", handle: s.getPlan},
-		{method: http.MethodGet, path: "/api/v1/runs/{id}/log", handle: s.getLog},
-		{method: http.MethodPost, path: "/api/v1/stacks/{repo}/{stack}/plan", handle: s.triggerPlan},
-		{method: http.MethodPost, path: "/api/v1/runs/{id}/cancel", handle: s.cancelRun},
-		{method: http.MethodGet, path: "/api/v1/drift", handle: s.listDrift},
-		{method: http.MethodGet, path: "/api/v1/stacks/{repo}/{stack}/drift", handle: s.getStackDrift},
-		{method: http.MethodPost, path: "/api/v1/stacks/{repo}/{stack}/drift-check", handle: s.checkDrift},
+		{method: http.MethodGet, path: "/api/v1/repos", role: RoleViewer, handle: s.listRepos},
+		{method: http.MethodGet, path: "/api/v1/stacks", role: RoleViewer, handle: s.listStacks},
+		{method: http.MethodGet, path: "/api/v1/runs", role: RoleViewer, handle: s.listRuns},
+		{method: http.MethodGet, path: "/api/v1/runs/{id}", role: RoleViewer, handle: s.getRun},
+		{method: http.MethodGet, path: "/api/v1/runs/{id}/plan", role: RoleViewer, handle: s.getPlan},
+		{method: http.MethodGet, path: "/api/v1/runs/{id}/log", role: RoleViewer, handle: s.getLog},
+		{method: http.MethodPost, path: "/api/v1/stacks/{repo}/{stack}/plan", role: RoleApprover, action: store.AuditPlan, handle: s.triggerPlan},
+		{method: http.MethodPost, path: "/api/v1/runs/{id}/cancel", role: RoleApprover, action: store.AuditCancel, handle: s.cancelRun},
+		{method: http.MethodGet, path: "/api/v1/drift", role: RoleViewer, handle: s.listDrift},
+		{method: http.MethodGet, path: "/api/v1/stacks/{repo}/{stack}/drift", role: RoleViewer, handle: s.getStackDrift},
+		{method: http.MethodPost, path: "/api/v1/stacks/{repo}/{stack}/drift-check", role: RoleApprover, action: store.AuditDriftCheck, handle: s.checkDrift},
+		{method: http.MethodGet, path: "/api/v1/audit", role: RoleAdmin, action: store.AuditReadAudit, handle: s.listAudit},
 	}
 }
 
-// wrap serves rt: it limits the body, authenticates private routes, answers
-// the handler's error, and logs the request.
+// wrap serves rt: it limits the body, authenticates private routes and
+// checks the principal's role (recording refusals in the audit log),
+// answers the handler's error, and logs the request.
 func (s *server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -94,6 +120,10 @@ func (s *server) wrap(rt route) http.Handler {
 				return err
 			}
 			who = p.Name
+			if err := authorize(p, rt.role); err != nil {
+				s.recordRefusal(r, rt, p, err)
+				return err
+			}
 			return rt.handle(sw, r.WithContext(withPrincipal(r.Context(), p)))
 		}()
 		if err != nil {
@@ -152,7 +182,7 @@ func methodNotAllowed(methods []string) func(http.ResponseWriter, *http.Request)
 func notFound(_ http.ResponseWriter, r *http.Request) error {
 	return &problem{
 		status: http.StatusNotFound,
-		msg:    "no such endpoint " + r.URL.Path + "; the API is under /api/v1 (repos, stacks, runs, drift)",
+		msg:    "no such endpoint " + r.URL.Path + "; the API is under /api/v1 (repos, stacks, runs, drift, audit)",
 	}
 }
 

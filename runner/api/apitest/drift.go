@@ -52,7 +52,9 @@ func (s *Service) StackDrift(ctx context.Context, repo, stack string, history in
 // repo's last commit, like TriggerPlan. When a script moves the check to
 // planned, no_changes or errored, the stack's drift state is recorded.
 func (s *Service) CheckDrift(ctx context.Context, repo, stack string) (*store.Run, error) {
-	return s.queue(ctx, repo, stack, opDrift)
+	run, err := s.queue(ctx, repo, stack, opDrift)
+	s.audit(ctx, store.AuditDriftCheck, repo, stack, run, err)
+	return run, err
 }
 
 // driftView reads a stack's drift record (unknown when there is none) and

@@ -2,6 +2,8 @@ package apitest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -11,8 +13,50 @@ import (
 	"github.com/driftgate/driftgate/store"
 )
 
-// Token is the API token of servers made by NewServer.
+// Token is the API token of servers made by NewServer: the admin named
+// api.DefaultTokenName, as DRIFTGATE_TOKEN is.
 const Token = "test-token-0123456789"
+
+// Tokens of the other principals Auth accepts, one per role, and their
+// names.
+const (
+	// ViewerToken is the token of Viewer, a viewer.
+	ViewerToken = "test-viewer-token-0123"
+	// ApproverToken is the token of Approver, an approver.
+	ApproverToken = "test-approver-token-0123"
+	// DestroyerToken is the token of Destroyer, an approver with the
+	// destroy permission.
+	DestroyerToken = "test-destroyer-token-0123"
+	// AdminToken is the token of Admin, an admin.
+	AdminToken = "test-admin-token-0123"
+
+	Viewer    = "vera"
+	Approver  = "alice"
+	Destroyer = "dave"
+	Admin     = "ada"
+)
+
+// TokenEntries are the tokens Auth accepts: Token and the role tokens, by
+// their sha256 as the server config gives them.
+func TokenEntries() []api.TokenEntry {
+	entry := func(name string, role api.Role, token string, perms ...string) api.TokenEntry {
+		sum := sha256.Sum256([]byte(token))
+		return api.TokenEntry{Name: name, Role: role, SHA256: hex.EncodeToString(sum[:]), Permissions: perms}
+	}
+	return []api.TokenEntry{
+		entry(api.DefaultTokenName, api.RoleAdmin, Token),
+		entry(Viewer, api.RoleViewer, ViewerToken),
+		entry(Approver, api.RoleApprover, ApproverToken),
+		entry(Destroyer, api.RoleApprover, DestroyerToken, api.PermDestroy),
+		entry(Admin, api.RoleAdmin, AdminToken),
+	}
+}
+
+// Auth returns the Authenticator of servers made by NewServer: api.Tokens
+// over TokenEntries.
+func Auth() api.Authenticator {
+	return api.Tokens(TokenEntries())
+}
 
 // Commits of the seeded repos.
 const (
@@ -104,11 +148,33 @@ func Seed(tb testing.TB, svc *Service) Fixture {
 	return f
 }
 
-// NewServer starts an httptest server serving api.NewHandler over svc with
-// api.StaticToken(Token), closed at cleanup.
-func NewServer(tb testing.TB, svc api.Service) *httptest.Server {
+// SeedAudit appends to svc's audit log, oldest first: Approver's plan of
+// infra/network (fx.Planned), Viewer refused a cancel of fx.Running,
+// driftgate's drift check of infra/database, and Admin's cancel of
+// fx.Queued. It returns the entries as stored, oldest first.
+func SeedAudit(tb testing.TB, svc *Service, fx Fixture) []store.AuditEntry {
 	tb.Helper()
-	srv := httptest.NewServer(api.NewHandler(svc, api.StaticToken(Token), nil))
+	var out []store.AuditEntry
+	for _, e := range []store.AuditEntry{
+		{Actor: Approver, Action: store.AuditPlan, Repo: "infra", Stack: "network", RunID: fx.Planned.ID, Result: store.AuditOK},
+		{Actor: Viewer, Action: store.AuditCancel, RunID: fx.Running.ID, Result: store.AuditRefused,
+			Detail: `token "vera" has role viewer; this needs approver`},
+		{Actor: store.AuditActor, Action: store.AuditDriftCheck, Repo: "infra", Stack: "database", RunID: fx.NoChanges.ID, Result: store.AuditOK},
+		{Actor: Admin, Action: store.AuditCancel, Repo: "infra", Stack: "database", RunID: fx.Queued.ID, Result: store.AuditOK},
+	} {
+		if err := svc.Store.AppendAudit(context.Background(), &e); err != nil {
+			tb.Fatalf("seed audit %s by %s: %v", e.Action, e.Actor, err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// NewServer starts an httptest server serving api.NewHandler over svc with
+// Auth (so Token is the admin "default") and opts, closed at cleanup.
+func NewServer(tb testing.TB, svc api.Service, opts ...api.Option) *httptest.Server {
+	tb.Helper()
+	srv := httptest.NewServer(api.NewHandler(svc, Auth(), nil, opts...))
 	tb.Cleanup(srv.Close)
 	return srv
 }

@@ -17,7 +17,9 @@ import (
 
 // Service is an api.Service over a real store in a temporary directory. It
 // records the run filters it is asked for, can be made to fail or to be
-// unready, and can move runs along a script of statuses.
+// unready, and can move runs along a script of statuses. Like the daemon, it
+// records in the store's audit log what principals ask it to do: the plans
+// and drift checks it queues and the cancels, done or not.
 type Service struct {
 	// Store is the store the Service reads and writes.
 	Store *store.Store
@@ -178,7 +180,32 @@ func (s *Service) Log(ctx context.Context, id string) ([]byte, error) {
 // TriggerPlan implements api.Service: it queues a manual run at the repo's
 // last commit, requested by the principal in ctx.
 func (s *Service) TriggerPlan(ctx context.Context, repo, stack string) (*store.Run, error) {
-	return s.queue(ctx, repo, stack, "plan")
+	run, err := s.queue(ctx, repo, stack, "plan")
+	s.audit(ctx, store.AuditPlan, repo, stack, run, err)
+	return run, err
+}
+
+// audit appends to the audit log that the principal in ctx asked for
+// action on repo/stack and got run or err: refused for api.ErrConflict
+// (the state forbade it), failed for other errors. Without a principal it
+// records nothing.
+func (s *Service) audit(ctx context.Context, action store.AuditAction, repo, stack string, run *store.Run, err error) {
+	p, ok := api.PrincipalFromContext(ctx)
+	if !ok {
+		return
+	}
+	e := &store.AuditEntry{Actor: p.Name, Action: action, Repo: repo, Stack: stack, Result: store.AuditOK}
+	if run != nil {
+		e.Repo, e.Stack, e.RunID = run.Repo, run.Stack, run.ID
+	}
+	switch {
+	case errors.Is(err, api.ErrConflict):
+		e.Result, e.Detail = store.AuditRefused, err.Error()
+	case err != nil:
+		e.Result, e.Detail = store.AuditFailed, err.Error()
+	}
+	// The fake's log is best effort: a test that needs it reads it back.
+	_ = s.Store.AppendAudit(context.WithoutCancel(ctx), e)
 }
 
 // queue queues a manual run of operation op at the repo's last commit,
@@ -217,6 +244,19 @@ func (s *Service) queue(ctx context.Context, repo, stack, op string) (*store.Run
 // CancelRun implements api.Service: a queued run is canceled, a running run
 // gets Attrs["cancel_requested"], a finished run is api.ErrConflict.
 func (s *Service) CancelRun(ctx context.Context, id string) (*store.Run, error) {
+	run, err := s.cancel(ctx, id)
+	if run == nil {
+		run = &store.Run{ID: id}
+	}
+	s.audit(ctx, store.AuditCancel, "", "", run, err)
+	if err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// cancel does CancelRun's work. On a refusal it returns the run too.
+func (s *Service) cancel(ctx context.Context, id string) (*store.Run, error) {
 	if err := s.failure(); err != nil {
 		return nil, err
 	}
@@ -233,7 +273,7 @@ func (s *Service) CancelRun(ctx context.Context, id string) (*store.Run, error) 
 		}
 		run.Attrs["cancel_requested"] = "true"
 	default:
-		return nil, fmt.Errorf("run %s already finished as %s; there is nothing to cancel: %w", run.ID, run.Status, api.ErrConflict)
+		return run, fmt.Errorf("run %s already finished as %s; there is nothing to cancel: %w", run.ID, run.Status, api.ErrConflict)
 	}
 	if err := s.Store.UpdateRun(ctx, run); err != nil {
 		return nil, err

@@ -1,0 +1,3 @@
+token "alice" {
+  role = "viewer"
+}

@@ -1,0 +1,4 @@
+token "alice" {
+  role   = "viewer"
+  sha256 = "my-actual-api-token"
+}

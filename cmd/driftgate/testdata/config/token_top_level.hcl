@@ -1,0 +1,1 @@
+token = "my-actual-api-token"

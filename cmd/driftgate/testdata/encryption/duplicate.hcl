@@ -1,0 +1,7 @@
+encryption {
+  key_file = "key.b64"
+}
+
+encryption {
+  key_file = "key.hex"
+}

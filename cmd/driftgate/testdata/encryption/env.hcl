@@ -1,0 +1,3 @@
+encryption {
+  key_env = "DRIFTGATE_TEST_KEY"
+}

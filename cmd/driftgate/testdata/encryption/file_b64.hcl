@@ -1,0 +1,3 @@
+encryption {
+  key_file = "key.b64"
+}

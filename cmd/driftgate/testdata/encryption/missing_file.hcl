@@ -1,0 +1,3 @@
+encryption {
+  key_file = "no_such_key"
+}

@@ -1,0 +1,3 @@
+encryption {
+  key_file = "key_short.b64"
+}

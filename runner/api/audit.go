@@ -1,0 +1,101 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/driftgate/driftgate/store"
+)
+
+// AuditLog is the append-only audit log: the handler serves it at GET
+// /api/v1/audit and records in it the requests it refuses for the
+// principal's role, which never reach the Service. What the Service does
+// or refuses, it records itself. *store.Store implements AuditLog.
+type AuditLog interface {
+	// ListAudit returns the entries matching f, newest first, and the
+	// cursor of the next page ("" when there is none). A malformed cursor
+	// wraps store.ErrInvalid.
+	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, string, error)
+	// AppendAudit appends e, assigning its ID and Time.
+	AppendAudit(ctx context.Context, e *store.AuditEntry) error
+}
+
+// WithAudit makes NewHandler serve a at GET /api/v1/audit (to admins) and
+// record there every request refused for the principal's role. Without
+// it, GET /api/v1/audit answers 404 and refusals are only logged.
+func WithAudit(a AuditLog) Option {
+	return func(s *server) { s.audit = a }
+}
+
+// auditBody is the body of GET /api/v1/audit.
+type auditBody struct {
+	Entries    []store.AuditEntry `json:"entries"`
+	NextCursor string             `json:"next_cursor"`
+}
+
+// auditParams are the query parameters GET /api/v1/audit accepts.
+var auditParams = []string{"repo", "stack", "actor", "action", "limit", "cursor"}
+
+// listAudit answers a page of the audit log, newest first.
+func (s *server) listAudit(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseAuditFilter(r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	if s.audit == nil {
+		return &problem{status: http.StatusNotFound, msg: "this driftgate server keeps no audit log"}
+	}
+	entries, next, err := s.audit.ListAudit(r.Context(), f)
+	if err != nil {
+		return explain(err, "audit log", "page it with the next_cursor of the previous answer")
+	}
+	s.writeJSON(w, http.StatusOK, auditBody{Entries: nonNil(entries), NextCursor: next})
+	return nil
+}
+
+// parseAuditFilter parses the query string of GET /api/v1/audit. The limit
+// is a whole number from 1 to store.MaxListLimit; empty values are unset;
+// other values are matched exactly. Errors are 400 problems.
+func parseAuditFilter(rawQuery string) (store.AuditFilter, error) {
+	q, err := parseQuery("/api/v1/audit", rawQuery, auditParams)
+	if err != nil {
+		return store.AuditFilter{}, err
+	}
+	f := store.AuditFilter{
+		Repo: q["repo"], Stack: q["stack"], Actor: q["actor"],
+		Action: store.AuditAction(q["action"]), Cursor: q["cursor"],
+	}
+	if s := q["limit"]; s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > store.MaxListLimit {
+			return store.AuditFilter{}, badRequest("limit %q is not a whole number from 1 to %d", s, store.MaxListLimit)
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+// recordRefusal appends to the audit log that p was refused rt for its
+// role (refusal, a 403 problem). The entry is written even when the client
+// has gone away; a failure to write it is logged.
+func (s *server) recordRefusal(r *http.Request, rt route, p Principal, refusal error) {
+	if s.audit == nil {
+		return
+	}
+	action := rt.action
+	if action == "" {
+		action = store.AuditAction(rt.method + " " + rt.path)
+	}
+	e := &store.AuditEntry{
+		Actor: p.Name, Action: action,
+		Repo: r.PathValue("repo"), Stack: r.PathValue("stack"), RunID: r.PathValue("id"),
+		Result: store.AuditRefused, Detail: refusal.Error(),
+	}
+	ctx := context.WithoutCancel(r.Context())
+	if err := s.audit.AppendAudit(ctx, e); err != nil {
+		s.logger.LogAttrs(ctx, slog.LevelError, "record a refusal in the audit log",
+			slog.String(logPrincipal, p.Name), slog.String(logPath, r.URL.Path), slog.String(logErr, err.Error()))
+	}
+}
