@@ -38,6 +38,9 @@ type daemonStore interface {
 	CancelQueued(ctx context.Context, id, reason string) (*store.Run, error)
 	InterruptRunning(ctx context.Context, reason string) ([]store.Run, error)
 	AppendAudit(ctx context.Context, e *store.AuditEntry) error
+	PutStateVersion(ctx context.Context, sv *store.StateVersion) error
+	ListStateVersions(ctx context.Context, repo, stack string, limit int) ([]store.StateVersion, error)
+	GetStateVersion(ctx context.Context, repo, stack string, serial uint64) (*store.StateVersion, error)
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, string, error)
 }
 
@@ -50,6 +53,7 @@ type Daemon struct {
 	plans    *PlanRunner
 	runner   stackRunner
 	notifier notifier
+	stateKey []byte
 	watchers map[string]*repoWatcher
 	disp     *dispatcher
 	sched    *driftScheduler
@@ -93,6 +97,11 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 // ends. On the way out it stops taking work, lets running plans finish for
 // up to Config.ShutdownTimeout, interrupts the rest, and closes the API.
 func (d *Daemon) Run(ctx context.Context) error {
+	key, err := loadStateKey(d.cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	d.stateKey = key
 	interrupted, err := d.store.InterruptRunning(ctx, "interrupted: driftgate stopped (crash or kill) while the run was in progress; it was not resumed")
 	if err != nil {
 		return fmt.Errorf("recover queue: %w", err)

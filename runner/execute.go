@@ -21,6 +21,7 @@ import (
 type stackRunner interface {
 	stackPlanner
 	Apply(ctx context.Context, sa tfrun.StackApply) (*tfrun.ApplyResult, error)
+	PullState(ctx context.Context, sp tfrun.StackPlan) (*tfrun.PulledState, error)
 }
 
 // execute runs a run claimed from the queue. Plans and drift checks plan
@@ -44,7 +45,12 @@ func (d *Daemon) execute(ctx context.Context, run *store.Run) {
 	pr.OnResult = func(ctx context.Context, run *store.Run, res *tfrun.PlanResult, err error) {
 		d.recordDrift(ctx, run, res, err, in)
 	}
-	_, _ = pr.Execute(ctx, run, target.plan)
+	res, err := pr.Execute(ctx, run, target.plan)
+	// The first time driftgate plans a stack (or after history was
+	// rewritten), record the state it found as a version.
+	if err == nil && res != nil && (run.Trigger == TriggerInitial || run.Trigger == TriggerForcePush) {
+		d.recordState(ctx, run, target)
+	}
 }
 
 // target is a run's stack resolved at its commit.
@@ -126,6 +132,14 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 		run.Status, run.Error = store.StatusErrored, errorSummary(err, log)
 	}
 	bg := context.WithoutCancel(ctx)
+	if run.Status == store.StatusApplied {
+		// What the apply left is recorded before the run reads as finished.
+		d.recordState(bg, run, t)
+		info := store.AppliedInfo{RunID: run.ID, Commit: run.Commit, At: run.FinishedAt, LockHash: t.lockHash, TerraformVersion: run.TerraformVersion}
+		if err := d.store.RecordApplied(bg, run.Repo, run.Stack, info); err != nil {
+			d.logger.Error("record apply", logRun, run.ID, logErr, err)
+		}
+	}
 	if ferr := d.store.FinishRun(bg, run, nil, log); ferr != nil {
 		d.logger.Error("record apply outcome", logRun, run.ID, logErr, ferr)
 	}
@@ -137,10 +151,6 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 	d.audit(bg, store.AuditApply, run, result, fmt.Sprintf("plan of run %s: %s", planRun, run.Status))
 	if run.Status != store.StatusApplied {
 		return
-	}
-	info := store.AppliedInfo{RunID: run.ID, Commit: run.Commit, At: run.FinishedAt, LockHash: t.lockHash, TerraformVersion: run.TerraformVersion}
-	if err := d.store.RecordApplied(bg, run.Repo, run.Stack, info); err != nil {
-		d.logger.Error("record apply", logRun, run.ID, logErr, err)
 	}
 	// Check again, so the stack's drift state shows what the apply did.
 	check := &store.Run{Repo: run.Repo, Stack: run.Stack, Dir: run.Dir, Commit: run.Commit, Trigger: TriggerPostApply, Operation: OperationDrift}

@@ -18,4 +18,5 @@ const (
 	logCount    = "count"
 	logBy       = "by"
 	logPlanRun  = "plan_run"
+	logSerial   = "serial"
 )

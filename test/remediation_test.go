@@ -1,9 +1,12 @@
 package test
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,6 +131,34 @@ repo "infra" {
 			t.Fatalf("fix not back in sync after the apply: %s", body)
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+
+	// State versions: the state found at the first plan is recorded. Putting
+	// drift back leaves the state as recorded (a plan never wrote the
+	// drift into it), so terraform keeps its serial and the apply's pull is
+	// the same version, not a new one.
+	status, body := d.call("GET", "/api/v1/stacks/infra/fix/state-versions", testToken)
+	var versions struct {
+		Versions []store.StateVersion `json:"versions"`
+	}
+	if status != http.StatusOK || json.Unmarshal(body, &versions) != nil || len(versions.Versions) == 0 {
+		t.Fatalf("state versions: %d %s", status, body)
+	}
+	var onDisk struct {
+		Serial  uint64 `json:"serial"`
+		Lineage string `json:"lineage"`
+	}
+	raw, err := os.ReadFile(filepath.Join(work, "fix.tfstate"))
+	if err != nil || json.Unmarshal(raw, &onDisk) != nil {
+		t.Fatalf("read state file: %v", err)
+	}
+	latest := versions.Versions[0]
+	if latest.Serial != onDisk.Serial || latest.Lineage != onDisk.Lineage || latest.Resources != 1 {
+		t.Errorf("latest state version %+v, state file serial %d lineage %s", latest, onDisk.Serial, onDisk.Lineage)
+	}
+	status, body = d.call("GET", fmt.Sprintf("/api/v1/stacks/infra/fix/state-versions/%d", latest.Serial), testToken)
+	if status != http.StatusOK || strings.Contains(string(body), "huge") || !strings.Contains(string(body), `"small"`) {
+		t.Errorf("state version body: %d %s", status, body)
 	}
 
 	// on_drift = "plan": an apply waits for approval; nothing is applied.

@@ -57,6 +57,7 @@ Local commands (no daemon needed):
 		newCancelCmd(g),
 		newWaitCmd(g),
 		newDriftCmd(g),
+		newStateCmd(g),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print driftgate's version",

@@ -14,12 +14,13 @@ import (
 	"github.com/driftgate/driftgate/store"
 )
 
-// newRoleEnv is newEnv serving apitest.Auth's principals, one per role,
-// with the store as audit log.
+// newRoleEnv is newEnv, with apitest.SeedState's state versions, serving
+// apitest.Auth's principals, one per role, with the store as audit log.
 func newRoleEnv(t *testing.T) *env {
 	t.Helper()
 	svc := apitest.NewService(t)
 	fx := apitest.Seed(t, svc)
+	apitest.SeedState(t, svc, fx)
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h := api.NewHandler(svc, apitest.Auth(), logger, api.WithAudit(svc.Store))
@@ -57,6 +58,9 @@ func TestRouteRoleBoundaries(t *testing.T) {
 		{"HEAD", "/api/v1/runs/" + fx.Planned.ID + "/log", api.RoleViewer},
 		{"GET", "/api/v1/drift", api.RoleViewer},
 		{"GET", "/api/v1/stacks/infra/network/drift", api.RoleViewer},
+		{"GET", "/api/v1/stacks/infra/network/state-versions", api.RoleViewer},
+		{"GET", "/api/v1/stacks/infra/network/state-versions/3", api.RoleViewer},
+		{"GET", "/api/v1/stacks/infra/network/state-diff?from=1&to=3", api.RoleViewer},
 		{"POST", "/api/v1/stacks/infra/network/plan", api.RoleApprover},
 		{"POST", "/api/v1/stacks/infra/network/drift-check", api.RoleApprover},
 		{"POST", "/api/v1/runs/" + fx.Running.ID + "/cancel", api.RoleApprover},

@@ -193,20 +193,23 @@ func TestPrincipalCan(t *testing.T) {
 // added here, with its role chosen on purpose.
 func TestRouteRoles(t *testing.T) {
 	want := map[string]Role{
-		"GET /healthz":                                   "",
-		"GET /readyz":                                    "",
-		"GET /api/v1/repos":                              RoleViewer,
-		"GET /api/v1/stacks":                             RoleViewer,
-		"GET /api/v1/runs":                               RoleViewer,
-		"GET /api/v1/runs/{id}":                          RoleViewer,
-		"GET /api/v1/runs/{id}/plan":                     RoleViewer,
-		"GET /api/v1/runs/{id}/log":                      RoleViewer,
-		"GET /api/v1/drift":                              RoleViewer,
-		"GET /api/v1/stacks/{repo}/{stack}/drift":        RoleViewer,
-		"POST /api/v1/stacks/{repo}/{stack}/plan":        RoleApprover,
-		"POST /api/v1/stacks/{repo}/{stack}/drift-check": RoleApprover,
-		"POST /api/v1/runs/{id}/cancel":                  RoleApprover,
-		"GET /api/v1/audit":                              RoleAdmin,
+		"GET /healthz":                                     "",
+		"GET /readyz":                                      "",
+		"GET /api/v1/repos":                                RoleViewer,
+		"GET /api/v1/stacks":                               RoleViewer,
+		"GET /api/v1/runs":                                 RoleViewer,
+		"GET /api/v1/runs/{id}":                            RoleViewer,
+		"GET /api/v1/runs/{id}/plan":                       RoleViewer,
+		"GET /api/v1/runs/{id}/log":                        RoleViewer,
+		"GET /api/v1/drift":                                RoleViewer,
+		"GET /api/v1/stacks/{repo}/{stack}/drift":          RoleViewer,
+		"GET /api/v1/stacks/{repo}/{stack}/state-versions": RoleViewer,
+		"GET /api/v1/stacks/{repo}/{stack}/state-versions/{serial}": RoleViewer,
+		"GET /api/v1/stacks/{repo}/{stack}/state-diff":              RoleViewer,
+		"POST /api/v1/stacks/{repo}/{stack}/plan":                   RoleApprover,
+		"POST /api/v1/stacks/{repo}/{stack}/drift-check":            RoleApprover,
+		"POST /api/v1/runs/{id}/cancel":                             RoleApprover,
+		"GET /api/v1/audit":                                         RoleAdmin,
 	}
 	got := map[string]Role{}
 	for _, rt := range (&server{}).routes() {

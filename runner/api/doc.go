@@ -1,6 +1,7 @@
 // Package api is driftgate's HTTP API: the JSON endpoints that the CLI and
 // other clients use to list repos, stacks and runs, read plans and logs,
-// trigger plans and cancel runs, and read and check stacks' drift.
+// trigger plans and cancel runs, read and check stacks' drift, and read
+// stacks' recorded state versions and their diffs.
 //
 // NewHandler serves the API over a Service, which the daemon implements. The
 // handler authenticates every request except the health checks with a
@@ -25,4 +26,11 @@
 //	GET  /api/v1/stacks/{repo}/{stack}/drift?history=
 //	                                       the StackDriftView
 //	POST /api/v1/stacks/{repo}/{stack}/drift-check  202, the queued run
+//	GET  /api/v1/stacks/{repo}/{stack}/state-versions?limit=
+//	                                       {"versions": [...]}, newest first,
+//	                                       without their bodies
+//	GET  /api/v1/stacks/{repo}/{stack}/state-versions/{serial}
+//	                                       the StateVersion with its body
+//	GET  /api/v1/stacks/{repo}/{stack}/state-diff?from=&to=
+//	                                       the StateDiff
 package api

@@ -78,7 +78,8 @@ func NewHandler(svc Service, auth Authenticator, logger *slog.Logger, opts ...Op
 
 // routes lists the API's endpoints and the least role each needs:
 //
-//	viewer    every read: repos, stacks, runs, plans, logs, drift
+//	viewer    every read: repos, stacks, runs, plans, logs, drift, state
+//	          versions and their diffs
 //	approver  what starts or stops work: trigger a plan or a drift check,
 //	          cancel a run (approving, rejecting and applying plans will
 //	          need approver too, plus PermDestroy for destroying plans)
@@ -98,6 +99,9 @@ func (s *server) routes() []route {
 		{method: http.MethodGet, path: "/api/v1/drift", role: RoleViewer, handle: s.listDrift},
 		{method: http.MethodGet, path: "/api/v1/stacks/{repo}/{stack}/drift", role: RoleViewer, handle: s.getStackDrift},
 		{method: http.MethodPost, path: "/api/v1/stacks/{repo}/{stack}/drift-check", role: RoleApprover, action: store.AuditDriftCheck, handle: s.checkDrift},
+		{method: http.MethodGet, path: "/api/v1/stacks/{repo}/{stack}/state-versions", role: RoleViewer, handle: s.listStateVersions},
+		{method: http.MethodGet, path: "/api/v1/stacks/{repo}/{stack}/state-versions/{serial}", role: RoleViewer, handle: s.getStateVersion},
+		{method: http.MethodGet, path: "/api/v1/stacks/{repo}/{stack}/state-diff", role: RoleViewer, handle: s.getStateDiff},
 		{method: http.MethodGet, path: "/api/v1/audit", role: RoleAdmin, action: store.AuditReadAudit, handle: s.listAudit},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/driftgate/driftgate/planner/statever"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -74,6 +75,21 @@ type Service interface {
 	// (trigger "manual") and returns the queued run. The principal who
 	// asked is in ctx (see PrincipalFromContext).
 	CheckDrift(ctx context.Context, repo, stack string) (*store.Run, error)
+
+	// StateVersions lists a stack's recorded state versions, newest first,
+	// without their bodies (limit <= 0: all). An unknown repo or stack is
+	// ErrNotFound; a stack without versions gives an empty list.
+	StateVersions(ctx context.Context, repo, stack string, limit int) ([]store.StateVersion, error)
+
+	// StateVersion returns one of a stack's recorded state versions with
+	// its redacted body (a planner/statever.Version as JSON) in Version. An
+	// unknown repo, stack or serial is ErrNotFound.
+	StateVersion(ctx context.Context, repo, stack string, serial uint64) (*store.StateVersion, error)
+
+	// StateDiff compares two of a stack's recorded state versions,
+	// attribute by attribute (see statever.Diff). An unknown repo or stack,
+	// or either serial unknown, is ErrNotFound.
+	StateDiff(ctx context.Context, repo, stack string, from, to uint64) (*statever.Changes, error)
 
 	// Ready returns nil when the daemon is ready to serve (store open,
 	// watchers started). Its error text is shown to unauthenticated
