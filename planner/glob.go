@@ -5,7 +5,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/driftgate/driftgate/planner/internal/braces"
+	"github.com/driftgate/driftgate/planner/internal/globs"
 )
 
 // maxGlobAlternatives bounds brace expansion so a pattern such as
@@ -26,7 +26,7 @@ func compileGlob(pattern string) (*glob, error) {
 	if pattern == "" {
 		return nil, fmt.Errorf("empty pattern: %w", ErrBadGlob)
 	}
-	expanded, err := braces.Expand(pattern, maxGlobAlternatives)
+	expanded, err := globs.Expand(pattern, maxGlobAlternatives)
 	if err != nil {
 		return nil, fmt.Errorf("%q: %w: %w", pattern, ErrBadGlob, err)
 	}
@@ -91,38 +91,11 @@ func (g *glob) match(name string) bool {
 	}
 	segs := strings.Split(name, "/")
 	for _, alt := range g.alts {
-		if matchSegments(alt, segs) {
+		if globs.MatchSegments(alt, segs, matchSegment) {
 			return true
 		}
 	}
 	return false
-}
-
-// matchSegments matches pattern segments against name segments. "**" matches
-// any run of segments; it is the "*" of the classic wildcard algorithm, so one
-// backtracking point suffices.
-func matchSegments(pat, name []string) bool {
-	pi, ni := 0, 0
-	starP, starN := -1, 0
-	for ni < len(name) {
-		switch {
-		case pi < len(pat) && pat[pi] == "**":
-			starP, starN = pi, ni
-			pi++
-		case pi < len(pat) && matchSegment(pat[pi], name[ni]):
-			pi++
-			ni++
-		case starP >= 0:
-			starN++
-			pi, ni = starP+1, starN
-		default:
-			return false
-		}
-	}
-	for pi < len(pat) && pat[pi] == "**" {
-		pi++
-	}
-	return pi == len(pat)
 }
 
 func matchSegment(pat, name string) bool {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/driftgate/driftgate/planner/internal/braces"
+	"github.com/driftgate/driftgate/planner/internal/globs"
 )
 
 // Resource globs match resource addresses. Their syntax is that of
@@ -46,7 +46,7 @@ func compileAddressGlob(pattern string) (*addressGlob, error) {
 	if pattern == "" {
 		return nil, fmt.Errorf("empty resource glob: %w", ErrBadGlob)
 	}
-	expanded, err := braces.Expand(pattern, maxAlternatives)
+	expanded, err := globs.Expand(pattern, maxAlternatives)
 	if err != nil {
 		return nil, fmt.Errorf("resource glob %q: %w: %w", pattern, ErrBadGlob, err)
 	}
@@ -70,7 +70,7 @@ func compileAddressGlob(pattern string) (*addressGlob, error) {
 func (g *addressGlob) match(address string) bool {
 	name := splitSegments(address, false)
 	for _, alt := range g.alts {
-		if matchSegments(alt, name) {
+		if globs.MatchSegments(alt, name, matchAddressSegment) {
 			return true
 		}
 	}
@@ -104,33 +104,6 @@ func splitSegments(s string, isGlob bool) []string {
 		}
 	}
 	return append(segs, s[start:])
-}
-
-// matchSegments matches glob segments against address segments. "**"
-// matches any run of segments; it is the "*" of the classic wildcard
-// algorithm, so one backtracking point suffices.
-func matchSegments(pat, name []string) bool {
-	pi, ni := 0, 0
-	starP, starN := -1, 0
-	for ni < len(name) {
-		switch {
-		case pi < len(pat) && pat[pi] == "**":
-			starP, starN = pi, ni
-			pi++
-		case pi < len(pat) && matchAddressSegment(pat[pi], name[ni]):
-			pi++
-			ni++
-		case starP >= 0:
-			starN++
-			pi, ni = starP+1, starN
-		default:
-			return false
-		}
-	}
-	for pi < len(pat) && pat[pi] == "**" {
-		pi++
-	}
-	return pi == len(pat)
 }
 
 // matchAddressSegment matches one glob segment against one address

@@ -1,4 +1,4 @@
-package braces
+package globs
 
 import (
 	"errors"
@@ -32,6 +32,26 @@ func TestExpand(t *testing.T) {
 		}
 		if err != nil || !slices.Equal(got, tt.want) {
 			t.Errorf("Expand(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestMatchSegments(t *testing.T) {
+	eq := func(p, s string) bool { return p == s }
+	tests := []struct {
+		pat, name []string
+		want      bool
+	}{
+		{[]string{"a", "b"}, []string{"a", "b"}, true},
+		{[]string{"**", "b"}, []string{"a", "x", "b"}, true},
+		{[]string{"**"}, nil, true},
+		{[]string{"a", "**"}, []string{"a"}, true},
+		{[]string{"a", "**", "c"}, []string{"a", "b"}, false},
+		{[]string{"a"}, []string{"a", "b"}, false},
+	}
+	for _, tt := range tests {
+		if got := MatchSegments(tt.pat, tt.name, eq); got != tt.want {
+			t.Errorf("MatchSegments(%q, %q) = %v, want %v", tt.pat, tt.name, got, tt.want)
 		}
 	}
 }

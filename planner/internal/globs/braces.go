@@ -1,6 +1,6 @@
-// Package braces expands "{a,b}" alternatives in glob patterns, for the
-// planner's path globs and the drift engine's address globs alike.
-package braces
+// Package globs holds what the planner's path globs and the drift engine's
+// address globs share: "{a,b}" expansion and "**" segment matching.
+package globs
 
 import (
 	"errors"
