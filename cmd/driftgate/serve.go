@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -92,26 +91,6 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 		return err
 	}
 	return d.Run(cmd.Context())
-}
-
-// apiToken reads the API token: DRIFTGATE_TOKEN, else the config's
-// token_file.
-func apiToken(cfg *Config) (string, error) {
-	if t := strings.TrimSpace(os.Getenv(tokenEnv)); t != "" {
-		return t, nil
-	}
-	if cfg.TokenFile == "" {
-		return "", fmt.Errorf("no API token: set %s or token_file in the config (every API call but /healthz needs it)", tokenEnv)
-	}
-	raw, err := os.ReadFile(cfg.TokenFile)
-	if err != nil {
-		return "", fmt.Errorf("read token_file: %w", err)
-	}
-	t := strings.TrimSpace(string(raw))
-	if t == "" {
-		return "", fmt.Errorf("token_file %s is empty; put the API token in it", cfg.TokenFile)
-	}
-	return t, nil
 }
 
 // newLogger builds the daemon's logger from the config's log block.

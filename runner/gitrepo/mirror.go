@@ -186,8 +186,8 @@ func removeTempPacks(dir string) {
 	}
 }
 
-// Repo returns the mirror's repository, for Resolve, ChangedFiles, TreeFS
-// and Export. Its HEAD is the branch.
+// Repo returns the mirror's repository, for Resolve, ChangedFiles and TreeFS.
+// Its HEAD is the branch.
 func (m *Mirror) Repo() *Repo {
 	return m.repo
 }
