@@ -2,6 +2,7 @@ package runner
 
 import (
 	"io/fs"
+	"slices"
 
 	"github.com/driftgate/driftgate/planner"
 	"github.com/driftgate/driftgate/planner/tfrun"
@@ -14,7 +15,7 @@ import (
 func StackPlan(src fs.FS, stack planner.Stack, stateKey string, others []planner.Stack) tfrun.StackPlan {
 	var skip []string
 	for _, o := range others {
-		if o.Dir != stack.Dir && isWithin(o.Dir, stack.Dir) && !contains(stack.Modules, o.Dir) {
+		if o.Dir != stack.Dir && isWithin(o.Dir, stack.Dir) && !slices.Contains(stack.Modules, o.Dir) {
 			skip = append(skip, o.Dir)
 		}
 	}
@@ -36,13 +37,4 @@ func StackPlan(src fs.FS, stack planner.Stack, stateKey string, others []planner
 // isWithin reports whether the slash path p is inside dir ("." holds all).
 func isWithin(p, dir string) bool {
 	return dir == "." || len(p) > len(dir) && p[:len(dir)] == dir && p[len(dir)] == '/'
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }

@@ -27,6 +27,7 @@ const (
 // readable plan, the log and the redacted plan JSON itself.
 type Secrets struct {
 	values map[string]struct{}
+	order  []string // values longest first; nil when stale
 }
 
 // NewSecrets returns an empty set.
@@ -42,7 +43,10 @@ func (s *Secrets) Add(v any) {
 	switch v := v.(type) {
 	case string:
 		if len(v) >= minExactSecret {
-			s.values[v] = struct{}{}
+			if _, ok := s.values[v]; !ok {
+				s.values[v] = struct{}{}
+				s.order = nil
+			}
 		}
 	case map[string]any:
 		for _, e := range v {
@@ -60,11 +64,16 @@ func (s *Secrets) Merge(o *Secrets) {
 	for v := range o.values {
 		s.values[v] = struct{}{}
 	}
+	s.order = nil
 }
 
 // sorted returns the secrets longest first, so that a secret containing
-// another is replaced whole.
+// another is replaced whole. The order is computed once per change of the
+// set: scrubbing a plan calls it for every string.
 func (s *Secrets) sorted() []string {
+	if s.order != nil {
+		return s.order
+	}
 	out := make([]string, 0, len(s.values))
 	for v := range s.values {
 		out = append(out, v)
@@ -75,6 +84,7 @@ func (s *Secrets) sorted() []string {
 		}
 		return out[i] < out[j]
 	})
+	s.order = out
 	return out
 }
 
