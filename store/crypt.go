@@ -1,7 +1,8 @@
 package store
 
 // Sealed values. With Options.EncryptionKey set, values that may hold
-// secrets (plan files: terraform writes sensitive values into them) are
+// secrets (plan files: terraform writes sensitive values into them; the
+// redacted bodies of state versions, which still show attribute values) are
 // sealed with AES-256-GCM before they are stored, in this format (version 1):
 //
 //	offset   size  field

@@ -80,7 +80,9 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) (runs []Run, next str
 func (f RunFilter) match(r *Run) bool {
 	return (f.Repo == "" || repoKey(f.Repo) == repoKey(r.Repo)) &&
 		(f.Stack == "" || f.Stack == r.Stack) &&
-		(f.Status == "" || f.Status == r.Status)
+		(f.Status == "" || f.Status == r.Status) &&
+		(f.Operation == "" || f.Operation == r.Operation) &&
+		(f.Commit == "" || f.Commit == r.Commit)
 }
 
 // parseCursor decodes a ListRuns cursor into the run key to continue after.

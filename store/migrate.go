@@ -27,6 +27,7 @@ var migrations = []migration{
 	migrateAudit, // v5: audit (audit.go)
 	// v6: state_versions (statever.go)
 	migrateStateVersions,
+	migrateHolds, // v7: holds (holds.go)
 }
 
 // v1Buckets is the bucket tree of schema v1, frozen: later versions add

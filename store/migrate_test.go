@@ -277,3 +277,54 @@ func TestMigrateV2IndexesActiveRuns(t *testing.T) {
 		t.Errorf("no backup of the v1 database: %v", err)
 	}
 }
+
+// TestSchemaHistory pins the schema version this binary writes and the
+// bucket each version adds, so that appending a migration, or editing one
+// that shipped, is seen here.
+func TestSchemaHistory(t *testing.T) {
+	const want = 7
+	if current != want {
+		t.Fatalf("schema version = %d, want %d: update this history", current, want)
+	}
+	tests := []struct {
+		version uint64
+		bucket  []byte
+	}{
+		{1, runsBucket},
+		{2, activeRunsBucket},
+		{3, driftStatusBucket},
+		{4, deliveriesBucket},
+		{5, auditBucket},
+		{6, stateVersionsBucket},
+		{7, holdsBucket},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("v%d", tt.version), func(t *testing.T) {
+			db, err := bbolt.Open(filepath.Join(t.TempDir(), DBFile), 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			err = db.Update(func(tx *bbolt.Tx) error {
+				for _, m := range migrations[:tt.version-1] {
+					if err := m(tx); err != nil {
+						return err
+					}
+				}
+				if tx.Bucket(tt.bucket) != nil {
+					return fmt.Errorf("bucket %s exists before v%d", tt.bucket, tt.version)
+				}
+				if err := migrations[tt.version-1](tx); err != nil {
+					return err
+				}
+				if tx.Bucket(tt.bucket) == nil {
+					return fmt.Errorf("v%d does not create bucket %s", tt.version, tt.bucket)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}

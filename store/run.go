@@ -29,6 +29,11 @@ const (
 	StatusAwaitingApproval RunStatus = "awaiting_approval"
 	// StatusApplied is an apply run that applied its plan.
 	StatusApplied RunStatus = "applied"
+	// StatusRejected is an apply run an approver rejected.
+	StatusRejected RunStatus = "rejected"
+	// StatusRefused is an apply run the gate refused to start because
+	// what was approved no longer holds (Run.Reason says what).
+	StatusRefused RunStatus = "refused"
 )
 
 // Valid reports whether s is one of the declared statuses.
@@ -36,7 +41,7 @@ func (s RunStatus) Valid() bool {
 	switch s {
 	case StatusQueued, StatusRunning, StatusPlanned, StatusNoChanges,
 		StatusErrored, StatusInterrupted, StatusSuperseded, StatusCanceled,
-		StatusAwaitingApproval, StatusApplied:
+		StatusAwaitingApproval, StatusApplied, StatusRejected, StatusRefused:
 		return true
 	}
 	return false
@@ -79,6 +84,15 @@ type Run struct {
 	Summary *PlanSummary `json:"summary,omitempty"`
 	// Error is the failure message of an errored run.
 	Error string `json:"error,omitempty"`
+	// Binding is what an apply run applies and its approvals bind to.
+	Binding *Binding `json:"binding,omitempty"`
+	// Approvals are the decisions given on an apply run, oldest first.
+	Approvals []Approval `json:"approvals,omitempty"`
+	// Reason says why a run waits, was refused or superseded; Error or
+	// Waiting says it in words.
+	Reason RunReason `json:"reason,omitempty"`
+	// Waiting explains, while a live run waits, what it waits for.
+	Waiting string `json:"waiting,omitempty"`
 	// Attrs holds small free-form metadata.
 	Attrs map[string]string `json:"attrs,omitempty"`
 }
@@ -119,6 +133,12 @@ type RunFilter struct {
 	Stack string
 	// Status restricts the listing to runs in one status.
 	Status RunStatus
+	// Operation restricts the listing to runs of one operation ("plan",
+	// "apply", ...), matched exactly.
+	Operation string
+	// Commit restricts the listing to runs of one commit, matched exactly
+	// against the full commit id.
+	Commit string
 	// Limit is the page size: zero or negative means DefaultListLimit, and
 	// values above MaxListLimit are lowered to it.
 	Limit int

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,8 +22,17 @@ import (
 //
 //	state_versions/
 //	|-- <stack key>/                 one bucket per stack
-//	    |-- <serial> -> gzip(StateVersion, JSON)   8-byte big-endian serial:
-//	                                              newest is the last key
+//	    |-- <serial> -> gzip(stateVersionRecord, JSON)   8-byte big-endian
+//	                                              serial: newest is the last key
+//
+// A record is a StateVersion's JSON with the body last. Without an
+// encryption key the body is the "version" field, the redacted state as
+// JSON. With one, "version" is absent and the last field is
+// "sealed_version": base64 of seal(gzip(Version)) (crypt.go), sealed with
+// the additional data sealAD("state_versions", <stack key><serial>), so a
+// body copied to another stack or serial fails to open. The metadata stays
+// plain: listings need no key. Records written without a key stay readable
+// with one; a sealed body read without the key fails with ErrEncrypted.
 
 var stateVersionsBucket = []byte("state_versions")
 
@@ -46,14 +56,26 @@ type StateVersion struct {
 	Resources int `json:"resources"`
 	// Version is the redacted state (planner/statever.Version as JSON).
 	// ListStateVersions leaves it nil. It stays the last field: listings
-	// stop decoding a record when they reach it.
+	// stop decoding a record when they reach it (or the sealed body after
+	// it).
 	Version json.RawMessage `json:"version,omitempty"`
 }
 
-// versionField is Version's JSON name, where listings stop reading once
-// they have every field in metaFields: the fields PutStateVersion always
-// writes, and writes before Version.
-const versionField = "version"
+// stateVersionRecord is the stored form of a StateVersion. With an
+// encryption key, Version is nil and SealedVersion holds it sealed.
+type stateVersionRecord struct {
+	StateVersion
+	// SealedVersion is seal(gzip(Version)); see the format above.
+	SealedVersion []byte `json:"sealed_version,omitempty"`
+}
+
+// versionField and sealedVersionField are the JSON names of the body,
+// where listings stop reading once they have every field in metaFields:
+// the fields PutStateVersion always writes, and writes before the body.
+const (
+	versionField       = "version"
+	sealedVersionField = "sealed_version"
+)
 
 var metaFields = []string{"repo", "stack", "serial", "lineage", "sha256", "created_at", "resources"}
 
@@ -81,15 +103,11 @@ func (s *Store) PutStateVersion(ctx context.Context, sv *StateVersion) error {
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = time.Now().UTC()
 	}
-	raw, err := json.Marshal(&rec)
-	if err != nil {
-		return fmt.Errorf("put state version: encode: %w", err)
-	}
-	val, err := compress(raw)
+	key := serialKey(rec.Serial)
+	val, err := s.encodeStateVersion(&rec, key)
 	if err != nil {
 		return fmt.Errorf("put state version: %w", err)
 	}
-	key := serialKey(rec.Serial)
 	err = s.update(ctx, func(tx *bbolt.Tx) error {
 		b, err := tx.Bucket(stateVersionsBucket).CreateBucketIfNotExists(stackKey(rec.Repo, rec.Stack))
 		if err != nil {
@@ -173,10 +191,12 @@ func (s *Store) ListStateVersions(ctx context.Context, repo, stack string, limit
 }
 
 // GetStateVersion returns a stack's state version serial with its Version,
-// or fails with ErrNotFound.
+// or fails with ErrNotFound. A sealed Version fails with ErrEncrypted when
+// the store has no key and with ErrDecrypt when its key cannot open it.
 func (s *Store) GetStateVersion(ctx context.Context, repo, stack string, serial uint64) (*StateVersion, error) {
-	sv, err := s.getStateVersion(ctx, repo, stack, func(b *bbolt.Bucket) []byte {
-		return b.Get(serialKey(serial))
+	sv, err := s.getStateVersion(ctx, repo, stack, func(b *bbolt.Bucket) ([]byte, []byte) {
+		k := serialKey(serial)
+		return k, b.Get(k)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("state version %d of stack %s/%s: %w", serial, repoKey(repo), stack, err)
@@ -186,10 +206,10 @@ func (s *Store) GetStateVersion(ctx context.Context, repo, stack string, serial 
 
 // LatestStateVersion returns a stack's state version with the highest
 // serial, with its Version, or fails with ErrNotFound when there is none.
+// A sealed Version fails as in GetStateVersion.
 func (s *Store) LatestStateVersion(ctx context.Context, repo, stack string) (*StateVersion, error) {
-	sv, err := s.getStateVersion(ctx, repo, stack, func(b *bbolt.Bucket) []byte {
-		_, v := b.Cursor().Last()
-		return v
+	sv, err := s.getStateVersion(ctx, repo, stack, func(b *bbolt.Bucket) ([]byte, []byte) {
+		return b.Cursor().Last()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("latest state version of stack %s/%s: %w", repoKey(repo), stack, err)
@@ -197,32 +217,86 @@ func (s *Store) LatestStateVersion(ctx context.Context, repo, stack string) (*St
 	return sv, nil
 }
 
-// getStateVersion decodes the record pick finds in the stack's bucket.
-func (s *Store) getStateVersion(ctx context.Context, repo, stack string, pick func(*bbolt.Bucket) []byte) (*StateVersion, error) {
-	var out *StateVersion
+// getStateVersion decodes the record pick finds (its key and value) in the
+// stack's bucket, opening a sealed body.
+func (s *Store) getStateVersion(ctx context.Context, repo, stack string, pick func(*bbolt.Bucket) (k, v []byte)) (*StateVersion, error) {
+	var key, stored []byte
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(stateVersionsBucket).Bucket(stackKey(repo, stack))
 		if b == nil {
 			return ErrNotFound
 		}
-		v := pick(b)
+		k, v := pick(b)
 		if v == nil {
 			return ErrNotFound
 		}
-		raw, err := decompress(v, 0)
-		if err != nil {
-			return err
-		}
-		out = &StateVersion{}
-		if err := json.Unmarshal(raw, out); err != nil {
-			return fmt.Errorf("decode: %w", err)
-		}
+		key, stored = bytes.Clone(k), bytes.Clone(v)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return s.decodeStateVersion(stackKey(repo, stack), key, stored)
+}
+
+// stateVersionAD is the additional data a body is sealed with: it binds
+// the body to its bucket, stack and serial.
+func stateVersionAD(stack, serial []byte) []byte {
+	key := make([]byte, 0, len(stack)+len(serial))
+	return sealAD(stateVersionsBucket, append(append(key, stack...), serial...))
+}
+
+// encodeStateVersion makes the stored record of rec, to be stored under
+// key: its body sealed when the store has a key.
+func (s *Store) encodeStateVersion(rec *StateVersion, key []byte) ([]byte, error) {
+	stored := stateVersionRecord{StateVersion: *rec}
+	if s.aead != nil && len(rec.Version) > 0 {
+		body, err := compress(rec.Version)
+		if err != nil {
+			return nil, fmt.Errorf("version: %w", err)
+		}
+		if stored.SealedVersion, err = s.seal(stateVersionAD(stackKey(rec.Repo, rec.Stack), key), body); err != nil {
+			return nil, fmt.Errorf("seal version: %w", err)
+		}
+		stored.Version = nil
+	}
+	raw, err := json.Marshal(&stored)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	return compress(raw)
+}
+
+// decodeStateVersion decodes the record stored under the serial key in
+// the bucket of stack (a stack key), opening its sealed body.
+func (s *Store) decodeStateVersion(stack, key, stored []byte) (*StateVersion, error) {
+	raw, err := decompress(stored, 0)
+	if err != nil {
+		return nil, err
+	}
+	var rec stateVersionRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	if rec.SealedVersion == nil {
+		return &rec.StateVersion, nil
+	}
+	if !isSealed(rec.SealedVersion) {
+		// open would return it as it is: a body put there in place of the
+		// sealed one.
+		return nil, fmt.Errorf("%w: its sealed version is not sealed", ErrDecrypt)
+	}
+	body, err := s.open(stateVersionAD(stack, key), rec.SealedVersion)
+	switch {
+	case errors.Is(err, ErrEncrypted):
+		return nil, fmt.Errorf("its version is %w; configure the encryption key that wrote it", err)
+	case err != nil:
+		return nil, fmt.Errorf("open version: %w", err)
+	}
+	if rec.Version, err = decompress(body, 0); err != nil {
+		return nil, fmt.Errorf("version: %w", err)
+	}
+	return &rec.StateVersion, nil
 }
 
 // serialKey is the bucket key of a serial.
@@ -231,9 +305,10 @@ func serialKey(serial uint64) []byte {
 }
 
 // decodeStateVersionMeta decodes a stored record without its Version. It
-// stops reading at the version field, which PutStateVersion writes last, so
-// a listing does not decompress whole states; a record with fields after
-// Version is read through. It returns values that do not alias b.
+// stops reading at the body (version or sealed_version), which
+// PutStateVersion writes last, so a listing does not decompress whole
+// states; a record with fields after the body is read through. It returns
+// values that do not alias b.
 func decodeStateVersionMeta(b []byte) (StateVersion, error) {
 	var sv StateVersion
 	zr, err := gzip.NewReader(bytes.NewReader(b))
@@ -252,14 +327,15 @@ func decodeStateVersionMeta(b []byte) (StateVersion, error) {
 			return sv, fmt.Errorf("decode: %w", err)
 		}
 		name, _ := tok.(string)
-		if name == versionField && hasAll(fields, metaFields) {
+		body := name == versionField || name == sealedVersionField
+		if body && hasAll(fields, metaFields) {
 			break
 		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return sv, fmt.Errorf("decode: %w", err)
 		}
-		if name != versionField {
+		if !body {
 			fields[name] = raw
 		}
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -285,4 +286,32 @@ func TestMigrateStateVersions(t *testing.T) {
 	}
 	defer s.Close()
 	putStateVersion(t, s, stateVersion(1, "raw"))
+}
+
+// rawStateVersion returns the record stored for serial of infra/net,
+// decompressed.
+func rawStateVersion(tb testing.TB, s *Store, serial uint64) []byte {
+	tb.Helper()
+	var v []byte
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		v = bytes.Clone(tx.Bucket(stateVersionsBucket).Bucket(stackKey("infra", "net")).Get(serialKey(serial)))
+		return nil
+	})
+	if err != nil || v == nil {
+		tb.Fatalf("no record of serial %d: %v", serial, err)
+	}
+	raw, err := decompress(v, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return raw
+}
+
+// secretStateVersion is a state version whose body holds a planted
+// secret-looking string.
+func secretStateVersion(serial uint64) (StateVersion, string) {
+	const secret = "db_password=hunter2-9c1f0e7a"
+	sv := stateVersion(serial, "raw-"+jsonUint(serial))
+	sv.Version = json.RawMessage(`{"serial":` + jsonUint(serial) + `,"resources":[{"address":"aws_db_instance.main","attributes":{"note":"` + secret + `"}}]}`)
+	return sv, secret
 }

@@ -32,6 +32,7 @@ package store
 //	deliveries/                        (schema v4) drawn in deliveries.go
 //	audit/                             (schema v5) drawn in audit.go
 //	state_versions/                    (schema v6) drawn in statever.go
+//	holds/                             (schema v7) drawn in holds.go
 //	active_runs/                       (schema v2)
 //	|-- <run id> -> run status         index of queued and running runs
 //	                                   only: the queue, oldest first
@@ -81,6 +82,7 @@ var topBuckets = [][]byte{
 	deliveriesBucket,
 	auditBucket,
 	stateVersionsBucket,
+	holdsBucket,
 }
 
 // Log keys.
@@ -120,10 +122,10 @@ type Options struct {
 	Logger *slog.Logger
 
 	// EncryptionKey, when not empty, is the AES-256 key (EncryptionKeySize
-	// bytes) that seals plan files before they are stored; see crypt.go
-	// for the format. Plan files stored without a key stay readable with
-	// one; sealed ones need the key that wrote them. Empty stores them
-	// plain.
+	// bytes) that seals plan files and the bodies of state versions before
+	// they are stored; see crypt.go for the format. Values stored without
+	// a key stay readable with one; sealed ones need the key that wrote
+	// them. Empty stores them plain.
 	EncryptionKey []byte
 }
 
@@ -135,7 +137,7 @@ type Store struct {
 	retention int
 	logger    *slog.Logger
 	ids       *idSource
-	aead      cipher.AEAD // seals plan files; nil without a key
+	aead      cipher.AEAD // seals plan files and state versions; nil without a key
 }
 
 // openConfig carries what tests may vary beyond Options.
