@@ -84,13 +84,22 @@ func (e *Executor) Apply(ctx context.Context, req ApplyRequest) (*ApplyResult, e
 type StackApply struct {
 	StackPlan
 	PlanFile []byte
+	// ExpectVersion, when set, is the terraform version that made PlanFile
+	// (PlanResult.TerraformVersion). Apply then refuses, with a
+	// *VersionMismatchError, to apply it with any other version.
+	ExpectVersion string
 }
 
 // Apply resolves the binary, copies the stack as for a plan (same default
-// backend state) and applies the saved plan.
+// backend state) and applies the saved plan. When sa.ExpectVersion is set
+// and the resolved binary is another version, it returns a
+// *VersionMismatchError before copying anything or running terraform.
 func (p *Planner) Apply(ctx context.Context, sa StackApply) (*ApplyResult, error) {
 	bin, err := p.Resolver.Resolve(ctx, sa.Constraints...)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkVersion(bin, sa.ExpectVersion); err != nil {
 		return nil, err
 	}
 	wd, cleanup, err := p.workdir(ctx, sa.StackPlan)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -12,10 +11,6 @@ import (
 
 // StageStatePull is the `terraform state pull` step.
 const StageStatePull Stage = "state pull"
-
-// ErrBadState reports output of `terraform state pull` that is not a state
-// driftgate reads: not JSON, not format v4, or without a lineage.
-var ErrBadState = errors.New("unreadable state")
 
 // StatePullRequest is one state to pull in a prepared work dir.
 type StatePullRequest struct {
