@@ -42,6 +42,20 @@ type daemonStore interface {
 	ListStateVersions(ctx context.Context, repo, stack string, limit int) ([]store.StateVersion, error)
 	GetStateVersion(ctx context.Context, repo, stack string, serial uint64) (*store.StateVersion, error)
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, string, error)
+	gateStore
+}
+
+// gateStore is what the apply gate needs from the store.
+type gateStore interface {
+	ApproveRun(ctx context.Context, id string, a store.Approval, required int) (*store.Run, error)
+	RejectRun(ctx context.Context, id string, a store.Approval) (*store.Run, error)
+	QueueAwaiting(ctx context.Context, id string) (*store.Run, error)
+	SetWaiting(ctx context.Context, id string, reason store.RunReason, waiting string) (*store.Run, error)
+	SupersedeLive(ctx context.Context, repo, stack, operation, byRunID, byCommit string) ([]string, error)
+	HoldStack(ctx context.Context, h *store.Hold) error
+	GetHold(ctx context.Context, repo, stack string) (*store.Hold, error)
+	ReleaseStack(ctx context.Context, repo, stack string) (*store.Hold, error)
+	ListHolds(ctx context.Context) ([]store.Hold, error)
 }
 
 // Daemon is driftgate's long-running process: it watches repositories,
@@ -56,10 +70,12 @@ type Daemon struct {
 	stateKey []byte
 	watchers map[string]*repoWatcher
 	disp     *dispatcher
-	sched    *driftScheduler
-	logger   *slog.Logger
-	ready    atomic.Bool
-	addr     atomic.Value // net.Addr, once listening
+	// approvalSources are where approvals of apply runs come from.
+	approvalSources []approvalSource
+	sched           *driftScheduler
+	logger          *slog.Logger
+	ready           atomic.Bool
+	addr            atomic.Value // net.Addr, once listening
 }
 
 // New builds a daemon from its configuration, an open store and a stack
@@ -81,8 +97,11 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 		runner:   pl,
 		watchers: map[string]*repoWatcher{},
 		logger:   logger,
+
+		approvalSources: []approvalSource{recordedApprovals{}},
 	}
 	d.disp = newDispatcher(st, d.execute, cfg.MaxParallelRuns, cfg.ShutdownTimeout, logger)
+	d.disp.blocked = d.applyBlocked
 	d.sched = newDriftScheduler(d, st, logger)
 	if cfg.Notifier != nil {
 		d.notifier = cfg.Notifier
@@ -106,15 +125,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("recover queue: %w", err)
 	}
-	for _, r := range interrupted {
-		d.logger.Warn("run was running when driftgate stopped: marked interrupted", logRun, r.ID, logRepo, r.Repo, logStack, r.Stack)
-	}
 	// Open every mirror before dispatching: queued runs recovered from the
 	// last process plan commits that are already in them. Opening is
 	// local; a mirror that cannot be opened is the watcher's to report.
 	for _, w := range d.watchers {
 		if _, err := w.openMirror(ctx); err != nil {
 			d.logger.Warn("open git mirror", logRepo, w.cfg.Name, logErr, err)
+		}
+	}
+	for i := range interrupted {
+		r := &interrupted[i]
+		d.logger.Warn("run was running when driftgate stopped: marked interrupted", logRun, r.ID, logRepo, r.Repo, logStack, r.Stack)
+		if r.Operation == OperationApply {
+			d.holdCutOff(ctx, r)
 		}
 	}
 	ln, err := net.Listen("tcp", d.cfg.Listen)
@@ -191,6 +214,17 @@ func (d *Daemon) enqueue(ctx context.Context, r *store.Run) error {
 	}
 	for _, id := range superseded {
 		d.logger.Info("queued run superseded", logRun, id, logStack, r.Stack, logBy, r.ID)
+	}
+	// A new plan of a stack replaces the plans of it still waiting to be
+	// applied: the newest plan is the one to approve.
+	if r.Operation == OperationPlan {
+		applies, err := d.store.SupersedeLive(ctx, r.Repo, r.Stack, OperationApply, r.ID, r.Commit)
+		if err != nil {
+			return err
+		}
+		for _, id := range applies {
+			d.logger.Info("apply run superseded by a newer plan", logRun, id, logStack, r.Stack, logBy, r.ID)
+		}
 	}
 	d.disp.Wake()
 	return nil

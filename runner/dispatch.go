@@ -29,8 +29,11 @@ type queueStore interface {
 // finish for up to shutdownTimeout, then they are interrupted (SIGINT to
 // terraform) and end as interrupted.
 type dispatcher struct {
-	store           queueStore
-	exec            func(ctx context.Context, run *store.Run)
+	store queueStore
+	exec  func(ctx context.Context, run *store.Run)
+	// blocked, when set, reports whether a queued run must wait for
+	// something other than a free slot (a held stack, a dependency).
+	blocked         func(ctx context.Context, run *store.Run) bool
 	max             int
 	shutdownTimeout time.Duration
 	logger          *slog.Logger
@@ -116,6 +119,9 @@ func (d *dispatcher) dispatch(ctx context.Context) error {
 		// With room for more than one run, drift checks never take the
 		// last slot: a commit plan or an apply always finds one free.
 		if run.Operation == OperationDrift && d.max > 1 && drifts >= d.max-1 {
+			continue
+		}
+		if d.blocked != nil && d.blocked(ctx, run) {
 			continue
 		}
 		claimed, err := d.store.ClaimRun(ctx, run.ID)

@@ -107,7 +107,7 @@ func (d *Daemon) recordDrift(ctx context.Context, run *store.Run, res *tfrun.Pla
 	log.Info("drift recorded", logStatus, sd.Status, logCount, sd.Open)
 	d.notifyDrift(ctx, run, result.Events)
 	if run.Operation == OperationDrift && hasNews(result.Events) && result.Status == drift.StatusDrifted {
-		d.remediate(ctx, run, in.stack, res.Analysis)
+		d.remediate(ctx, run, res, in)
 	}
 }
 
@@ -130,38 +130,20 @@ func (d *Daemon) notifyDrift(ctx context.Context, run *store.Run, events []drift
 }
 
 // remediate acts on drift a check found, as the stack's on_drift says:
-// notify only (the default), queue an apply of the check's plan waiting for
+// notify only (the default), open an apply of the check's plan waiting for
 // approval, or apply it at once. Automatic apply happens only when the plan
 // does nothing but put drifted resources back (see onlyReverts); anything
 // more waits for approval.
-func (d *Daemon) remediate(ctx context.Context, check *store.Run, stack planner.Stack, a *analysis.Analysis) {
-	mode := stack.OnDrift
+func (d *Daemon) remediate(ctx context.Context, check *store.Run, res *tfrun.PlanResult, in driftInput) {
+	mode := in.stack.OnDrift
 	if mode == "" {
 		mode = d.repoOnDrift(check.Repo)
 	}
 	if mode != OnDriftPlan && mode != OnDriftApply {
 		return
 	}
-	status := store.StatusAwaitingApproval
-	if mode == OnDriftApply && onlyReverts(a) {
-		status = store.StatusQueued
-	}
-	apply := &store.Run{
-		Repo: check.Repo, Stack: check.Stack, Dir: check.Dir, Commit: check.Commit,
-		Trigger: TriggerRemediation, Operation: OperationApply, Status: status,
-		Attrs: map[string]string{AttrPlanRun: check.ID},
-	}
-	var err error
-	if status == store.StatusQueued {
-		err = d.enqueue(ctx, apply)
-	} else {
-		err = d.store.CreateRun(ctx, apply)
-	}
-	if err != nil {
-		d.logger.Error("queue drift remediation", logRun, check.ID, logErr, err)
-		return
-	}
-	d.logger.Info("drift remediation", logRun, apply.ID, logStack, check.Stack, logStatus, apply.Status)
+	auto := func(store.Binding) bool { return mode == OnDriftApply && onlyReverts(res.Analysis) }
+	d.openApply(ctx, check, res, in.stack, in.lockHash, TriggerRemediation, auto)
 }
 
 // onlyReverts reports whether a plan does nothing but undo drift: every

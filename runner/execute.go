@@ -22,6 +22,7 @@ type stackRunner interface {
 	stackPlanner
 	Apply(ctx context.Context, sa tfrun.StackApply) (*tfrun.ApplyResult, error)
 	PullState(ctx context.Context, sp tfrun.StackPlan) (*tfrun.PulledState, error)
+	StateLock(ctx context.Context, sp tfrun.StackPlan) (*tfrun.LockInfo, error)
 }
 
 // execute runs a run claimed from the queue. Plans and drift checks plan
@@ -46,10 +47,17 @@ func (d *Daemon) execute(ctx context.Context, run *store.Run) {
 		d.recordDrift(ctx, run, res, err, in)
 	}
 	res, err := pr.Execute(ctx, run, target.plan)
+	if err != nil || res == nil {
+		return
+	}
 	// The first time driftgate plans a stack (or after history was
 	// rewritten), record the state it found as a version.
-	if err == nil && res != nil && (run.Trigger == TriggerInitial || run.Trigger == TriggerForcePush) {
+	if run.Trigger == TriggerInitial || run.Trigger == TriggerForcePush {
 		d.recordState(ctx, run, target)
+	}
+	if run.Operation == OperationPlan && run.Status == store.StatusPlanned && appliable(run.Trigger) {
+		pol := policyOf(target.stack)
+		d.openApply(ctx, run, res, target.stack, target.lockHash, run.Trigger, pol.autoApplies)
 	}
 }
 
@@ -104,59 +112,6 @@ func lockHash(fsys fs.FS, dir string) string {
 	}
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:])
-}
-
-// executeApply applies the saved plan of the run's plan run, exactly.
-func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
-	planRun := run.Attrs[AttrPlanRun]
-	file, _, err := d.store.GetPlanFile(ctx, planRun)
-	if err != nil {
-		d.failRun(ctx, run, fmt.Errorf("plan of run %s: %w", planRun, err))
-		return
-	}
-	d.logger.Info("apply started", logRun, run.ID, logStack, run.Stack, logPlanRun, planRun)
-	res, err := d.runner.Apply(ctx, tfrun.StackApply{StackPlan: t.plan, PlanFile: file})
-	run.FinishedAt = time.Now().UTC()
-	var log []byte
-	if res != nil {
-		log, run.TerraformVersion = res.Log, res.TerraformVersion
-	}
-	switch {
-	case err == nil:
-		run.Status = store.StatusApplied
-	case tfrun.IsCanceled(err) && errors.Is(context.Cause(ctx), ErrShutdown):
-		run.Status, run.Error = store.StatusInterrupted, "interrupted: driftgate shut down while the apply was in progress"
-	case tfrun.IsCanceled(err):
-		run.Status, run.Error = store.StatusCanceled, "canceled"
-	default:
-		run.Status, run.Error = store.StatusErrored, errorSummary(err, log)
-	}
-	bg := context.WithoutCancel(ctx)
-	if run.Status == store.StatusApplied {
-		// What the apply left is recorded before the run reads as finished.
-		d.recordState(bg, run, t)
-		info := store.AppliedInfo{RunID: run.ID, Commit: run.Commit, At: run.FinishedAt, LockHash: t.lockHash, TerraformVersion: run.TerraformVersion}
-		if err := d.store.RecordApplied(bg, run.Repo, run.Stack, info); err != nil {
-			d.logger.Error("record apply", logRun, run.ID, logErr, err)
-		}
-	}
-	if ferr := d.store.FinishRun(bg, run, nil, log); ferr != nil {
-		d.logger.Error("record apply outcome", logRun, run.ID, logErr, ferr)
-	}
-	d.logger.Info("apply finished", logRun, run.ID, logStatus, run.Status)
-	result := store.AuditOK
-	if run.Status != store.StatusApplied {
-		result = store.AuditFailed
-	}
-	d.audit(bg, store.AuditApply, run, result, fmt.Sprintf("plan of run %s: %s", planRun, run.Status))
-	if run.Status != store.StatusApplied {
-		return
-	}
-	// Check again, so the stack's drift state shows what the apply did.
-	check := &store.Run{Repo: run.Repo, Stack: run.Stack, Dir: run.Dir, Commit: run.Commit, Trigger: TriggerPostApply, Operation: OperationDrift}
-	if err := d.enqueue(bg, check); err != nil {
-		d.logger.Error("queue check after apply", logRun, run.ID, logErr, err)
-	}
 }
 
 // failRun records a run that could not get to terraform at all.

@@ -111,11 +111,31 @@ func (s service) stackRecord(ctx context.Context, repo, stack string) (*store.St
 
 // queueAtHead queues an operation on a stack at the last fetched head.
 func (s service) queueAtHead(ctx context.Context, repo, stack, op string) (*store.Run, error) {
-	rec, err := s.stackRecord(ctx, repo, stack)
+	var by string
+	if p, ok := api.PrincipalFromContext(ctx); ok {
+		by = p.Name
+	}
+	run, err := s.d.queueAtHead(ctx, repo, stack, op, TriggerManual, by)
 	if err != nil {
 		return nil, err
 	}
-	m := s.d.watchers[repo].Mirror()
+	action := store.AuditPlan
+	if op == OperationDrift {
+		action = store.AuditDriftCheck
+	}
+	s.d.audit(ctx, action, run, store.AuditOK, "queued at "+run.Commit)
+	return run, nil
+}
+
+// queueAtHead queues a run of op on a stack at the last fetched head of
+// its repo's branch, triggered by trigger (and the principal named by, if
+// any).
+func (d *Daemon) queueAtHead(ctx context.Context, repo, stack, op, trigger, by string) (*store.Run, error) {
+	rec, err := service{d}.stackRecord(ctx, repo, stack)
+	if err != nil {
+		return nil, err
+	}
+	m := d.watchers[repo].Mirror()
 	if m == nil {
 		return nil, fmt.Errorf("repo %q has not been fetched yet; see its status with GET /api/v1/repos: %w", repo, api.ErrConflict)
 	}
@@ -123,17 +143,12 @@ func (s service) queueAtHead(ctx context.Context, repo, stack, op string) (*stor
 	if err != nil {
 		return nil, fmt.Errorf("repo %q has not been fetched yet (%v): %w", repo, err, api.ErrConflict)
 	}
-	run := &store.Run{Repo: repo, Stack: stack, Dir: rec.Dir, Commit: head.String(), Trigger: TriggerManual, Operation: op}
-	if p, ok := api.PrincipalFromContext(ctx); ok {
-		run.Attrs = map[string]string{AttrTriggeredBy: p.Name}
+	run := &store.Run{Repo: repo, Stack: stack, Dir: rec.Dir, Commit: head.String(), Trigger: trigger, Operation: op}
+	if by != "" {
+		run.Attrs = map[string]string{AttrTriggeredBy: by}
 	}
-	if err := s.d.enqueue(ctx, run); err != nil {
+	if err := d.enqueue(ctx, run); err != nil {
 		return nil, err
 	}
-	action := store.AuditPlan
-	if op == OperationDrift {
-		action = store.AuditDriftCheck
-	}
-	s.d.audit(ctx, action, run, store.AuditOK, "queued at "+head.String())
 	return run, nil
 }

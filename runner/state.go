@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 
 	"github.com/driftgate/driftgate/planner/statever"
+	"github.com/driftgate/driftgate/planner/tfrun"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -46,28 +47,29 @@ func loadStateKey(dataDir string) ([]byte, error) {
 }
 
 // recordState pulls the stack's state and records it as a version, its
-// sensitive values replaced by keyed markers. A failure is logged: the run
-// it follows has already ended.
-func (d *Daemon) recordState(ctx context.Context, run *store.Run, t *target) {
+// sensitive values replaced by keyed markers, and returns what it pulled
+// (nil when the pull failed). A failure is logged: the run it follows has
+// already ended.
+func (d *Daemon) recordState(ctx context.Context, run *store.Run, t *target) *tfrun.PulledState {
 	ctx = context.WithoutCancel(ctx)
 	log := d.logger.With(logRun, run.ID, logStack, run.Stack)
 	ps, err := d.runner.PullState(ctx, t.plan)
 	if err != nil {
 		log.Warn("pull state", logErr, err)
-		return
+		return nil
 	}
 	if ps.Empty {
-		return
+		return ps
 	}
 	v, err := statever.Redact(ps.Raw, d.stateKey)
 	if err != nil {
 		log.Warn("read state", logErr, err)
-		return
+		return ps
 	}
 	body, err := json.Marshal(v)
 	if err != nil {
 		log.Error("encode state version", logErr, err)
-		return
+		return ps
 	}
 	sum := sha256.Sum256(ps.Raw)
 	sv := &store.StateVersion{
@@ -76,7 +78,8 @@ func (d *Daemon) recordState(ctx context.Context, run *store.Run, t *target) {
 	}
 	if err := d.store.PutStateVersion(ctx, sv); err != nil {
 		log.Warn("record state version", logErr, err)
-		return
+		return ps
 	}
 	log.Info("state version recorded", logSerial, ps.Serial)
+	return ps
 }

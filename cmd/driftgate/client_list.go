@@ -135,7 +135,7 @@ place of the whole id (-o json prints whole ids).`,
 	f = addClientFlags(cmd)
 	cmd.Flags().StringVar(&rf.repo, "repo", "", "only the runs of this repo")
 	cmd.Flags().StringVar(&rf.stack, "stack", "", "only the runs of this stack")
-	cmd.Flags().StringVar(&rf.status, "status", "", "only runs in this status: queued, running, planned, no_changes, errored, interrupted, superseded or canceled")
+	cmd.Flags().StringVar(&rf.status, "status", "", "only runs in this status: queued, running, planned, no_changes, errored, interrupted, superseded, canceled, awaiting_approval, applied, rejected or refused")
 	cmd.Flags().IntVar(&rf.limit, "limit", 0, "at most this many runs (default: the server's page size)")
 	cmd.Flags().StringVar(&rf.cursor, "cursor", "", "continue a listing where the last page ended")
 	return cmd

@@ -124,6 +124,7 @@ func writeRun(g *globals, r *store.Run, now time.Time) {
 	if r.Summary != nil {
 		line("Summary", summary(r.Summary)+counts(r.Summary))
 	}
+	writeGate(g.stdout, r, now, line)
 	for _, k := range slices.Sorted(maps.Keys(r.Attrs)) {
 		line("Attr", k+"="+r.Attrs[k])
 	}
@@ -138,9 +139,12 @@ func writeRun(g *globals, r *store.Run, now time.Time) {
 			fmt.Fprintln(g.stdout, "  "+strings.ReplaceAll(wrapped, "\n", "\n  "))
 		}
 	}
-	if r.Status.Terminal() {
+	switch {
+	case r.Status.Terminal():
 		fmt.Fprintf(g.stdout, "\nPlan: driftgate show %s --plan\nLog:  driftgate show %s --log\n", r.ID, r.ID)
-	} else {
+	case r.Status == store.StatusAwaitingApproval:
+		fmt.Fprintf(g.stdout, "\nApprove it: driftgate approve %s\nReject it:  driftgate reject %s\n", r.ID, r.ID)
+	default:
 		fmt.Fprintf(g.stdout, "\nWait for it: driftgate wait %s\n", r.ID)
 	}
 }
@@ -256,8 +260,9 @@ func newWaitCmd(g *globals) *cobra.Command {
 		Use:   "wait RUN",
 		Short: "Wait for a run to finish; exit 0 no changes, 2 changes, 1 otherwise",
 		Long: `Wait until a run of a driftgate server finishes and print its final
-status. Exit status: 0 no changes, 2 changes planned, 1 errored, canceled,
-interrupted or superseded (and on errors). RUN is a run id or the end of one.`,
+status. Exit status: 0 no changes (or applied), 2 changes planned, 1
+errored, canceled, interrupted, superseded, rejected or refused (and on
+errors). RUN is a run id or the end of one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.connect()
@@ -296,6 +301,9 @@ func waitRun(ctx context.Context, g *globals, f *clientFlags, c *apiclient.Clien
 // finalLine is the one-line outcome of a finished run.
 func finalLine(r *store.Run) string {
 	line := fmt.Sprintf("%s %s %s", r.ID, stackName(r.Repo, r.Stack), r.Status)
+	if r.Reason != "" {
+		line += " (" + oneLine(string(r.Reason)) + ")"
+	}
 	if r.Summary != nil {
 		line += " " + summary(r.Summary)
 	}
@@ -311,7 +319,7 @@ func finalLine(r *store.Run) string {
 
 // runExit maps a finished run's status to the exit status of wait: 0 no
 // changes (or an apply that applied), 2 changes planned, 1 for every other
-// end.
+// end, rejected and refused applies included.
 func runExit(s store.RunStatus) error {
 	switch s {
 	case store.StatusNoChanges, store.StatusApplied:

@@ -56,6 +56,11 @@ Local commands (no daemon needed):
 		newPlanStackCmd(g),
 		newCancelCmd(g),
 		newWaitCmd(g),
+		newApproveCmd(g),
+		newRejectCmd(g),
+		newApplyCmd(g),
+		newLocksCmd(g),
+		newReleaseCmd(g),
 		newDriftCmd(g),
 		newStateCmd(g),
 		&cobra.Command{

@@ -209,6 +209,12 @@ func TestRouteRoles(t *testing.T) {
 		"POST /api/v1/stacks/{repo}/{stack}/plan":                   RoleApprover,
 		"POST /api/v1/stacks/{repo}/{stack}/drift-check":            RoleApprover,
 		"POST /api/v1/runs/{id}/cancel":                             RoleApprover,
+		"POST /api/v1/runs/{id}/approve":                            RoleApprover,
+		"POST /api/v1/runs/{id}/reject":                             RoleApprover,
+		"POST /api/v1/runs/{id}/apply":                              RoleApprover,
+		"GET /api/v1/locks":                                         RoleViewer,
+		"GET /api/v1/stacks/{repo}/{stack}/lock":                    RoleViewer,
+		"POST /api/v1/stacks/{repo}/{stack}/release":                RoleAdmin,
 		"GET /api/v1/audit":                                         RoleAdmin,
 	}
 	got := map[string]Role{}

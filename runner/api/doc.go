@@ -1,7 +1,9 @@
 // Package api is driftgate's HTTP API: the JSON endpoints that the CLI and
 // other clients use to list repos, stacks and runs, read plans and logs,
-// trigger plans and cancel runs, read and check stacks' drift, and read
-// stacks' recorded state versions and their diffs.
+// trigger plans and cancel runs, read and check stacks' drift, read
+// stacks' recorded state versions and their diffs, and gate applies:
+// approve, reject and apply runs, list stacks' locks and release held
+// stacks.
 //
 // NewHandler serves the API over a Service, which the daemon implements. The
 // handler authenticates every request except the health checks with a
@@ -33,4 +35,14 @@
 //	                                       the StateVersion with its body
 //	GET  /api/v1/stacks/{repo}/{stack}/state-diff?from=&to=
 //	                                       the StateDiff
+//	POST /api/v1/runs/{id}/approve         the run, queued once approved
+//	                                       enough; body {"comment": "..."}
+//	                                       or none
+//	POST /api/v1/runs/{id}/reject          the run, rejected; same body
+//	POST /api/v1/runs/{id}/apply           202, the queued run; no body
+//	GET  /api/v1/locks?repo=               {"locks": [StackLock...]}
+//	GET  /api/v1/stacks/{repo}/{stack}/lock  the StackLock
+//	POST /api/v1/stacks/{repo}/{stack}/release  the Release: the hold
+//	                                       lifted and the plan queued;
+//	                                       body {"comment": "..."} or none
 package api

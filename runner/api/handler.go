@@ -79,11 +79,13 @@ func NewHandler(svc Service, auth Authenticator, logger *slog.Logger, opts ...Op
 // routes lists the API's endpoints and the least role each needs:
 //
 //	viewer    every read: repos, stacks, runs, plans, logs, drift, state
-//	          versions and their diffs
+//	          versions and their diffs, locks
 //	approver  what starts or stops work: trigger a plan or a drift check,
-//	          cancel a run (approving, rejecting and applying plans will
-//	          need approver too, plus PermDestroy for destroying plans)
-//	admin     the audit log (releasing a held stack will need admin too)
+//	          cancel a run, approve, reject or apply a run. The stack's
+//	          apply policy may ask more of the principal (its approvers
+//	          list, PermDestroy for destroying plans, not approving one's
+//	          own run); the Service checks that and answers ErrForbidden
+//	admin     the audit log, releasing a held stack
 func (s *server) routes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/healthz", public: true, quiet: true, handle: s.healthz},
@@ -102,6 +104,12 @@ func (s *server) routes() []route {
 		{method: http.MethodGet, path: "/api/v1/stacks/{repo}/{stack}/state-versions", role: RoleViewer, handle: s.listStateVersions},
 		{method: http.MethodGet, path: "/api/v1/stacks/{repo}/{stack}/state-versions/{serial}", role: RoleViewer, handle: s.getStateVersion},
 		{method: http.MethodGet, path: "/api/v1/stacks/{repo}/{stack}/state-diff", role: RoleViewer, handle: s.getStateDiff},
+		{method: http.MethodPost, path: "/api/v1/runs/{id}/approve", role: RoleApprover, action: store.AuditApprove, handle: s.approveRun},
+		{method: http.MethodPost, path: "/api/v1/runs/{id}/reject", role: RoleApprover, action: store.AuditReject, handle: s.rejectRun},
+		{method: http.MethodPost, path: "/api/v1/runs/{id}/apply", role: RoleApprover, action: store.AuditApply, handle: s.applyRun},
+		{method: http.MethodGet, path: "/api/v1/locks", role: RoleViewer, handle: s.listLocks},
+		{method: http.MethodGet, path: "/api/v1/stacks/{repo}/{stack}/lock", role: RoleViewer, handle: s.getStackLock},
+		{method: http.MethodPost, path: "/api/v1/stacks/{repo}/{stack}/release", role: RoleAdmin, action: store.AuditRelease, handle: s.releaseStack},
 		{method: http.MethodGet, path: "/api/v1/audit", role: RoleAdmin, action: store.AuditReadAudit, handle: s.listAudit},
 	}
 }
@@ -186,7 +194,7 @@ func methodNotAllowed(methods []string) func(http.ResponseWriter, *http.Request)
 func notFound(_ http.ResponseWriter, r *http.Request) error {
 	return &problem{
 		status: http.StatusNotFound,
-		msg:    "no such endpoint " + r.URL.Path + "; the API is under /api/v1 (repos, stacks, runs, drift, audit)",
+		msg:    "no such endpoint " + r.URL.Path + "; the API is under /api/v1 (repos, stacks, runs, drift, locks, audit)",
 	}
 }
 

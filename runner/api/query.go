@@ -17,6 +17,7 @@ var runsParams = []string{"repo", "stack", "status", "limit", "cursor"}
 var statusNames = []store.RunStatus{
 	store.StatusQueued, store.StatusRunning, store.StatusPlanned, store.StatusNoChanges,
 	store.StatusErrored, store.StatusInterrupted, store.StatusSuperseded, store.StatusCanceled,
+	store.StatusAwaitingApproval, store.StatusApplied, store.StatusRejected, store.StatusRefused,
 }
 
 // parseRunFilter parses the query string of GET /api/v1/runs. The status

@@ -49,6 +49,8 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, ErrConflict):
 		return http.StatusConflict
+	case errors.Is(err, ErrForbidden):
+		return http.StatusForbidden
 	case errors.Is(err, ErrBadRequest), errors.Is(err, store.ErrInvalid):
 		return http.StatusBadRequest
 	case errors.As(err, &tooBig):
@@ -87,7 +89,7 @@ func explain(err error, what, hint string) error {
 // sentinel it wraps ("...: conflict"), or "" when nothing else is left.
 func clientText(err error) string {
 	msg := err.Error()
-	for _, sentinel := range []error{ErrNotFound, ErrConflict, ErrBadRequest} {
+	for _, sentinel := range []error{ErrNotFound, ErrConflict, ErrForbidden, ErrBadRequest} {
 		if errors.Is(err, sentinel) {
 			msg = strings.TrimSuffix(msg, ": "+sentinel.Error())
 			if msg == sentinel.Error() {

@@ -21,6 +21,13 @@ var (
 	// error's text, so the text must make sense to a user.
 	ErrConflict = errors.New("conflict")
 
+	// ErrForbidden reports a principal whose role suffices for the route
+	// but whom the stack's apply policy does not allow to do this (not in
+	// the approvers list, approving their own run, a destroying plan
+	// without the destroy permission). The handler answers 403 with the
+	// error's text.
+	ErrForbidden = errors.New("forbidden")
+
 	// ErrBadRequest reports an argument the Service cannot accept. The
 	// handler answers 400 with the error's text.
 	ErrBadRequest = errors.New("bad request")
@@ -90,6 +97,38 @@ type Service interface {
 	// attribute by attribute (see statever.Diff). An unknown repo or stack,
 	// or either serial unknown, is ErrNotFound.
 	StateDiff(ctx context.Context, repo, stack string, from, to uint64) (*statever.Changes, error)
+
+	// ApproveRun records the principal's approval (in ctx) of an apply run
+	// awaiting approval, and queues the run once it has every approval its
+	// stack requires. A principal the stack's policy does not allow
+	// (approvers list, self-approval, the destroy permission) is
+	// ErrForbidden; a run that is not awaiting approval (superseded,
+	// already approved by this principal, finished) is ErrConflict.
+	ApproveRun(ctx context.Context, id, comment string) (*store.Run, error)
+
+	// RejectRun records the principal's rejection of an apply run that
+	// has not started; the run ends as rejected. The same checks as
+	// ApproveRun apply.
+	RejectRun(ctx context.Context, id, comment string) (*store.Run, error)
+
+	// ApplyRun queues an apply run awaiting approval whose gate is
+	// satisfied: a stack with apply = "auto" and a plan that destroys
+	// nothing, or every required approval given. Otherwise it is
+	// ErrConflict saying what is missing.
+	ApplyRun(ctx context.Context, id string) (*store.Run, error)
+
+	// Locks returns the stacks of repo (every repo when "") that a run
+	// holds now or that are held, by repo and stack.
+	Locks(ctx context.Context, repo string) ([]StackLock, error)
+
+	// StackLock returns one stack's lock; a free stack has neither Holder
+	// nor Hold. An unknown repo or stack is ErrNotFound.
+	StackLock(ctx context.Context, repo, stack string) (*StackLock, error)
+
+	// ReleaseStack lifts a stack's hold (the principal in ctx is recorded)
+	// and queues a fresh plan of it. A stack that is not held is
+	// ErrConflict.
+	ReleaseStack(ctx context.Context, repo, stack, comment string) (*Release, error)
 
 	// Ready returns nil when the daemon is ready to serve (store open,
 	// watchers started). Its error text is shown to unauthenticated

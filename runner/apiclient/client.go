@@ -235,8 +235,9 @@ func encodeQuery(q url.Values) string {
 	return "?" + q.Encode()
 }
 
-// do sends a request to path (escaped, with any query) and copies a 2xx
-// answer's body into out (when not nil). Other answers are *Error.
+// do sends a request to path (escaped, with any query), with body as JSON
+// when not nil, and copies a 2xx answer's body into out (when not nil).
+// Other answers are *Error.
 func (c *Client) do(ctx context.Context, method, path string, body io.Reader, out io.Writer) error {
 	if c.err != nil {
 		return c.err
@@ -244,6 +245,9 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ou
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json, text/plain")
 	req.Header.Set("User-Agent", "driftgate-apiclient")

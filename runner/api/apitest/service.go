@@ -19,7 +19,8 @@ import (
 // records the run filters it is asked for, can be made to fail or to be
 // unready, and can move runs along a script of statuses. Like the daemon, it
 // records in the store's audit log what principals ask it to do: the plans
-// and drift checks it queues and the cancels, done or not.
+// and drift checks it queues, the cancels, and the gate's approvals,
+// rejections, applies and releases, done or not (see gate.go).
 type Service struct {
 	// Store is the store the Service reads and writes.
 	Store *store.Store
@@ -30,6 +31,7 @@ type Service struct {
 	filters  []store.RunFilter
 	script   map[string][]store.RunStatus
 	next     []store.RunStatus // the script of the next triggered run
+	gate     gateState         // see gate.go
 }
 
 var _ api.Service = (*Service)(nil)
@@ -187,8 +189,8 @@ func (s *Service) TriggerPlan(ctx context.Context, repo, stack string) (*store.R
 
 // audit appends to the audit log that the principal in ctx asked for
 // action on repo/stack and got run or err: refused for api.ErrConflict
-// (the state forbade it), failed for other errors. Without a principal it
-// records nothing.
+// (the state forbade it) and api.ErrForbidden (the stack's policy did),
+// failed for other errors. Without a principal it records nothing.
 func (s *Service) audit(ctx context.Context, action store.AuditAction, repo, stack string, run *store.Run, err error) {
 	p, ok := api.PrincipalFromContext(ctx)
 	if !ok {
@@ -199,7 +201,7 @@ func (s *Service) audit(ctx context.Context, action store.AuditAction, repo, sta
 		e.Repo, e.Stack, e.RunID = run.Repo, run.Stack, run.ID
 	}
 	switch {
-	case errors.Is(err, api.ErrConflict):
+	case errors.Is(err, api.ErrConflict), errors.Is(err, api.ErrForbidden):
 		e.Result, e.Detail = store.AuditRefused, err.Error()
 	case err != nil:
 		e.Result, e.Detail = store.AuditFailed, err.Error()

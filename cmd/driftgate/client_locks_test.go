@@ -1,0 +1,143 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/store"
+)
+
+func TestLocksCommand(t *testing.T) {
+	e, g := newGateAPIEnv(t)
+	code, out, errOut := e.cli(t, "locks")
+	if code != exitOK {
+		t.Fatalf("locks: exit %d: %s", code, errOut)
+	}
+	checkWidth(t, out)
+	want := "REPO      STACK    STATE    RUN         SINCE\n" +
+		"infra     network  running  " + shortRunID(e.fx.Running.ID) + "  2m\n" +
+		"platform  dns      held     " + shortRunID(g.Cut.ID) + "  59m\n" +
+		"  apply run " + g.Cut.ID + " was cut off by a shutdown; the state may\n" +
+		"  be half written\n" +
+		"  terraform state lock " + apitest.LockID + " left behind; clear\n" +
+		"  it with:\n" +
+		"    terraform force-unlock -force " + apitest.LockID + "\n"
+	if out != want {
+		t.Errorf("locks:\n%s\nwant:\n%s", out, want)
+	}
+
+	if err := e.svc.Store.PutRepo(t.Context(), &store.RepoRecord{Name: "fresh"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--repo", "fresh"}, "No stacks are locked.\n"},
+		{[]string{"--repo", "fresh", "-o", "json"}, "{\n  \"locks\": []\n}\n"},
+		{[]string{"--repo", "infra"}, "REPO   STACK    STATE    RUN         SINCE\ninfra  network  running  " + shortRunID(e.fx.Running.ID) + "  2m\n"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := e.cli(t, append([]string{"locks"}, tt.args...)...)
+		if code != exitOK || out != tt.want || errOut != "" {
+			t.Errorf("locks %v: exit %d, %q %q, want %q", tt.args, code, out, errOut, tt.want)
+		}
+	}
+	code, out, _ = e.cli(t, "locks", "-o", "json")
+	var body struct {
+		Locks []api.StackLock `json:"locks"`
+	}
+	if err := json.Unmarshal([]byte(out), &body); code != exitOK || err != nil || len(body.Locks) != 2 ||
+		body.Locks[1].Hold == nil || body.Locks[1].Hold.Lock.Command == "" {
+		t.Errorf("locks -o json: exit %d, %v:\n%s", code, err, out)
+	}
+	code, _, errOut = e.cli(t, "locks", "--repo", "nope")
+	if code != exitError || !strings.Contains(errOut, `repo "nope" not found`) {
+		t.Errorf("locks --repo nope: exit %d %q", code, errOut)
+	}
+}
+
+// TestLocksLayout checks the notes under held stacks: a stack both running
+// and held gets two rows, a short command shares its line, a hold without
+// a lock has only its reason.
+func TestLocksLayout(t *testing.T) {
+	now := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
+	const runA, runB = "01JAAAAAAAAAAAAAAAAAAAAAAA", "01JBBBBBBBBBBBBBBBBBBBBBBB"
+	locks := []api.StackLock{
+		{Repo: "infra", Stack: "network",
+			Holder: &api.LockHolder{RunID: runA, Operation: "plan", Since: now.Add(-30 * time.Second)},
+			Hold: &store.Hold{RunID: runB, Reason: "cut off", Since: now.Add(-3 * time.Hour),
+				Lock: &store.StateLock{ID: "42", Command: "terraform force-unlock -force 42"}}},
+		{Repo: "infra", Stack: "dns", Hold: &store.Hold{RunID: runB, Reason: "crashed\nmid-apply", Since: now.Add(-50 * time.Hour)}},
+		{Repo: "infra", Stack: "cdn", Hold: &store.Hold{Since: now, Lock: &store.StateLock{ID: "7"}}},
+	}
+	var out strings.Builder
+	if err := writeLocks(&out, locks, now); err != nil {
+		t.Fatal(err)
+	}
+	want := "REPO   STACK    STATE    RUN         SINCE\n" +
+		"infra  network  running  AAAAAAAAAA  30s\n" +
+		"infra  network  held     BBBBBBBBBB  3h\n" +
+		"  cut off\n" +
+		"  terraform state lock 42 left behind; clear it with:\n" +
+		"    terraform force-unlock -force 42\n" +
+		"infra  dns      held     BBBBBBBBBB  2d\n" +
+		"  crashed mid-apply\n" +
+		"infra  cdn      held     -           0s\n" +
+		"  terraform state lock 7 left behind.\n"
+	if got := out.String(); got != want {
+		t.Errorf("writeLocks:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestReleaseCommand(t *testing.T) {
+	e, g := newGateAPIEnv(t)
+	code, _, errOut := e.cliAs(t, apitest.ApproverToken, "release", "platform", "dns")
+	if code != exitError || errOut != `driftgate: token "alice" has role approver; this needs admin`+"\n" {
+		t.Errorf("release as an approver: exit %d %q", code, errOut)
+	}
+	code, out, errOut := e.cliAs(t, apitest.AdminToken, "release", "platform", "dns", "--comment", "checked the state; lock cleared")
+	if code != exitOK {
+		t.Fatalf("release: exit %d: %s", code, errOut)
+	}
+	checkWidth(t, out)
+	calls := e.svc.GateCalls()
+	last := calls[len(calls)-1]
+	if last.Method != apitest.MethodReleaseStack || last.Comment != "checked the state; lock cleared" || last.Principal != apitest.Admin {
+		t.Errorf("release call %+v", last)
+	}
+	runs, _, err := e.svc.Store.ListRuns(t.Context(), store.RunFilter{Repo: "platform", Stack: "dns", Limit: 1})
+	if err != nil || len(runs) != 1 || runs[0].Operation != "plan" {
+		t.Fatalf("queued plan: %+v, %v", runs, err)
+	}
+	plan := runs[0].ID
+	want := "Released platform/dns, held for 59m: apply run " + g.Cut.ID + " was\n" +
+		"cut off by a shutdown; the state may be half written.\n" +
+		"It left terraform state lock " + apitest.LockID + " behind; if it\n" +
+		"is still there, clear it with:\n" +
+		"  terraform force-unlock -force " + apitest.LockID + "\n" +
+		"Queued plan run " + plan + " at fedcba9.\n" +
+		"Follow it with: driftgate wait " + plan + "\n"
+	if out != want {
+		t.Errorf("release:\n%s\nwant:\n%s", out, want)
+	}
+
+	code, _, errOut = e.cli(t, "release", "platform", "dns")
+	if code != exitError || errOut != "driftgate: stack platform/dns is not held; there is nothing to release\n" {
+		t.Errorf("release of a free stack: exit %d %q", code, errOut)
+	}
+	e.svc.HoldStack(g.Hold)
+	code, out, _ = e.cli(t, "release", "platform", "dns", "-o", "json")
+	var rel api.Release
+	if err := json.Unmarshal([]byte(out), &rel); code != exitOK || err != nil || rel.Released.RunID != g.Cut.ID || rel.Plan == nil {
+		t.Errorf("release -o json: exit %d, %v:\n%s", code, err, out)
+	}
+	code, _, errOut = e.cli(t, "release", "infra", "nope")
+	if code != exitError || !strings.Contains(errOut, `stack "nope" in repo "infra" not found`) {
+		t.Errorf("release of an unknown stack: exit %d %q", code, errOut)
+	}
+}

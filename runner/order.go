@@ -1,0 +1,125 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/driftgate/driftgate/store"
+)
+
+// applyBlocked reports whether a queued apply run must wait: its stack is
+// held, or a stack it depends_on has not applied the same commit. It
+// records what the run waits for on the run, so the API shows it, and
+// clears that once the run may go.
+func (d *Daemon) applyBlocked(ctx context.Context, run *store.Run) bool {
+	if run.Operation != OperationApply {
+		return false
+	}
+	reason, why, err := d.applyWait(ctx, run)
+	if err != nil {
+		d.logger.Error("check what an apply waits for", logRun, run.ID, logErr, err)
+		return true
+	}
+	if reason != run.Reason || why != run.Waiting {
+		if _, err := d.store.SetWaiting(ctx, run.ID, reason, why); err != nil && !errors.Is(err, store.ErrConflict) {
+			d.logger.Error("record what an apply waits for", logRun, run.ID, logErr, err)
+		}
+		if reason != "" {
+			d.logger.Info("apply waits", logRun, run.ID, logStack, run.Stack, "reason", reason, "waiting", why)
+		}
+	}
+	return reason != ""
+}
+
+// applyWait says what run waits for, "" for nothing.
+func (d *Daemon) applyWait(ctx context.Context, run *store.Run) (store.RunReason, string, error) {
+	hold, err := d.store.GetHold(ctx, run.Repo, run.Stack)
+	switch {
+	case err == nil:
+		return store.ReasonStackHeld, fmt.Sprintf("stack %s is held since %s after apply run %s was cut off; an admin releases it with `driftgate release %s %s`",
+			run.Stack, hold.Since.Format(time.RFC3339), hold.RunID, run.Repo, run.Stack), nil
+	case !errors.Is(err, store.ErrNotFound):
+		return "", "", err
+	}
+	deps := run.Attrs[AttrDependsOn]
+	if deps == "" {
+		return "", "", nil
+	}
+	for _, dep := range strings.Split(deps, ",") {
+		runs, _, err := d.store.ListRuns(ctx, store.RunFilter{Repo: run.Repo, Stack: dep, Commit: run.Commit, Limit: store.MaxListLimit})
+		if err != nil {
+			return "", "", err
+		}
+		var lastApplied time.Time
+		sd, err := d.store.StackDriftStatus(ctx, run.Repo, dep)
+		switch {
+		case err == nil && sd.LastApplied != nil:
+			lastApplied = sd.LastApplied.At
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return "", "", err
+		}
+		if reason, why := dependencyWait(dep, run.Commit, runs, lastApplied); reason != "" {
+			return reason, why, nil
+		}
+	}
+	return "", "", nil
+}
+
+// dependencyWait says whether an apply of commit must wait for stack dep,
+// given dep's runs of that commit, newest first: dep must have applied
+// the commit, or have had nothing to apply (no changes, or not affected by
+// the commit at all). A failed apply or plan of dep stops the wait with
+// ReasonDependencyFailed; dep applying anything planned after this
+// commit's plan (lastApplied) ends it.
+func dependencyWait(dep, commit string, runs []store.Run, lastApplied time.Time) (store.RunReason, string) {
+	at := short(plumbing.NewHash(commit))
+	var plan, apply *store.Run
+	for i := range runs {
+		r := &runs[i]
+		switch {
+		case r.Operation == OperationPlan && plan == nil:
+			plan = r
+		case r.Operation == OperationApply && apply == nil:
+			apply = r
+		}
+	}
+	if plan == nil {
+		return "", "" // the commit did not affect dep
+	}
+	if lastApplied.After(plan.CreatedAt) {
+		return "", "" // dep applied this commit's plan, or a newer one
+	}
+	switch plan.Status {
+	case store.StatusNoChanges:
+		return "", ""
+	case store.StatusQueued, store.StatusRunning:
+		return store.ReasonWaitingForDependency, fmt.Sprintf("waiting for stack %s to plan commit %s (run %s)", dep, at, plan.ID)
+	case store.StatusPlanned:
+	default:
+		return store.ReasonDependencyFailed, fmt.Sprintf("the plan of stack %s at commit %s %s (run %s); this apply waits until %s applies",
+			dep, at, describeEnd(plan), plan.ID, dep)
+	}
+	if apply == nil || apply.ID < plan.ID {
+		return store.ReasonWaitingForDependency, fmt.Sprintf("waiting for stack %s to apply commit %s (its plan, run %s, has no apply run yet)", dep, at, plan.ID)
+	}
+	switch apply.Status {
+	case store.StatusApplied:
+		return "", ""
+	case store.StatusQueued, store.StatusRunning, store.StatusAwaitingApproval:
+		return store.ReasonWaitingForDependency, fmt.Sprintf("waiting for stack %s to apply commit %s (run %s is %s)", dep, at, apply.ID, apply.Status)
+	}
+	return store.ReasonDependencyFailed, fmt.Sprintf("stack %s did not apply commit %s: its apply %s (run %s); this apply waits until %s applies it",
+		dep, at, describeEnd(apply), apply.ID, dep)
+}
+
+func describeEnd(r *store.Run) string {
+	if r.Error != "" {
+		return string(r.Status) + ": " + r.Error
+	}
+	return string(r.Status)
+}

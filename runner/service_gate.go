@@ -1,0 +1,166 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/store"
+)
+
+// ApproveRun records the principal's approval of an apply run, queueing it
+// once every required approval is in.
+func (s service) ApproveRun(ctx context.Context, id, comment string) (*store.Run, error) {
+	return s.decide(ctx, id, comment, store.DecisionApprove)
+}
+
+// RejectRun records the principal's rejection; the run ends as rejected.
+func (s service) RejectRun(ctx context.Context, id, comment string) (*store.Run, error) {
+	return s.decide(ctx, id, comment, store.DecisionReject)
+}
+
+func (s service) decide(ctx context.Context, id, comment string, decision store.Decision) (*store.Run, error) {
+	action := store.AuditApprove
+	if decision == store.DecisionReject {
+		action = store.AuditReject
+	}
+	p, ok := api.PrincipalFromContext(ctx)
+	if !ok {
+		return nil, fmt.Errorf("no principal in the request: %w", api.ErrForbidden)
+	}
+	run, pol, err := s.applyRun(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := pol.mayDecide(run, p, decision); err != nil {
+		s.d.audit(ctx, action, run, store.AuditRefused, err.Error())
+		return nil, err
+	}
+	a := store.Approval{Approver: p.Name, Decision: decision, Comment: comment, Source: store.ApprovalSourceDriftgate, Binding: *run.Binding}
+	var out *store.Run
+	elsewhere := 0
+	if decision == store.DecisionReject {
+		out, err = s.d.store.RejectRun(ctx, id, a)
+	} else {
+		// Approvals from other sources count towards the requirement too.
+		all, aerr := s.d.approvals(ctx, run)
+		if aerr != nil {
+			return nil, aerr
+		}
+		for _, name := range approvedBy(run, all) {
+			if !recordedBy(run, name) {
+				elsewhere++
+			}
+		}
+		out, err = s.d.store.ApproveRun(ctx, id, a, max(1, pol.required-elsewhere))
+	}
+	if errors.Is(err, store.ErrConflict) {
+		s.d.audit(ctx, action, run, store.AuditRefused, err.Error())
+		return nil, fmt.Errorf("%s: %w", conflictText(err), api.ErrConflict)
+	}
+	if err != nil {
+		return nil, err
+	}
+	detail := fmt.Sprintf("%s of run %s", decision, run.Binding.PlanRun)
+	if out.Status == store.StatusQueued {
+		detail += ": queued for apply"
+		s.d.disp.Wake()
+	} else if decision == store.DecisionApprove {
+		got := len(approvedBy(out, out.Approvals)) + elsewhere
+		progress := fmt.Sprintf("%d of %d approvals", got, pol.required)
+		detail += ": " + progress
+		why := fmt.Sprintf("%s; needs %d more%s", progress, pol.required-got, pol.approversHint())
+		reason := out.Reason
+		if reason == "" {
+			reason = store.ReasonNeedsApproval
+		}
+		if w, err := s.d.store.SetWaiting(ctx, id, reason, why); err == nil {
+			out = w
+		}
+	}
+	if comment != "" {
+		detail += ": " + comment
+	}
+	s.d.audit(ctx, action, out, store.AuditOK, detail)
+	return out, nil
+}
+
+// ApplyRun queues an apply run awaiting approval whose gate is satisfied.
+func (s service) ApplyRun(ctx context.Context, id string) (*store.Run, error) {
+	run, pol, err := s.applyRun(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if run.Status != store.StatusAwaitingApproval {
+		return nil, fmt.Errorf("run %s is %s, not awaiting approval%s: %w", id, run.Status, suffix(run.Error), api.ErrConflict)
+	}
+	all, err := s.d.approvals(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	got := len(approvedBy(run, all))
+	if !pol.autoApplies(*run.Binding) && got < pol.required {
+		msg := fmt.Sprintf("run %s has %d of the %d approvals stack %s requires%s; approve it with `driftgate approve %s`",
+			id, got, pol.required, run.Stack, pol.approversHint(), id)
+		s.d.audit(ctx, store.AuditApply, run, store.AuditRefused, msg)
+		return nil, fmt.Errorf("%s: %w", msg, api.ErrConflict)
+	}
+	out, err := s.d.store.QueueAwaiting(ctx, id)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, fmt.Errorf("%s: %w", conflictText(err), api.ErrConflict)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.d.disp.Wake()
+	s.d.audit(ctx, store.AuditApply, out, store.AuditOK, "queued for apply")
+	return out, nil
+}
+
+// applyRun reads an apply run of a watched repo and its stack's policy at
+// the run's commit.
+func (s service) applyRun(ctx context.Context, id string) (*store.Run, policy, error) {
+	run, err := s.Run(ctx, id)
+	if err != nil {
+		return nil, policy{}, err
+	}
+	if run.Operation != OperationApply {
+		return nil, policy{}, fmt.Errorf("run %s is a %s run; only apply runs are approved or applied (list them with GET /api/v1/runs?status=awaiting_approval): %w",
+			id, run.Operation, api.ErrConflict)
+	}
+	if run.Binding == nil {
+		return nil, policy{}, fmt.Errorf("run %s has no approval binding (an older driftgate opened it); plan the stack again: %w", id, api.ErrConflict)
+	}
+	t, err := s.d.resolve(ctx, run)
+	if err != nil {
+		return nil, policy{}, fmt.Errorf("read the apply policy of stack %s at commit %s: %w", run.Stack, run.Commit, err)
+	}
+	return run, policyOf(t.stack), nil
+}
+
+func recordedBy(run *store.Run, name string) bool {
+	for _, a := range run.Approvals {
+		if a.Approver == name && a.Decision == store.DecisionApprove {
+			return true
+		}
+	}
+	return false
+}
+
+// conflictText is the store's conflict message without its wrapping.
+func conflictText(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, store.ErrConflict.Error()+": "); i >= 0 {
+		return msg[i+len(store.ErrConflict.Error())+2:]
+	}
+	return msg
+}
+
+func suffix(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}

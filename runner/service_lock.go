@@ -1,0 +1,128 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/store"
+)
+
+// Locks returns the stacks that a run holds now or that are held. Both
+// come from stored state, not from memory: a running run is one the store
+// says is running, so a crash cannot leak a lock (start-up marks such runs
+// interrupted).
+func (s service) Locks(ctx context.Context, repo string) ([]api.StackLock, error) {
+	if repo != "" {
+		if _, ok := s.d.watchers[repo]; !ok {
+			return nil, fmt.Errorf("repo %q is not configured; list repos with GET /api/v1/repos: %w", repo, api.ErrNotFound)
+		}
+	}
+	byKey := map[string]*api.StackLock{}
+	get := func(r, st string) *api.StackLock {
+		k := stackKey(r, st)
+		if byKey[k] == nil {
+			byKey[k] = &api.StackLock{Repo: r, Stack: st}
+		}
+		return byKey[k]
+	}
+	active, err := s.d.store.ActiveRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range active {
+		if r.Status == store.StatusRunning && (repo == "" || r.Repo == repo) {
+			get(r.Repo, r.Stack).Holder = holderOf(r)
+		}
+	}
+	holds, err := s.d.store.ListHolds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range holds {
+		if repo == "" || h.Repo == repo {
+			get(h.Repo, h.Stack).Hold = &h
+		}
+	}
+	out := make([]api.StackLock, 0, len(byKey))
+	for _, l := range byKey {
+		out = append(out, *l)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return stackKey(out[i].Repo, out[i].Stack) < stackKey(out[j].Repo, out[j].Stack)
+	})
+	return out, nil
+}
+
+// StackLock returns one stack's lock.
+func (s service) StackLock(ctx context.Context, repo, stack string) (*api.StackLock, error) {
+	if _, err := s.stackRecord(ctx, repo, stack); err != nil {
+		return nil, err
+	}
+	locks, err := s.Locks(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range locks {
+		if l.Stack == stack {
+			return &l, nil
+		}
+	}
+	return &api.StackLock{Repo: repo, Stack: stack}, nil
+}
+
+// ReleaseStack lifts a stack's hold and queues a fresh plan of it, made
+// against whatever state the cut-off apply left, unless an apply run
+// opened since the hold (so planned against that state) is already
+// waiting: a fresh plan would supersede it.
+func (s service) ReleaseStack(ctx context.Context, repo, stack, comment string) (*api.Release, error) {
+	if _, err := s.stackRecord(ctx, repo, stack); err != nil {
+		return nil, err
+	}
+	h, err := s.d.store.ReleaseStack(ctx, repo, stack)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("stack %s of repo %s is not held; see holds with GET /api/v1/locks: %w", stack, repo, api.ErrConflict)
+	}
+	if err != nil {
+		return nil, err
+	}
+	detail := "released the hold of run " + h.RunID
+	if comment != "" {
+		detail += ": " + comment
+	}
+	s.d.audit(ctx, store.AuditRelease, &store.Run{ID: h.RunID, Repo: repo, Stack: stack}, store.AuditOK, detail)
+	s.d.logger.Info("stack released", logRepo, repo, logStack, stack, logRun, h.RunID)
+	out := &api.Release{Released: *h}
+	var by string
+	if p, ok := api.PrincipalFromContext(ctx); ok {
+		by = p.Name
+	}
+	pending, _, err := s.d.store.ListRuns(ctx, store.RunFilter{Repo: repo, Stack: stack, Operation: OperationApply, Limit: 20})
+	if err != nil {
+		return nil, err
+	}
+	fresh := false
+	for _, r := range pending {
+		live := r.Status == store.StatusQueued || r.Status == store.StatusAwaitingApproval
+		fresh = fresh || live && r.CreatedAt.After(h.Since)
+	}
+	if !fresh {
+		plan, err := s.d.queueAtHead(ctx, repo, stack, OperationPlan, TriggerRelease, by)
+		if err != nil {
+			s.d.logger.Error("queue a plan after release", logStack, stack, logErr, err)
+		} else {
+			out.Plan = plan
+		}
+	}
+	s.d.disp.Wake()
+	return out, nil
+}
+
+func holderOf(r store.Run) *api.LockHolder {
+	return &api.LockHolder{
+		RunID: r.ID, Operation: r.Operation, Trigger: r.Trigger,
+		TriggeredBy: r.Attrs[AttrTriggeredBy], Since: r.StartedAt,
+	}
+}
