@@ -146,7 +146,7 @@ func writeRunsTable(g *globals, runs []store.Run, now time.Time) error {
 	rows := make([][]string, len(runs))
 	for i, r := range runs {
 		rows[i] = []string{
-			shortRunID(r.ID), stackName(r.Repo, r.Stack), string(r.Status), dash(r.Trigger),
+			shortRunID(r.ID), stackName(r.Repo, r.Stack), tableStatus(r.Status), dash(r.Trigger),
 			shortCommit(r.Commit), age(now, r.CreatedAt), summary(r.Summary),
 		}
 	}
@@ -154,6 +154,16 @@ func writeRunsTable(g *globals, runs []store.Run, now time.Time) error {
 		{title: "ID"}, {title: "REPO/STACK", flex: true}, {title: "STATUS"}, {title: "TRIGGER", max: 8},
 		{title: "COMMIT"}, {title: "AGE"}, {title: "SUMMARY", max: 12},
 	}, rows)
+}
+
+// tableStatus is a run status as tables show it: awaiting_approval, seven
+// characters wider than any other, is shown as "awaiting" so that it does
+// not cut the stack names of an 80-column table.
+func tableStatus(s store.RunStatus) string {
+	if s == store.StatusAwaitingApproval {
+		return "awaiting"
+	}
+	return string(s)
 }
 
 // nonNilSlice returns s, or an empty slice for nil, so JSON lists are [].

@@ -147,3 +147,26 @@ func TestSummaryAndExit(t *testing.T) {
 		}
 	}
 }
+
+// TestRunsTableAwaiting checks that a run awaiting approval does not cut
+// the stack names of the runs table.
+func TestRunsTableAwaiting(t *testing.T) {
+	var out bytes.Buffer
+	g := &globals{stdout: &out}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	runs := []store.Run{
+		{ID: "01M8A2RF1CB8GD475KAZX7DYVT", Repo: "quickstart", Stack: "network", Status: store.StatusAwaitingApproval, Trigger: "initial", Commit: "1659e15ccb8a", CreatedAt: now, Summary: &store.PlanSummary{Add: 1}},
+		{ID: "01M8A2RF1CB8GD475KAZX7DYVA", Repo: "quickstart", Stack: "network", Status: store.StatusInterrupted, Trigger: "initial", Commit: "1659e15ccb8a", CreatedAt: now},
+	}
+	if err := writeRunsTable(g, runs, now); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "quickstart/network  awaiting ") {
+		t.Errorf("runs table:\n%s", out.String())
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if utf8.RuneCountInString(line) > tableWidth {
+			t.Errorf("line wider than %d: %q", tableWidth, line)
+		}
+	}
+}

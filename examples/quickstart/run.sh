@@ -107,7 +107,8 @@ done
 "$dg" repos
 echo
 "$dg" runs
-first=$("$dg" runs --stack app -o json | grep -Eo '"id": ?"[0-9A-Z]+"' | head -1 | grep -Eo '[0-9A-Z]{26}')
+first=$("$dg" runs --stack app --status planned -o json | grep -Eo '"id": ?"[0-9A-Z]+"' | head -1 | grep -Eo '[0-9A-Z]{26}')
+apply=$("$dg" runs --stack app --status awaiting_approval -o json | grep -Eo '"id": ?"[0-9A-Z]+"' | head -1 | grep -Eo '[0-9A-Z]{26}' || true)
 echo
 "$dg" show "$first"
 
@@ -125,6 +126,11 @@ It plans every commit to main of $work/repo. Try, in this shell:
   export DRIFTGATE_ADDR=$DRIFTGATE_ADDR DRIFTGATE_TOKEN=\$(cat $work/token) PATH=$(dirname "$dg"):\$PATH
   driftgate runs                       # every run, newest first
   driftgate show $first --plan   # the redacted plan JSON (no password in it)
+
+  # the plan waits for approval; approve it, and driftgate applies exactly it
+  driftgate show ${apply:-APPLY_RUN}          # the apply run and what it is bound to
+  driftgate approve ${apply:-APPLY_RUN} --comment "first apply" && driftgate wait ${apply:-APPLY_RUN}
+  driftgate state history quickstart app
 
   # change one stack and commit: only that stack is planned
   sed -i 's/"medium"/"large"/' $work/repo/env/app.tfvars
