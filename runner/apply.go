@@ -25,6 +25,7 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 	}
 	if err != nil {
 		d.failRun(ctx, run, err)
+		d.audit(bg, store.AuditApply, run, store.AuditFailed, "could not verify the approved plan: "+err.Error())
 		return
 	}
 	planRun := run.Binding.PlanRun
@@ -54,7 +55,7 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 	}
 	// What the apply left is recorded before the run reads as finished,
 	// whatever the outcome: a failed apply may have changed resources too.
-	d.recordState(bg, run, t)
+	ps := d.recordState(bg, run, t)
 	if run.Status == store.StatusApplied {
 		info := store.AppliedInfo{RunID: run.ID, Commit: run.Commit, At: run.FinishedAt, LockHash: t.lockHash, TerraformVersion: run.TerraformVersion}
 		if err := d.store.RecordApplied(bg, run.Repo, run.Stack, info); err != nil {
@@ -62,7 +63,7 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 		}
 	}
 	if cutOff {
-		d.hold(bg, run, t, "the apply was "+string(run.Status)+" before it finished; the state may be partly written")
+		d.hold(bg, run, t, ps, "the apply was "+string(run.Status)+" before it finished; the state may be partly written")
 	}
 	if ferr := d.store.FinishRun(bg, run, nil, log); ferr != nil {
 		d.logger.Error("record apply outcome", logRun, run.ID, logErr, ferr)

@@ -4,21 +4,22 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/driftgate/driftgate/planner/tfrun"
 	"github.com/driftgate/driftgate/store"
 )
 
 // hold keeps the stack of an apply that was cut off (a crash, a shutdown,
 // a cancel) from applying again until an admin releases it. It records
-// what is known of the state the apply left: the state version found (the
-// caller has just pulled and recorded it as ps) and the Terraform state
-// lock left behind, with the command that clears it.
-func (d *Daemon) hold(ctx context.Context, run *store.Run, t *target, why string) {
+// what is known of the state the apply left: the state the caller pulled
+// and recorded (ps, nil when it could not) and the Terraform state lock
+// left behind, with the command that clears it.
+func (d *Daemon) hold(ctx context.Context, run *store.Run, t *target, ps *tfrun.PulledState, why string) {
 	ctx = context.WithoutCancel(ctx)
 	h := &store.Hold{Repo: run.Repo, Stack: run.Stack, RunID: run.ID, Reason: why}
+	if ps != nil {
+		h.StatePulled, h.StateSerial, h.StateLineage = true, ps.Serial, ps.Lineage
+	}
 	if t != nil {
-		if ps := d.recordState(ctx, run, t); ps != nil {
-			h.StatePulled, h.StateSerial, h.StateLineage = true, ps.Serial, ps.Lineage
-		}
 		lock, err := d.runner.StateLock(ctx, t.plan)
 		if err != nil {
 			d.logger.Warn("look for a state lock left behind", logRun, run.ID, logErr, err)
@@ -52,8 +53,8 @@ func (d *Daemon) holdCutOff(ctx context.Context, run *store.Run) {
 	t, err := d.resolve(ctx, run)
 	if err != nil {
 		d.logger.Warn("resolve the stack of a cut-off apply", logRun, run.ID, logErr, err)
-		why += fmt.Sprintf("; its state could not be read (%v)", err)
-		t = nil
+		d.hold(ctx, run, nil, nil, why+"; its state could not be read: "+err.Error())
+		return
 	}
-	d.hold(ctx, run, t, why)
+	d.hold(ctx, run, t, d.recordState(ctx, run, t), why)
 }

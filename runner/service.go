@@ -83,6 +83,8 @@ func (s service) CancelRun(ctx context.Context, id string) (*store.Run, error) {
 			return run, nil
 		}
 		return nil, fmt.Errorf("run %q is finishing; try again: %w", id, api.ErrConflict)
+	case errors.Is(err, store.ErrConflict) && run != nil && run.Status == store.StatusAwaitingApproval:
+		return nil, fmt.Errorf("run %q awaits approval and has not started; reject it with `driftgate reject %s` instead: %w", id, id, api.ErrConflict)
 	case errors.Is(err, store.ErrConflict) && run != nil:
 		return nil, fmt.Errorf("run %q already finished (%s); nothing to cancel: %w", id, run.Status, api.ErrConflict)
 	}

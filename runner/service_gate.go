@@ -135,7 +135,7 @@ func (s service) applyRun(ctx context.Context, id string) (*store.Run, policy, e
 	}
 	t, err := s.d.resolve(ctx, run)
 	if err != nil {
-		return nil, policy{}, fmt.Errorf("read the apply policy of stack %s at commit %s: %w", run.Stack, run.Commit, err)
+		return nil, policy{}, fmt.Errorf("read the apply policy of stack %s at commit %s: %w: %w", run.Stack, run.Commit, api.ErrConflict, err)
 	}
 	return run, policyOf(t.stack), nil
 }
