@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
@@ -58,17 +57,9 @@ func (e *Executor) Apply(ctx context.Context, req ApplyRequest) (*ApplyResult, e
 	if err := os.WriteFile(req.Workdir.PlanFile, req.PlanFile, 0o600); err != nil {
 		return finish(fmt.Errorf("write plan file: %w", err))
 	}
-	tf, err := e.terraform(PlanRequest{Binary: req.Binary, Workdir: req.Workdir})
+	tf, err := e.freshInit(ctx, req.Binary, req.Workdir, logw)
 	if err != nil {
 		return finish(err)
-	}
-	if _, _, err := tf.Version(ctx, false); err != nil {
-		return finish(fmt.Errorf("terraform version: %w", err))
-	}
-	tf.SetStdout(logw)
-	tf.SetStderr(logw)
-	if err := e.init(ctx, tf, filepath.Join(tf.WorkingDir(), ".terraform"), logw); err != nil {
-		return finish(&Error{Stage: StageInit, Err: err})
 	}
 	if err := selectWorkspace(ctx, tf, req.Workspace); err != nil {
 		return finish(&Error{Stage: StageWorkspace, Err: err})
@@ -95,14 +86,7 @@ type StackApply struct {
 // and the resolved binary is another version, it returns a
 // *VersionMismatchError before copying anything or running terraform.
 func (p *Planner) Apply(ctx context.Context, sa StackApply) (*ApplyResult, error) {
-	bin, err := p.Resolver.Resolve(ctx, sa.Constraints...)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkVersion(bin, sa.ExpectVersion); err != nil {
-		return nil, err
-	}
-	wd, cleanup, err := p.workdir(ctx, sa.StackPlan)
+	bin, wd, cleanup, err := p.prepare(ctx, sa.StackPlan, sa.ExpectVersion)
 	if err != nil {
 		return nil, err
 	}

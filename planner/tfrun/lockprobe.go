@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -32,11 +31,7 @@ func (p *Planner) probeLock(ctx context.Context, sp StackPlan) (*LockInfo, error
 	if slices.Contains(remoteRunBackends, sp.Backend) {
 		return nil, fmt.Errorf("backend %q: %w", sp.Backend, ErrNoLockProbe)
 	}
-	bin, err := p.Resolver.Resolve(ctx, sp.Constraints...)
-	if err != nil {
-		return nil, err
-	}
-	wd, cleanup, err := p.workdir(ctx, sp)
+	bin, wd, cleanup, err := p.prepare(ctx, sp, "")
 	if err != nil {
 		return nil, err
 	}
@@ -63,17 +58,9 @@ func (e *Executor) probeLock(ctx context.Context, req PlanRequest) (*LockInfo, e
 	if logw == nil {
 		logw = io.Discard
 	}
-	tf, err := e.terraform(PlanRequest{Binary: req.Binary, Workdir: req.Workdir})
+	tf, err := e.freshInit(ctx, req.Binary, req.Workdir, logw)
 	if err != nil {
 		return nil, err
-	}
-	if _, _, err := tf.Version(ctx, false); err != nil {
-		return nil, fmt.Errorf("terraform version: %w", err)
-	}
-	tf.SetStdout(logw)
-	tf.SetStderr(logw)
-	if err := e.init(ctx, tf, filepath.Join(tf.WorkingDir(), ".terraform"), logw); err != nil {
-		return nil, &Error{Stage: StageInit, Err: err}
 	}
 	if ws := req.Workspace; ws != "" && ws != defaultWorkspace {
 		if err := tf.WorkspaceSelect(ctx, ws); err != nil {

@@ -82,11 +82,7 @@ func safeKey(key string) string {
 // removed afterwards unless KeepWorkdirs is set. On failure the returned
 // result, when not nil, holds the redacted log.
 func (p *Planner) Plan(ctx context.Context, sp StackPlan) (*PlanResult, error) {
-	bin, err := p.Resolver.Resolve(ctx, sp.Constraints...)
-	if err != nil {
-		return nil, err
-	}
-	wd, cleanup, err := p.workdir(ctx, sp)
+	bin, wd, cleanup, err := p.prepare(ctx, sp, "")
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +102,24 @@ func (p *Planner) Plan(ctx context.Context, sp StackPlan) (*PlanResult, error) {
 		res.TerraformVersion = bin.Version.String()
 	}
 	return res, err
+}
+
+// prepare resolves the binary for sp, which must be version expect when
+// that is set (a *VersionMismatchError otherwise, before anything is
+// copied), and makes the run's private copy of the stack (see workdir).
+func (p *Planner) prepare(ctx context.Context, sp StackPlan, expect string) (*Binary, *Workdir, func(), error) {
+	bin, err := p.Resolver.Resolve(ctx, sp.Constraints...)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := checkVersion(bin, expect); err != nil {
+		return nil, nil, nil, err
+	}
+	wd, cleanup, err := p.workdir(ctx, sp)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return bin, wd, cleanup, nil
 }
 
 // workdir makes the run's private copy of the stack, with the default

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 )
 
 // StageStatePull is the `terraform state pull` step.
@@ -49,17 +48,9 @@ func (e *Executor) PullState(ctx context.Context, req StatePullRequest) (*Pulled
 	if logw == nil {
 		logw = io.Discard
 	}
-	tf, err := e.terraform(PlanRequest{Binary: req.Binary, Workdir: req.Workdir})
+	tf, err := e.freshInit(ctx, req.Binary, req.Workdir, logw)
 	if err != nil {
 		return nil, err
-	}
-	if _, _, err := tf.Version(ctx, false); err != nil {
-		return nil, fmt.Errorf("terraform version: %w", err)
-	}
-	tf.SetStdout(logw)
-	tf.SetStderr(logw)
-	if err := e.init(ctx, tf, filepath.Join(tf.WorkingDir(), ".terraform"), logw); err != nil {
-		return nil, &Error{Stage: StageInit, Err: err}
 	}
 	if err := selectWorkspace(ctx, tf, req.Workspace); err != nil {
 		return nil, &Error{Stage: StageWorkspace, Err: err}
@@ -83,11 +74,7 @@ func (e *Executor) PullState(ctx context.Context, req StatePullRequest) (*Pulled
 // PullState resolves the binary, copies the stack as for a plan (same
 // default backend state) and pulls its current state.
 func (p *Planner) PullState(ctx context.Context, sp StackPlan) (*PulledState, error) {
-	bin, err := p.Resolver.Resolve(ctx, sp.Constraints...)
-	if err != nil {
-		return nil, err
-	}
-	wd, cleanup, err := p.workdir(ctx, sp)
+	bin, wd, cleanup, err := p.prepare(ctx, sp, "")
 	if err != nil {
 		return nil, err
 	}
