@@ -2,9 +2,7 @@ package test
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,22 +38,7 @@ func TestApplyCrash(t *testing.T) {
 		"stacks/slow/main.tf": gateStack(statePath, objects, "slow", "small", slowApply),
 	})
 	first := up.Head()
-	config := filepath.Join(work, "driftgate.hcl")
-	if err := os.WriteFile(config, []byte(fmt.Sprintf(`
-data_dir          = %q
-listen            = %q
-max_parallel_runs = 2
-shutdown_timeout  = "5s"
-terraform {
-  install = false
-}
-repo "infra" {
-  url           = %q
-  poll_interval = "1s"
-}
-%s`, filepath.Join(work, "data"), freeAddr(t), up.Dir, gateTokens())), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	config := writeGateConfig(t, work, up.Dir, `shutdown_timeout = "5s"`)
 	d := newDaemon(t, env, bin, config)
 	d.start()
 

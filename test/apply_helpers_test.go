@@ -39,6 +39,31 @@ token "viewer-bot" {
 `, sha256Hex(aliceToken), sha256Hex(bobToken), sha256Hex(viewerToken))
 }
 
+// writeGateConfig writes the server config of the apply-gate tests, for a
+// daemon with its data dir in work watching the repo at repoDir, with
+// extra top-level settings, and returns its path.
+func writeGateConfig(t *testing.T, work, repoDir, extra string) string {
+	t.Helper()
+	config := filepath.Join(work, "driftgate.hcl")
+	body := fmt.Sprintf(`
+data_dir          = %q
+listen            = %q
+max_parallel_runs = 2
+%s
+terraform {
+  install = false
+}
+repo "infra" {
+  url           = %q
+  poll_interval = "1s"
+}
+%s`, filepath.Join(work, "data"), freeAddr(t), extra, repoDir, gateTokens())
+	if err := os.WriteFile(config, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return config
+}
+
 // gateStack is a stack of one dgtest_server named name with the given
 // size, its state in a local backend at statePath (so a test can change it
 // behind driftgate's back), its objects under objects.

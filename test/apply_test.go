@@ -57,21 +57,7 @@ stack "service" {
 		"stacks/service/main.tf": stack("service", "small"),
 	})
 	first := up.Head()
-	config := filepath.Join(work, "driftgate.hcl")
-	if err := os.WriteFile(config, []byte(fmt.Sprintf(`
-data_dir          = %q
-listen            = %q
-max_parallel_runs = 2
-terraform {
-  install = false
-}
-repo "infra" {
-  url           = %q
-  poll_interval = "1s"
-}
-%s`, filepath.Join(work, "data"), freeAddr(t), up.Dir, gateTokens())), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	config := writeGateConfig(t, work, up.Dir, "")
 	d := newDaemon(t, env, bin, config)
 	d.start()
 

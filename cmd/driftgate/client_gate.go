@@ -96,7 +96,7 @@ func decisionLine(r *store.Run, d store.Decision) string {
 		line += " as " + oneLine(r.Approvals[n-1].Approver)
 	}
 	if d == store.DecisionApprove {
-		n := countDecisions(r.Approvals, store.DecisionApprove)
+		n := len(store.Approvers(r.Binding, r.Approvals))
 		line += fmt.Sprintf(" (%d %s)", n, plural(n, "approval", "approvals"))
 	}
 	switch {
@@ -110,17 +110,6 @@ func decisionLine(r *store.Run, d store.Decision) string {
 		return line + "; still awaiting approval."
 	}
 	return line + "; the run is " + string(r.Status) + "."
-}
-
-// countDecisions counts the decisions d among approvals.
-func countDecisions(approvals []store.Approval, d store.Decision) int {
-	n := 0
-	for _, a := range approvals {
-		if a.Decision == d {
-			n++
-		}
-	}
-	return n
 }
 
 func newApplyCmd(g *globals) *cobra.Command {
