@@ -47,14 +47,10 @@ func newDecisionCmd(g *globals, d store.Decision, long string) *cobra.Command {
 		Long:  long,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.connect()
+			ctx := cmd.Context()
+			c, id, err := f.connectRun(ctx, args[0])
 			if err != nil {
 				return err
-			}
-			ctx := cmd.Context()
-			id, err := resolveRunID(ctx, c, args[0])
-			if err != nil {
-				return f.explain(err)
 			}
 			decide := c.ApproveRun
 			if d == store.DecisionReject {
@@ -128,14 +124,10 @@ With --wait, wait for the run to finish and exit like ` + "`driftgate wait`" + `
 0 applied, 1 otherwise (errored, rejected, refused, ...).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.connect()
+			ctx := cmd.Context()
+			c, id, err := f.connectRun(ctx, args[0])
 			if err != nil {
 				return err
-			}
-			ctx := cmd.Context()
-			id, err := resolveRunID(ctx, c, args[0])
-			if err != nil {
-				return f.explain(err)
 			}
 			run, err := c.ApplyRun(ctx, id)
 			if err != nil {

@@ -35,14 +35,10 @@ as ` + "`driftgate runs`" + ` shows it. --plan prints the run's redacted plan JS
 and --log its log instead.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.connect()
+			ctx := cmd.Context()
+			c, id, err := f.connectRun(ctx, args[0])
 			if err != nil {
 				return err
-			}
-			ctx := cmd.Context()
-			id, err := resolveRunID(ctx, c, args[0])
-			if err != nil {
-				return f.explain(err)
 			}
 			switch {
 			case plan:
@@ -221,13 +217,9 @@ running run is asked to stop (terraform is interrupted, never killed) and
 ends canceled. RUN is a run id or the end of one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.connect()
+			c, id, err := f.connectRun(cmd.Context(), args[0])
 			if err != nil {
 				return err
-			}
-			id, err := resolveRunID(cmd.Context(), c, args[0])
-			if err != nil {
-				return f.explain(err)
 			}
 			run, err := c.CancelRun(cmd.Context(), id)
 			if err != nil {
@@ -265,13 +257,9 @@ errored, canceled, interrupted, superseded, rejected or refused (and on
 errors). RUN is a run id or the end of one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.connect()
+			c, id, err := f.connectRun(cmd.Context(), args[0])
 			if err != nil {
 				return err
-			}
-			id, err := resolveRunID(cmd.Context(), c, args[0])
-			if err != nil {
-				return f.explain(err)
 			}
 			return waitRun(cmd.Context(), g, f, c, id, every)
 		},
@@ -328,6 +316,20 @@ func runExit(s store.RunStatus) error {
 		return exitCode(exitChanges)
 	}
 	return exitCode(exitError)
+}
+
+// connectRun connects to the server and resolves the RUN argument arg
+// to a whole run id (see resolveRunID).
+func (f *clientFlags) connectRun(ctx context.Context, arg string) (*apiclient.Client, string, error) {
+	c, err := f.connect()
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := resolveRunID(ctx, c, arg)
+	if err != nil {
+		return nil, "", f.explain(err)
+	}
+	return c, id, nil
 }
 
 // resolveRunID turns RUN into a whole run id. A whole id (26 characters)
