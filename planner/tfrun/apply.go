@@ -23,6 +23,10 @@ type ApplyRequest struct {
 	// PlanFile is the exact plan to apply, as `terraform plan -out` wrote
 	// it. Terraform refuses it when the state changed since (stale plan).
 	PlanFile []byte
+	// ExpectState, when set, is the state the plan was made against (see
+	// PlanFileState): the state is pulled first, in the same work dir, and
+	// anything else is a *StaleStateError before terraform applies.
+	ExpectState *StateRef
 	// Log, when set, receives the raw output as it happens.
 	Log io.Writer
 }
@@ -33,7 +37,16 @@ type ApplyResult struct {
 	TerraformVersion string
 	Log              []byte
 	Duration         time.Duration
+	// State is the state as the apply left it, pulled in the same work dir
+	// right after terraform apply returned, whatever it returned; nil when
+	// terraform did not get to apply or the pull failed (the log says
+	// why). It holds secrets in the clear, as PulledState does.
+	State *PulledState
 }
+
+// afterApplyPull bounds the state pull after an apply, which runs even
+// when the apply was interrupted: what it left must be recorded.
+const afterApplyPull = time.Minute
 
 // Apply runs init and `terraform apply PLANFILE`. It never plans: what is
 // applied is exactly PlanFile. init always runs here (no init cache): an
@@ -64,9 +77,26 @@ func (e *Executor) Apply(ctx context.Context, req ApplyRequest) (*ApplyResult, e
 	if err := selectWorkspace(ctx, tf, req.Workspace); err != nil {
 		return finish(&Error{Stage: StageWorkspace, Err: err})
 	}
+	if want := req.ExpectState; want != nil {
+		ps, err := pullState(ctx, tf, req.Binary, logw)
+		if err != nil {
+			return finish(err)
+		}
+		if got := (StateRef{Serial: ps.Serial, Lineage: ps.Lineage}); got != *want {
+			return finish(&StaleStateError{Want: *want, Got: got})
+		}
+	}
 	header(logw, "terraform apply (saved plan)")
-	if err := tf.Apply(ctx, tfexec.DirOrPlan(req.Workdir.PlanFile)); err != nil {
-		return finish(&Error{Stage: StageApply, Err: err})
+	applyErr := tf.Apply(ctx, tfexec.DirOrPlan(req.Workdir.PlanFile))
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterApplyPull)
+	defer cancel()
+	if ps, err := pullState(pctx, tf, req.Binary, logw); err == nil {
+		res.State = ps
+	} else {
+		fmt.Fprintf(logw, "driftgate: the state after the apply could not be read: %v\n", err)
+	}
+	if applyErr != nil {
+		return finish(&Error{Stage: StageApply, Err: applyErr})
 	}
 	return finish(nil)
 }
@@ -75,6 +105,8 @@ func (e *Executor) Apply(ctx context.Context, req ApplyRequest) (*ApplyResult, e
 type StackApply struct {
 	StackPlan
 	PlanFile []byte
+	// ExpectState is as in ApplyRequest.
+	ExpectState *StateRef
 	// ExpectVersion, when set, is the terraform version that made PlanFile
 	// (PlanResult.TerraformVersion). Apply then refuses, with a
 	// *VersionMismatchError, to apply it with any other version.
@@ -92,7 +124,8 @@ func (p *Planner) Apply(ctx context.Context, sa StackApply) (*ApplyResult, error
 	}
 	defer cleanup()
 	res, err := p.Executor.Apply(ctx, ApplyRequest{
-		Binary: bin, Workdir: wd, Workspace: sa.Workspace, PlanFile: sa.PlanFile, Log: sa.Log,
+		Binary: bin, Workdir: wd, Workspace: sa.Workspace, PlanFile: sa.PlanFile,
+		ExpectState: sa.ExpectState, Log: sa.Log,
 	})
 	if res != nil {
 		res.TerraformVersion = bin.Version.String()

@@ -3,7 +3,7 @@ package tfrun
 import "errors"
 
 // Sentinel errors of the package. Errors that carry details are typed
-// (Error, NoBinaryError, VersionMismatchError) and match these through
+// (Error, NoBinaryError, VersionMismatchError, StaleStateError) and match these through
 // errors.Is where one applies.
 var (
 	// ErrBadState reports output of `terraform state pull` that is not a
@@ -17,6 +17,9 @@ var (
 	// would apply although another version made it (see
 	// VersionMismatchError).
 	ErrVersionMismatch = errors.New("terraform version differs from the plan's")
+	// ErrStaleState reports a saved plan whose state changed since it was
+	// made (see StaleStateError).
+	ErrStaleState = errors.New("state changed since the plan")
 	// ErrNoLockProbe reports a backend whose state lock StateLock cannot
 	// probe: the cloud and remote backends, whose plans run in HCP
 	// Terraform or Terraform Enterprise, where the workspace shows its lock.

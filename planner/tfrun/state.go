@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
 )
 
 // StageStatePull is the `terraform state pull` step.
@@ -55,10 +57,17 @@ func (e *Executor) PullState(ctx context.Context, req StatePullRequest) (*Pulled
 	if err := selectWorkspace(ctx, tf, req.Workspace); err != nil {
 		return nil, &Error{Stage: StageWorkspace, Err: err}
 	}
+	return pullState(ctx, tf, req.Binary, logw)
+}
+
+// pullState runs `terraform state pull` on an initialized handle whose
+// output goes to logw. The state itself never goes to logw: terraform-exec
+// copies a command's stdout to the handle's stdout as well as returning
+// it, so stdout is muted for the pull and given back to logw after.
+func pullState(ctx context.Context, tf *tfexec.Terraform, bin *Binary, logw io.Writer) (*PulledState, error) {
 	header(logw, "terraform state pull")
-	// terraform-exec copies a command's stdout to the handle's stdout as
-	// well as returning it: the state must reach nothing but the result.
 	tf.SetStdout(io.Discard)
+	defer tf.SetStdout(logw)
 	raw, err := tf.StatePull(ctx)
 	if err != nil {
 		return nil, &Error{Stage: StageStatePull, Err: err}
@@ -67,7 +76,7 @@ func (e *Executor) PullState(ctx context.Context, req StatePullRequest) (*Pulled
 	if err != nil {
 		return nil, &Error{Stage: StageStatePull, Err: err}
 	}
-	ps.TerraformVersion = req.Binary.Version.String()
+	ps.TerraformVersion = bin.Version.String()
 	return ps, nil
 }
 

@@ -33,3 +33,35 @@ func checkVersion(bin *Binary, want string) error {
 	}
 	return nil
 }
+
+// StateRef names a state by its serial and lineage, as a saved plan and
+// `terraform state pull` report them; the zero StateRef is no state.
+type StateRef struct {
+	Serial  uint64
+	Lineage string
+}
+
+func (r StateRef) String() string {
+	if r == (StateRef{}) {
+		return "no state"
+	}
+	return fmt.Sprintf("serial %d lineage %s", r.Serial, r.Lineage)
+}
+
+// StaleStateError reports that the state changed since a saved plan was
+// made: applying it would apply changes computed against another state.
+// It matches ErrStaleState.
+type StaleStateError struct {
+	// Want is the state the plan was made against.
+	Want StateRef
+	// Got is the state found before applying.
+	Got StateRef
+}
+
+// Error says which state the plan was made against and which was found.
+func (e *StaleStateError) Error() string {
+	return fmt.Sprintf("the state changed since the plan: it was %s, it is now %s; plan again", e.Want, e.Got)
+}
+
+// Is reports whether target is ErrStaleState.
+func (e *StaleStateError) Is(target error) bool { return target == ErrStaleState }
