@@ -30,8 +30,12 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 	}
 	planRun := run.Binding.PlanRun
 	d.logger.Info("apply started", logRun, run.ID, logStack, run.Stack, logPlanRun, planRun)
-	res, err := d.runner.Apply(ctx, tfrun.StackApply{StackPlan: t.plan, PlanFile: file, ExpectVersion: run.Binding.TerraformVersion})
-	if ref, ok := isVersionMismatch(err); ok {
+	b := run.Binding
+	res, err := d.runner.Apply(ctx, tfrun.StackApply{
+		StackPlan: t.plan, PlanFile: file, ExpectVersion: b.TerraformVersion,
+		ExpectState: &tfrun.StateRef{Serial: b.StateSerial, Lineage: b.StateLineage},
+	})
+	if ref, ok := applyRefusal(err); ok {
 		d.refuse(bg, run, ref)
 		return
 	}
@@ -55,7 +59,12 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 	}
 	// What the apply left is recorded before the run reads as finished,
 	// whatever the outcome: a failed apply may have changed resources too.
-	ps := d.recordState(bg, run, t)
+	var ps *tfrun.PulledState
+	if res != nil && res.State != nil {
+		ps = d.recordPulled(bg, run, res.State)
+	} else {
+		ps = d.recordState(bg, run, t)
+	}
 	if run.Status == store.StatusApplied {
 		info := store.AppliedInfo{RunID: run.ID, Commit: run.Commit, At: run.FinishedAt, LockHash: t.lockHash, TerraformVersion: run.TerraformVersion}
 		if err := d.store.RecordApplied(bg, run.Repo, run.Stack, info); err != nil {

@@ -9,11 +9,14 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/driftgate/driftgate/planner"
 	"github.com/driftgate/driftgate/store"
 )
 
 // applyBlocked reports whether a queued apply run must wait: its stack is
-// held, or a stack it depends_on has not applied the same commit. It
+// held, the branch head's repo config is broken (whether it changes the
+// stack is unknown until a commit fixes it), or a stack it depends_on has
+// not applied the same commit. It
 // records what the run waits for on the run, so the API shows it, and
 // clears that once the run may go.
 func (d *Daemon) applyBlocked(ctx context.Context, run *store.Run) bool {
@@ -45,6 +48,9 @@ func (d *Daemon) applyWait(ctx context.Context, run *store.Run) (store.RunReason
 			run.Stack, hold.Since.Format(time.RFC3339), hold.RunID, run.Repo, run.Stack), nil
 	case !errors.Is(err, store.ErrNotFound):
 		return "", "", err
+	}
+	if why, err := d.headUnreadable(run); err != nil || why != "" {
+		return store.ReasonHeadUnreadable, why, err
 	}
 	deps := run.Attrs[AttrDependsOn]
 	if deps == "" {
@@ -122,4 +128,28 @@ func describeEnd(r *store.Run) string {
 		return string(r.Status) + ": " + r.Error
 	}
 	return string(r.Status)
+}
+
+// headUnreadable says why run must wait when the tracked branch's head is
+// not its commit and has a .driftgate.hcl that does not load: "" when it
+// loads, or head is the run's commit.
+func (d *Daemon) headUnreadable(run *store.Run) (string, error) {
+	w, ok := d.watchers[run.Repo]
+	if !ok || w.Mirror() == nil {
+		return "", fmt.Errorf("repo %q is not being watched", run.Repo)
+	}
+	m := w.Mirror()
+	head, err := m.Head()
+	if err != nil || head.String() == run.Commit {
+		return "", err
+	}
+	fsys, err := m.Repo().TreeFS(head)
+	if err != nil {
+		return "", err
+	}
+	if _, diags := planner.LoadRepoConfig(fsys); diags.HasErrors() {
+		return fmt.Sprintf("the branch head %s has a broken %s, so whether it changes stack %s is unknown; the apply waits for a commit that fixes it",
+			short(head), planner.RepoConfigFile, run.Stack), nil
+	}
+	return "", nil
 }

@@ -58,6 +58,14 @@ func (d *Daemon) recordState(ctx context.Context, run *store.Run, t *target) *tf
 		log.Warn("pull state", logErr, err)
 		return nil
 	}
+	return d.recordPulled(ctx, run, ps)
+}
+
+// recordPulled records a state pulled for run as a version, as
+// recordState does, and returns it.
+func (d *Daemon) recordPulled(ctx context.Context, run *store.Run, ps *tfrun.PulledState) *tfrun.PulledState {
+	ctx = context.WithoutCancel(ctx)
+	log := d.logger.With(logRun, run.ID, logStack, run.Stack)
 	if ps.Empty {
 		return ps
 	}

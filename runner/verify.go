@@ -22,11 +22,12 @@ func (r *refusal) Error() string { return string(r.reason) + ": " + r.msg }
 
 // verifyApply checks, just before terraform runs, everything the run's
 // approval bound to: the stored plan bytes still hash to the approved
-// sha256, no newer commit on the tracked branch affects the stack, the
-// lock file is the one planned with, and the state is still the one the
-// plan was made against. It returns the plan file to apply, or a refusal;
-// any other error means the check itself failed. The terraform version is
-// checked by the planner as it resolves the binary (StackApply.ExpectVersion).
+// sha256, no newer commit on the tracked branch affects the stack, and
+// the lock file is the one planned with. It returns the plan file to
+// apply, or a refusal; any other error means the check itself failed. The
+// terraform version and the state the plan was made against are checked
+// by the planner in the apply's own work dir, before terraform applies
+// (StackApply.ExpectVersion and ExpectState; see applyRefusal).
 func (d *Daemon) verifyApply(ctx context.Context, run *store.Run, t *target) ([]byte, error) {
 	b := run.Binding
 	if b == nil {
@@ -54,14 +55,6 @@ func (d *Daemon) verifyApply(ctx context.Context, run *store.Run, t *target) ([]
 	}
 	if t.lockHash != b.LockHash {
 		return nil, &refusal{store.ReasonLockMismatch, "the stack's .terraform.lock.hcl is not the one the plan was made with"}
-	}
-	ps, err := d.runner.PullState(ctx, t.plan)
-	if err != nil {
-		return nil, fmt.Errorf("pull the current state to compare with the plan's: %w", err)
-	}
-	if ps.Serial != b.StateSerial || ps.Lineage != b.StateLineage {
-		return nil, &refusal{store.ReasonStaleState, fmt.Sprintf("the state changed since the plan: it was serial %d lineage %s, it is now serial %d lineage %s",
-			b.StateSerial, orNone(b.StateLineage), ps.Serial, orNone(ps.Lineage))}
 	}
 	return file, nil
 }
@@ -96,7 +89,9 @@ func (d *Daemon) newerCommit(ctx context.Context, run *store.Run) (string, error
 	}
 	cfg, diags := planner.LoadRepoConfig(fsys)
 	if diags.HasErrors() {
-		return fmt.Sprintf("head %s has a broken %s, so whether it changes stack %s is unknown", short(head), planner.RepoConfigFile, run.Stack), nil
+		// The dispatcher holds applies back while head is broken; this is
+		// a head that broke since.
+		return "", fmt.Errorf("head %s has a broken %s, so whether it changes stack %s is unknown: %w", short(head), planner.RepoConfigFile, run.Stack, diags)
 	}
 	disc, err := planner.Discover(ctx, fsys, planner.DiscoverOptions{Config: cfg})
 	if err != nil {
@@ -121,18 +116,16 @@ func (d *Daemon) newerCommit(ctx context.Context, run *store.Run) (string, error
 	return "", nil
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}
-
-// isVersionMismatch turns the planner's version check into a refusal.
-func isVersionMismatch(err error) (*refusal, bool) {
+// applyRefusal turns the planner's checks before applying into a refusal:
+// another terraform version, or a state that moved since the plan.
+func applyRefusal(err error) (*refusal, bool) {
 	var vm *tfrun.VersionMismatchError
-	if !errors.As(err, &vm) {
-		return nil, false
+	if errors.As(err, &vm) {
+		return &refusal{store.ReasonVersionMismatch, vm.Error()}, true
 	}
-	return &refusal{store.ReasonVersionMismatch, vm.Error()}, true
+	var st *tfrun.StaleStateError
+	if errors.As(err, &st) {
+		return &refusal{store.ReasonStaleState, st.Error()}, true
+	}
+	return nil, false
 }

@@ -109,6 +109,10 @@ const (
 	// ReasonDependencyFailed: a stack this one depends_on failed to apply
 	// the same commit.
 	ReasonDependencyFailed RunReason = "dependency_failed"
+	// ReasonHeadUnreadable: the tracked branch's head has a broken repo
+	// config, so whether it changes the stack is unknown; the apply waits
+	// for a commit that fixes it.
+	ReasonHeadUnreadable RunReason = "head_unreadable"
 	// ReasonStackHeld: the stack is held after an interrupted apply until
 	// an admin releases it.
 	ReasonStackHeld RunReason = "stack_held"
