@@ -40,6 +40,11 @@ func (b *bench) startDaemon() (*daemonBench, error) {
 	if err := copyStack(b.stack, filepath.Join(repoDir, "stack")); err != nil {
 		return nil, err
 	}
+	// The bench's one token triggers the plans it approves.
+	policy := "stack \"stack\" {\n  dir           = \"stack\"\n  self_approval = true\n}\n"
+	if err := os.WriteFile(filepath.Join(repoDir, ".driftgate.hcl"), []byte(policy), 0o644); err != nil {
+		return nil, err
+	}
 	wt, err := repo.Worktree()
 	if err != nil {
 		return nil, err

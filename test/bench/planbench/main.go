@@ -51,7 +51,7 @@ func main() {
 	defer d.stop()
 	d.timeManual() // warm-up
 
-	var raw, cold, reinit, warm, warmStore, manual, refreshOnly, refreshShow, driftCheck []time.Duration
+	var raw, cold, reinit, warm, warmStore, manual, refreshOnly, refreshShow, driftCheck, rawApply, rawApplyFresh, gateApply []time.Duration
 	for i := 0; i < *n; i++ {
 		manual = append(manual, d.timeManual())
 		refreshOnly = append(refreshOnly, b.timeRefreshOnly(false))
@@ -63,6 +63,9 @@ func main() {
 		reinit = append(reinit, b.timeDriftgate(false, false))
 		warm = append(warm, b.timeDriftgate(false, false))
 		warmStore = append(warmStore, b.timeDriftgate(false, true))
+		rawApply = append(rawApply, b.timeRawApply(3*i, false))
+		rawApplyFresh = append(rawApplyFresh, b.timeRawApply(3*i+1, true))
+		gateApply = append(gateApply, d.timeApply(b, 3*i+2))
 	}
 	fmt.Printf("plan of one stack, %d resources, %d iterations (medians):\n", *resources, *n)
 	fmt.Printf("  raw terraform init + plan -out + show -json     %8s\n", median(raw).Round(time.Millisecond))
@@ -76,6 +79,11 @@ func main() {
 	fmt.Printf("  raw plan -refresh-only -out + show -json        %8s\n", median(refreshShow).Round(time.Millisecond))
 	fmt.Printf("  daemon: drift check (POST) to findings recorded %8s  ratio %.3f (%.3f against the second)\n",
 		median(driftCheck).Round(time.Millisecond), ratio(driftCheck, refreshOnly), ratio(driftCheck, refreshShow))
+	fmt.Printf("\napply of a saved plan with one update (medians):\n")
+	fmt.Printf("  raw terraform apply PLANFILE (initialized)      %8s\n", median(rawApply).Round(time.Millisecond))
+	fmt.Printf("  raw init + apply PLANFILE in a fresh copy       %8s\n", median(rawApplyFresh).Round(time.Millisecond))
+	fmt.Printf("  daemon: approve (POST) to applied, state stored %8s  ratio %.3f (%.3f against the second)\n",
+		median(gateApply).Round(time.Millisecond), ratio(gateApply, rawApply), ratio(gateApply, rawApplyFresh))
 }
 
 // timeRefreshOnly runs terraform plan -refresh-only by hand in the
