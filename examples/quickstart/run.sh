@@ -109,6 +109,7 @@ echo
 "$dg" runs
 first=$("$dg" runs --stack app --status planned -o json | grep -Eo '"id": ?"[0-9A-Z]+"' | head -1 | grep -Eo '[0-9A-Z]{26}')
 apply=$("$dg" runs --stack app --status awaiting_approval -o json | grep -Eo '"id": ?"[0-9A-Z]+"' | head -1 | grep -Eo '[0-9A-Z]{26}' || true)
+netapply=$("$dg" runs --stack network --status awaiting_approval -o json | grep -Eo '"id": ?"[0-9A-Z]+"' | head -1 | grep -Eo '[0-9A-Z]{26}' || true)
 echo
 "$dg" show "$first"
 
@@ -127,9 +128,11 @@ It plans every commit to main of $work/repo. Try, in this shell:
   driftgate runs                       # every run, newest first
   driftgate show $first --plan   # the redacted plan JSON (no password in it)
 
-  # the plan waits for approval; approve it, and driftgate applies exactly it
+  # plans wait for approval; approved, driftgate applies exactly them. app
+  # depends_on network, so app's apply waits until network has applied.
   driftgate show ${apply:-APPLY_RUN}          # the apply run and what it is bound to
-  driftgate approve ${apply:-APPLY_RUN} --comment "first apply" && driftgate wait ${apply:-APPLY_RUN}
+  driftgate approve ${apply:-APPLY_RUN} --comment "first apply"
+  driftgate approve ${netapply:-NETWORK_APPLY_RUN} && driftgate wait ${apply:-APPLY_RUN}
   driftgate state history quickstart app
 
   # change one stack and commit: only that stack is planned
