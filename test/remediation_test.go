@@ -27,22 +27,7 @@ func TestDriftRemediation(t *testing.T) {
 	work := t.TempDir()
 	objects := filepath.Join(work, "objects")
 	stack := func(name string) string {
-		return fmt.Sprintf(`terraform {
-  required_providers {
-    dgtest = { source = "driftgate/dgtest", version = "0.1.0" }
-  }
-  backend "local" {
-    path = %q
-  }
-}
-provider "dgtest" {
-  root = %q
-}
-resource "dgtest_server" "this" {
-  name = %q
-  size = "small"
-}
-`, filepath.Join(work, name+".tfstate"), objects, name)
+		return gateStack(filepath.Join(work, name+".tfstate"), objects, name, "small", "")
 	}
 	up := gittest.New(t, map[string]string{
 		".driftgate.hcl": `stack "fix" {
