@@ -113,12 +113,6 @@ func (p policy) mayDecide(run *store.Run, pr api.Principal, decision store.Decis
 	return nil
 }
 
-// approvedBy returns the distinct approvers, across sources, whose approval
-// binds to run's binding.
-func approvedBy(run *store.Run, approvals []store.Approval) []string {
-	return store.Approvers(run.Binding, approvals)
-}
-
 // approvals gathers run's approvals from every source.
 func (d *Daemon) approvals(ctx context.Context, run *store.Run) ([]store.Approval, error) {
 	var out []store.Approval

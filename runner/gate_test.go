@@ -90,11 +90,11 @@ func TestPolicyAutoApplies(t *testing.T) {
 	}
 }
 
-func TestApprovedBy(t *testing.T) {
+func TestApproversAcrossSources(t *testing.T) {
 	b := store.Binding{PlanRun: "p1", PlanSHA256: "aa"}
 	other := store.Binding{PlanRun: "p0", PlanSHA256: "bb"}
 	run := &store.Run{Binding: &b}
-	got := approvedBy(run, []store.Approval{
+	got := store.Approvers(run.Binding, []store.Approval{
 		{Approver: "alice", Decision: store.DecisionApprove, Binding: b},
 		{Approver: "alice", Decision: store.DecisionApprove, Binding: b},
 		{Approver: "bob", Decision: store.DecisionApprove, Binding: other},
@@ -102,7 +102,7 @@ func TestApprovedBy(t *testing.T) {
 		{Approver: "dave", Decision: store.DecisionApprove, Binding: b},
 	})
 	if strings.Join(got, ",") != "alice,dave" {
-		t.Errorf("approvedBy = %v, want alice and dave: one count each, none for another plan or a rejection", got)
+		t.Errorf("Approvers = %v, want alice and dave: one count each, none for another plan or a rejection", got)
 	}
 }
 

@@ -44,16 +44,13 @@ func (s service) decide(ctx context.Context, id, comment string, decision store.
 	if decision == store.DecisionReject {
 		out, err = s.d.store.RejectRun(ctx, id, a)
 	} else {
-		// Approvals from other sources count towards the requirement too.
+		// Approvals from other sources count towards the requirement too:
+		// every source's approvers but those recorded on the run.
 		all, aerr := s.d.approvals(ctx, run)
 		if aerr != nil {
 			return nil, aerr
 		}
-		for _, name := range approvedBy(run, all) {
-			if !recordedBy(run, name) {
-				elsewhere++
-			}
-		}
+		elsewhere = len(store.Approvers(run.Binding, all)) - len(store.Approvers(run.Binding, run.Approvals))
 		out, err = s.d.store.ApproveRun(ctx, id, a, max(1, pol.required-elsewhere))
 	}
 	if errors.Is(err, store.ErrConflict) {
@@ -68,7 +65,7 @@ func (s service) decide(ctx context.Context, id, comment string, decision store.
 		detail += ": queued for apply"
 		s.d.disp.Wake()
 	} else if decision == store.DecisionApprove {
-		got := len(approvedBy(out, out.Approvals)) + elsewhere
+		got := len(store.Approvers(out.Binding, out.Approvals)) + elsewhere
 		progress := fmt.Sprintf("%d of %d approvals", got, pol.required)
 		detail += ": " + progress
 		why := fmt.Sprintf("%s; needs %d more%s", progress, pol.required-got, pol.approversHint())
@@ -100,7 +97,7 @@ func (s service) ApplyRun(ctx context.Context, id string) (*store.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	got := len(approvedBy(run, all))
+	got := len(store.Approvers(run.Binding, all))
 	if !pol.autoApplies(*run.Binding) && got < pol.required {
 		msg := fmt.Sprintf("run %s has %d of the %d approvals stack %s requires%s; approve it with `driftgate approve %s`",
 			id, got, pol.required, run.Stack, pol.approversHint(), id)
@@ -138,15 +135,6 @@ func (s service) applyRun(ctx context.Context, id string) (*store.Run, policy, e
 		return nil, policy{}, fmt.Errorf("read the apply policy of stack %s at commit %s: %w: %w", run.Stack, run.Commit, api.ErrConflict, err)
 	}
 	return run, policyOf(t.stack), nil
-}
-
-func recordedBy(run *store.Run, name string) bool {
-	for _, a := range run.Approvals {
-		if a.Approver == name && a.Decision == store.DecisionApprove {
-			return true
-		}
-	}
-	return false
 }
 
 // conflictText is the store's conflict message without its wrapping.
