@@ -11,6 +11,7 @@ GOARCH    := $(shell $(GO) env GOARCH)
 PROVIDER  := $(MIRROR)/registry.terraform.io/driftgate/dgtest/0.1.0/$(GOOS)_$(GOARCH)/terraform-provider-dgtest_v0.1.0
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GOTESTFLAGS ?=
+STATICCHECK := $(abspath $(BUILD)/tools/staticcheck)
 
 export DRIFTGATE_TEST_MIRROR := $(MIRROR)
 
@@ -26,16 +27,20 @@ build:
 provider:
 	$(GO) build -ldflags "-s -w" -o $(PROVIDER) ./test/provider
 
-## test: vet, then every test (real terraform against the test provider)
+## test: every test (real terraform against the test provider)
 test: provider
-	$(GO) vet ./...
 	$(GO) test -count=1 $(GOTESTFLAGS) ./...
 
-## lint: gofmt and go vet
-lint:
+## lint: gofmt, go vet and staticcheck
+lint: $(STATICCHECK)
 	@unformatted=$$(gofmt -l cmd planner runner store test); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+# staticcheck, pinned, built from the module proxy into .build/tools.
+$(STATICCHECK):
+	GOBIN=$(dir $(STATICCHECK)) $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 ## bench: discovery of 1,000 stacks and the plan ratio against raw terraform
 bench: build provider

@@ -356,7 +356,6 @@ func (h *gateHarness) approve(p api.Principal, id string) *store.Run {
 var (
 	alice = api.Principal{Name: "alice", Role: api.RoleApprover}
 	bob   = api.Principal{Name: "bob", Role: api.RoleApprover}
-	carol = api.Principal{Name: "carol", Role: api.RoleApprover}
 	dave  = api.Principal{Name: "dave", Role: api.RoleApprover}
 	root  = api.Principal{Name: "root", Role: api.RoleAdmin}
 )

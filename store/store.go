@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Bucket names and fixed keys.
@@ -183,7 +184,7 @@ func open(dir string, opts Options, cfg openConfig) (*Store, error) {
 		FreelistType: bbolt.FreelistMapType,
 		MaxSize:      cfg.maxSize,
 	})
-	if errors.Is(err, bbolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w (waited %s); stop it or use another data_dir",
 			path, ErrLocked, opts.Timeout)
 	}

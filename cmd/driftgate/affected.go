@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -100,7 +101,7 @@ func changeSet(cmd *cobra.Command, path string, f *affectedFlags) (*affectedOutp
 		return &affectedOutput{Changed: changed}, fsys, err
 	}
 	if f.from == "" {
-		return nil, nil, fmt.Errorf("give --from REV (and --to REV, default HEAD), or --files FILE...")
+		return nil, nil, errors.New("give --from REV (and --to REV, default HEAD), or --files FILE")
 	}
 	repo, err := gitrepo.Open(path)
 	if err != nil {

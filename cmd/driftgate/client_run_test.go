@@ -31,10 +31,10 @@ func TestShowCommand(t *testing.T) {
 	if code != exitOK {
 		t.Errorf("show errored: exit %d", code)
 	}
-	code, out, _ = e.cli(t, "show", fx.Running.ID)
+	_, out, _ = e.cli(t, "show", fx.Running.ID)
 	checkOutput(t, "show running", out, "Wait for it: driftgate wait "+fx.Running.ID)
 
-	code, out, _ = e.cli(t, "show", fx.Planned.ID, "--plan")
+	_, out, _ = e.cli(t, "show", fx.Planned.ID, "--plan")
 	checkOutput(t, "show --plan", out, "{\n  \"format_version\": \"1.2\",", `"password": "(sensitive)"`)
 	code, out, _ = e.cli(t, "show", fx.Planned.ID, "--plan", "-o", "json")
 	if code != exitOK || out != apitest.PlanJSON+"\n" {

@@ -94,7 +94,7 @@ func Redact(raw []byte, key []byte) (*Version, error) {
 	if len(st.Outputs) > 0 {
 		v.Outputs = make(map[string]Output, len(st.Outputs))
 		for name, o := range st.Outputs {
-			out := Output{Value: o.Value, Sensitive: o.Sensitive}
+			out := Output(o)
 			if o.Sensitive {
 				out.Value = r.redact(o.Value)
 			}

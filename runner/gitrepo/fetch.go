@@ -52,7 +52,7 @@ func (m *Mirror) fetchError(ctx context.Context, err error) *FetchError {
 	if ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	kind, hint := classify(err)
+	hint, kind := classify(err)
 	return &FetchError{
 		URL:    m.dialer.rem.display,
 		Branch: m.branch,

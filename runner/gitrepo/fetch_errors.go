@@ -108,7 +108,7 @@ const (
 // ErrBranchNotFound, with a hint; nil and "" when it fits none. It looks
 // through go-git's UnexpectedError and PermanentError, which hide their
 // cause from errors.Is.
-func classify(err error) (kind error, hint string) {
+func classify(err error) (hint string, kind error) {
 	var setup *authSetupError
 	var keyErr *knownhosts.KeyError
 	var revoked *knownhosts.RevokedError
@@ -120,43 +120,43 @@ func classify(err error) (kind error, hint string) {
 	var netErr net.Error
 	switch {
 	case err == nil, anyIs(err, context.Canceled), anyIs(err, context.DeadlineExceeded):
-		return nil, ""
+		return "", nil
 	case anyAs(err, new(*missingBranchError)), anyIs(err, ErrBranchNotFound):
-		return ErrBranchNotFound, hintBranch
+		return hintBranch, ErrBranchNotFound
 	case anyIs(err, transport.ErrEmptyRemoteRepository):
-		return ErrBranchNotFound, hintEmpty
+		return hintEmpty, ErrBranchNotFound
 	case anyAs(err, &setup):
-		return ErrAuth, setup.hint
+		return setup.hint, ErrAuth
 	case anyIs(err, transport.ErrAuthenticationRequired), anyIs(err, transport.ErrInvalidAuthMethod):
-		return ErrAuth, hintAuthHTTP
+		return hintAuthHTTP, ErrAuth
 	case anyIs(err, transport.ErrAuthorizationFailed):
-		return ErrAuth, hintForbidden
+		return hintForbidden, ErrAuth
 	case anyAs(err, &keyErr):
 		if len(keyErr.Want) == 0 {
-			return ErrAuth, hintHostUnknown
+			return hintHostUnknown, ErrAuth
 		}
-		return ErrAuth, hintHostChanged
+		return hintHostChanged, ErrAuth
 	case anyAs(err, &revoked):
-		return ErrAuth, hintHostChanged
+		return hintHostChanged, ErrAuth
 	case anyMatch(err, func(e error) bool { return strings.Contains(e.Error(), "ssh: unable to authenticate") }):
-		return ErrAuth, hintAuthSSH
+		return hintAuthSSH, ErrAuth
 	case anyIs(err, transport.ErrRepositoryNotFound), anyIs(err, git.ErrRepositoryNotExists):
-		return ErrUnreachable, hintNotFound
+		return hintNotFound, ErrUnreachable
 	case anyAs(err, &dnsErr):
-		return ErrUnreachable, hintDNS
+		return hintDNS, ErrUnreachable
 	case anyIs(err, syscall.ECONNREFUSED):
-		return ErrUnreachable, hintRefused
+		return hintRefused, ErrUnreachable
 	case anyAs(err, &certErr), anyAs(err, &unknownAuth), anyAs(err, &hostErr):
-		return ErrUnreachable, hintTLS
+		return hintTLS, ErrUnreachable
 	case anyAs(err, &netErr) && netErr.Timeout():
-		return ErrUnreachable, hintTimeout
+		return hintTimeout, ErrUnreachable
 	case anyAs(err, &opErr):
 		if opErr.Op == "dial" {
-			return ErrUnreachable, hintRefused
+			return hintRefused, ErrUnreachable
 		}
-		return ErrUnreachable, hintNetwork
+		return hintNetwork, ErrUnreachable
 	}
-	return nil, ""
+	return "", nil
 }
 
 // anyMatch reports whether match holds for err or any error it wraps,

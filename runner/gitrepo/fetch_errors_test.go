@@ -60,7 +60,7 @@ func TestClassify(t *testing.T) {
 		{"joined", errors.Join(errors.New("a"), transport.ErrRepositoryNotFound), ErrUnreachable, hintNotFound},
 	}
 	for _, tt := range tests {
-		kind, hint := classify(tt.err)
+		hint, kind := classify(tt.err)
 		if kind != tt.kind || hint != tt.hint {
 			t.Errorf("%s: classify(%v) = %v, %q; want %v, %q", tt.name, tt.err, kind, hint, tt.kind, tt.hint)
 		}
