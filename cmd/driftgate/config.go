@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 
 	"github.com/driftgate/driftgate/planner"
+	"github.com/driftgate/driftgate/store"
 )
 
 // Config is the server configuration (driftgate.hcl), decoded and checked.
@@ -299,6 +300,15 @@ func decodeRepo(rb repoBlock, baseDir string) (RepoConfig, hcl.Diagnostics) {
 			Summary:  "Invalid repo name",
 			Detail:   fmt.Sprintf("%q is not a valid repo name. Use letters, digits, '.', '_' and '-', starting with a letter or digit.", rb.Name),
 			Subject:  rb.DefRange.Ptr(),
+		})
+	}
+	if rb.Name == store.LocalRepo {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Reserved repo name",
+			Detail: fmt.Sprintf("%q names the runs of driftgate plan --store in the database, so no watched repo may use it. "+
+				"Rename the repo block, for example repo %q.", rb.Name, rb.Name+"-infra"),
+			Subject: rb.DefRange.Ptr(),
 		})
 	}
 	if msg := checkRepoURL(rb.URL); msg != "" {

@@ -48,7 +48,7 @@ func TestLoadConfigFull(t *testing.T) {
 				DriftSchedule: "@hourly", OnDrift: "plan",
 			},
 			{
-				Name: "local", URL: filepath.Join(base, "..", "repos", "local"), Branch: "main", PollInterval: time.Minute,
+				Name: "mirror", URL: filepath.Join(base, "..", "repos", "local"), Branch: "main", PollInterval: time.Minute,
 				DriftSchedule: "off", OnDrift: "notify",
 			},
 		},
@@ -59,7 +59,7 @@ func TestLoadConfigFull(t *testing.T) {
 			},
 			{
 				Name: "team-slack", Type: "slack", URLEnv: "DRIFTGATE_TEST_SLACK_URL",
-				Events: []string{"drift_found", "drift_changed", "drift_resolved", "check_errored"}, Repos: []string{"infra", "local"},
+				Events: []string{"drift_found", "drift_changed", "drift_resolved", "check_errored"}, Repos: []string{"infra", "mirror"},
 			},
 		},
 	}
@@ -79,6 +79,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"unknown_attr.hcl", []string{"unknown_attr.hcl:3", "Unsupported argument", `"banch"`, `Did you mean "branch"?`}},
 		{"bad_duration.hcl", []string{"bad_duration.hcl:3", "Invalid duration", `"1m"`}},
 		{"duplicate_repo.hcl", []string{"duplicate_repo.hcl:5", "Duplicate repo name", "duplicate_repo.hcl:1"}},
+		{"reserved_repo.hcl", []string{"reserved_repo.hcl:1:1: error: Reserved repo name", `"local" names the runs of driftgate plan --store`, "Rename the repo block"}},
 		{"inline_token.hcl", []string{"inline_token.hcl:4", "Secrets are never inline", "token_env"}},
 		{"missing_env.hcl", []string{"missing_env.hcl:4", "DRIFTGATE_TEST_UNSET_VAR", "Export it"}},
 		{"both_auth.hcl", []string{"both_auth.hcl:3", "exactly one of token_env"}},

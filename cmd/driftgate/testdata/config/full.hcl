@@ -25,7 +25,7 @@ repo "infra" {
   }
 }
 
-repo "local" {
+repo "mirror" {
   url = "../repos/local"
 }
 

@@ -1,0 +1,3 @@
+repo "local" {
+  url = "/srv/git/infra.git"
+}
