@@ -15,7 +15,7 @@ STATICCHECK := $(abspath $(BUILD)/tools/staticcheck)
 
 export DRIFTGATE_TEST_MIRROR := $(MIRROR)
 
-.PHONY: all build provider test lint bench example clean
+.PHONY: all build provider test lint bench example example-stop clean
 
 all: lint build test
 
@@ -51,6 +51,10 @@ bench: build provider
 ## example: run driftgate on the bundled example (examples/quickstart)
 example: build provider
 	./examples/quickstart/run.sh $(abspath $(BIN)/driftgate) $(MIRROR)
+
+## example-stop: stop the daemon make example started
+example-stop:
+	./examples/quickstart/run.sh --stop
 
 clean:
 	rm -rf $(BIN) $(BUILD)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -38,8 +39,9 @@ func buildDriftgate(tb testing.TB) string {
 
 // TestQuickstartExample runs examples/quickstart/run.sh, what `make example`
 // runs, against a freshly built binary: it makes the example repository,
-// starts the daemon on it, waits for both stacks to be planned, and (with
-// EXAMPLE_STOP=1) stops it again.
+// starts the daemon on it, waits for both stacks to be planned and their
+// apply runs opened, prints the next steps with those runs' ids, and (with
+// EXAMPLE_STOP=1) stops it again, removing its pid file.
 func TestQuickstartExample(t *testing.T) {
 	env := tftest.Setup(t)
 	bin := buildDriftgate(t)
@@ -62,6 +64,19 @@ func TestQuickstartExample(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("example output lacks %q", want)
 		}
+	}
+	// What to try next names the real apply runs, never a placeholder.
+	if !regexp.MustCompile(`driftgate approve [0-9A-Z]{26} --comment "first apply"`).MatchString(text) {
+		t.Error("the next steps lack the app stack's apply run id")
+	}
+	if !regexp.MustCompile(`driftgate approve [0-9A-Z]{26} && driftgate wait [0-9A-Z]{26}`).MatchString(text) {
+		t.Error("the next steps lack the network stack's apply run id")
+	}
+	if strings.Contains(text, "APPLY_RUN") {
+		t.Error("the next steps print an APPLY_RUN placeholder")
+	}
+	if _, err := os.Stat(filepath.Join(work, "driftgate.pid")); !os.IsNotExist(err) {
+		t.Errorf("the pid file stays after the daemon stopped: %v", err)
 	}
 	if strings.Contains(text, "quickstart-not-a-real-secret") {
 		t.Error("the example's secret reached the output")

@@ -6,13 +6,16 @@
 # filesystem mirror, so nothing is downloaded.
 #
 # Usage: run.sh DRIFTGATE_BINARY MIRROR_DIR   (make example passes both)
+#        run.sh --stop                        (make example-stop)
 # Environment: EXAMPLE_DIR (default .build/example), EXAMPLE_ADDR (default
 # 127.0.0.1:8089), EXAMPLE_STOP=1 to stop the daemon before exiting.
 set -euo pipefail
 
-dg=${1:?usage: run.sh DRIFTGATE_BINARY MIRROR_DIR}
-mirror=${2:?usage: run.sh DRIFTGATE_BINARY MIRROR_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
+if [ "${1:-}" != --stop ]; then
+	dg=${1:?usage: run.sh DRIFTGATE_BINARY MIRROR_DIR | run.sh --stop}
+	mirror=${2:?usage: run.sh DRIFTGATE_BINARY MIRROR_DIR | run.sh --stop}
+fi
 work=${EXAMPLE_DIR:-$here/../../.build/example}
 addr=${EXAMPLE_ADDR:-127.0.0.1:8089}
 command -v git >/dev/null || { echo "the quickstart needs git to make its example repository" >&2; exit 1; }
@@ -21,6 +24,10 @@ command -v git >/dev/null || { echo "the quickstart needs git to make its exampl
 if [ -f "$work/driftgate.pid" ]; then
 	kill "$(cat "$work/driftgate.pid")" 2>/dev/null || true
 	sleep 1
+fi
+if [ "${1:-}" = --stop ]; then
+	rm -f "$work/driftgate.pid"
+	exit 0
 fi
 rm -rf "$work"
 mkdir -p "$work"
@@ -81,6 +88,7 @@ export DRIFTGATE_TOKEN
 stop() {
 	kill "$(cat "$work/driftgate.pid")" 2>/dev/null || true
 	wait "$(cat "$work/driftgate.pid")" 2>/dev/null || true
+	rm -f "$work/driftgate.pid"
 }
 fail() {
 	echo "$*" >&2
@@ -97,27 +105,29 @@ for _ in $(seq 1 150); do
 done
 "$dg" repos >/dev/null 2>&1 || fail "the daemon did not start"
 
-step "waiting for the first plans of both stacks"
+step "waiting for the first plans of both stacks and the apply runs they open"
+# runID STACK STATUS prints the id of the stack's newest run in STATUS.
+runID() {
+	"$dg" runs --stack "$1" --status "$2" -o json | grep -Eo '"id": ?"[0-9A-Z]+"' | head -1 | grep -Eo '[0-9A-Z]{26}' || true
+}
+# A plan with changes opens its apply run just after the plan is recorded,
+# so wait for those, not only for the plans.
+first= apply= netapply=
 for _ in $(seq 1 300); do
-	planned=$("$dg" runs --status planned -o json | grep -Eo '"status": ?"planned"' | wc -l || true)
-	[ "$planned" -ge 2 ] && break
+	first=$(runID app planned)
+	apply=$(runID app awaiting_approval)
+	netapply=$(runID network awaiting_approval)
+	[ -n "$first" ] && [ -n "$apply" ] && [ -n "$netapply" ] && break
+	kill -0 "$(cat "$work/driftgate.pid")" 2>/dev/null || fail "the daemon exited"
 	sleep 0.2
 done
-[ "$planned" -ge 2 ] || fail "the stacks were not planned in time"
+[ -n "$first" ] || fail "the stacks were not planned in time"
+[ -n "$apply" ] && [ -n "$netapply" ] || fail "the apply runs of the first plans did not appear in time"
 "$dg" repos
 echo
 "$dg" runs
-first=$("$dg" runs --stack app --status planned -o json | grep -Eo '"id": ?"[0-9A-Z]+"' | head -1 | grep -Eo '[0-9A-Z]{26}')
-apply=$("$dg" runs --stack app --status awaiting_approval -o json | grep -Eo '"id": ?"[0-9A-Z]+"' | head -1 | grep -Eo '[0-9A-Z]{26}' || true)
-netapply=$("$dg" runs --stack network --status awaiting_approval -o json | grep -Eo '"id": ?"[0-9A-Z]+"' | head -1 | grep -Eo '[0-9A-Z]{26}' || true)
 echo
 "$dg" show "$first"
-
-if [ "${EXAMPLE_STOP:-}" = 1 ]; then
-	step "stopping the daemon (EXAMPLE_STOP=1)"
-	stop
-	exit 0
-fi
 
 cat <<NEXT
 
@@ -130,9 +140,9 @@ It plans every commit to main of $work/repo. Try, in this shell:
 
   # plans wait for approval; approved, driftgate applies exactly them. app
   # depends_on network, so app's apply waits until network has applied.
-  driftgate show ${apply:-APPLY_RUN}          # the apply run and what it is bound to
-  driftgate approve ${apply:-APPLY_RUN} --comment "first apply"
-  driftgate approve ${netapply:-NETWORK_APPLY_RUN} && driftgate wait ${apply:-APPLY_RUN}
+  driftgate show $apply          # the apply run and what it is bound to
+  driftgate approve $apply --comment "first apply"
+  driftgate approve $netapply && driftgate wait $apply
   driftgate state history quickstart app
 
   # change one stack and commit: only that stack is planned
@@ -146,5 +156,10 @@ It plans every commit to main of $work/repo. Try, in this shell:
   # plan one stack now, at the head, and wait for the result
   driftgate plan-stack quickstart network --wait
 
-Stop the daemon with: kill \$(cat $work/driftgate.pid)
+Stop the daemon with: make example-stop
 NEXT
+
+if [ "${EXAMPLE_STOP:-}" = 1 ]; then
+	step "stopping the daemon (EXAMPLE_STOP=1)"
+	stop
+fi
