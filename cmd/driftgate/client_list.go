@@ -146,12 +146,12 @@ func writeRunsTable(g *globals, runs []store.Run, now time.Time) error {
 	rows := make([][]string, len(runs))
 	for i, r := range runs {
 		rows[i] = []string{
-			shortRunID(r.ID), stackName(r.Repo, r.Stack), tableStatus(r.Status), dash(r.Trigger),
+			shortRunID(r.ID), stackName(r.Repo, r.Stack), tableStatus(r.Status), dash(tableTrigger(r.Trigger)),
 			shortCommit(r.Commit), age(now, r.CreatedAt), summary(r.Summary),
 		}
 	}
 	return writeTable(g.stdout, []column{
-		{title: "ID"}, {title: "REPO/STACK", flex: true}, {title: "STATUS"}, {title: "TRIGGER", max: 8},
+		{title: "ID"}, {title: "REPO/STACK", flex: true}, {title: "STATUS"}, {title: "TRIGGER", max: 12},
 		{title: "COMMIT"}, {title: "AGE"}, {title: "SUMMARY", max: 12},
 	}, rows)
 }
@@ -164,6 +164,15 @@ func tableStatus(s store.RunStatus) string {
 		return "awaiting"
 	}
 	return string(s)
+}
+
+// tableTrigger is a run trigger as tables show it: drift-remediation, five
+// characters wider than any other, is shown as "remediation".
+func tableTrigger(t string) string {
+	if t == "drift-remediation" {
+		return "remediation"
+	}
+	return t
 }
 
 // nonNilSlice returns s, or an empty slice for nil, so JSON lists are [].

@@ -173,7 +173,7 @@ func TestRunsCommandLongCells(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	checkWidth(t, out)
-	checkOutput(t, "runs", out, "infra/very-long-s…", "a-very-…", "+1000 ~2000…", "infra/network  ", "infra/database  ")
+	checkOutput(t, "runs", out, "infra/very-lo…", "a-very-long…", "+1000 ~2000…", "infra/network  ", "infra/database  ")
 }
 
 func TestClientConnectionErrors(t *testing.T) {

@@ -63,14 +63,7 @@ Local commands (no daemon needed):
 		newReleaseCmd(g),
 		newDriftCmd(g),
 		newStateCmd(g),
-		&cobra.Command{
-			Use:   "version",
-			Short: "Print driftgate's version",
-			Args:  cobra.NoArgs,
-			Run: func(cmd *cobra.Command, _ []string) {
-				fmt.Fprintf(g.stdout, "driftgate %s\n", buildVersion)
-			},
-		},
+		newVersionCmd(g),
 	)
 	return root
 }

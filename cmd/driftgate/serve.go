@@ -39,11 +39,18 @@ as interrupted. Queued runs are kept and run after the next start.`,
 			return runServe(cmd, g, configFile)
 		},
 	}
-	cmd.Flags().StringVar(&configFile, "config", "driftgate.hcl", "server config file")
+	cmd.Flags().StringVar(&configFile, "config", "", "server config file (required)")
 	return cmd
 }
 
+// errNoConfig is what serve says without --config: it never guesses a file.
+var errNoConfig = errors.New("serve needs --config FILE, the server config (see the README's Configuration), " +
+	"for example: driftgate serve --config /etc/driftgate/driftgate.hcl")
+
 func runServe(cmd *cobra.Command, g *globals, configFile string) error {
+	if configFile == "" {
+		return errNoConfig
+	}
 	cfg, parser, diags := LoadConfig(configFile)
 	if diags.HasErrors() {
 		return errors.New("invalid config:\n" + FormatDiagnostics(parser, diags))
