@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"time"
@@ -30,6 +31,15 @@ type Config struct {
 	Auth api.Authenticator
 	// Notifier delivers drift events; nil sends none. The daemon runs it.
 	Notifier NotifierRunner
+	// TLS, when set, serves the API over HTTPS; the daemon runs it
+	// (certificate reloads, ACME challenges) while it serves.
+	TLS TLSSource
+}
+
+// TLSSource is where the API's TLS configuration comes from.
+type TLSSource interface {
+	Config() *tls.Config
+	Run(ctx context.Context) error
 }
 
 // NotifierRunner delivers events in the background while Run runs.

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -145,6 +146,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w (set listen in the config to a free address)", d.cfg.Listen, err)
 	}
 	d.addr.Store(ln.Addr())
+	if d.cfg.TLS != nil {
+		ln = tls.NewListener(ln, d.cfg.TLS.Config())
+	} else if !loopback(d.cfg.Listen) {
+		d.logger.Warn("serving plain HTTP on a non-loopback address: API tokens travel in clear; set tls { cert_file, key_file } or tls { acme { ... } }",
+			logAddr, ln.Addr().String())
+	}
 	srv := &http.Server{
 		Handler:           api.NewHandler(service{d}, d.cfg.Auth, d.logger, api.WithAudit(d.store)),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -156,6 +163,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		g.Go(func() error { return w.Run(gctx) })
 	}
 	g.Go(func() error { return d.sched.Run(gctx) })
+	if d.cfg.TLS != nil {
+		g.Go(func() error { return d.cfg.TLS.Run(gctx) })
+	}
 	if d.cfg.Notifier != nil {
 		g.Go(func() error { return d.cfg.Notifier.Run(gctx) })
 	}
@@ -181,6 +191,20 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.ready.Store(false)
 	d.logger.Info("driftgate stopped")
 	return err
+}
+
+// loopback reports whether the listen address is a loopback one, so
+// plain HTTP on it stays on the machine.
+func loopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Addr is the API's listening address once Run is serving, else nil.

@@ -66,6 +66,19 @@ func newDaemon(t *testing.T, env *tftest.Env, bin, config string, extraEnv ...st
 
 func (d *daemon) start() {
 	d.t.Helper()
+	d.startWith(func() bool {
+		resp, err := http.Get("http://" + d.addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// startWith starts the daemon and waits until ready says it is.
+func (d *daemon) startWith(ready func() bool) {
+	d.t.Helper()
 	logf, err := os.OpenFile(d.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		d.t.Fatal(err)
@@ -89,12 +102,8 @@ func (d *daemon) start() {
 	})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get("http://" + d.addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		if ready() {
+			return
 		}
 		select {
 		case err := <-d.exited:

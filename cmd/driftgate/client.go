@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +21,7 @@ import (
 const (
 	envServer     = "DRIFTGATE_ADDR"
 	envToken      = "DRIFTGATE_TOKEN"
+	envCAFile     = "DRIFTGATE_CA_FILE"
 	defaultServer = "http://127.0.0.1:8080"
 	defaultEvery  = 2 * time.Second
 )
@@ -29,6 +32,7 @@ type clientFlags struct {
 	server string
 	token  string
 	output string
+	caFile string
 }
 
 // addClientFlags registers --server, --token and -o on cmd.
@@ -39,6 +43,7 @@ func addClientFlags(cmd *cobra.Command) *clientFlags {
 	// prints it.
 	cmd.Flags().StringVar(&f.token, "token", "", "API token (default $"+envToken+")")
 	cmd.Flags().StringVarP(&f.output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().StringVar(&f.caFile, "ca-file", "", "PEM file of the CA that signed an https:// server's certificate (default $"+envCAFile+", else the system's)")
 	return f
 }
 
@@ -71,7 +76,25 @@ func (f *clientFlags) connect() (*apiclient.Client, error) {
 	if err := outputFormat(f.output, "table", "json"); err != nil {
 		return nil, err
 	}
-	return apiclient.New(f.serverURL(), f.tokenValue()), nil
+	caFile := f.caFile
+	if caFile == "" {
+		caFile = os.Getenv(envCAFile)
+	}
+	if caFile == "" {
+		return apiclient.New(f.serverURL(), f.tokenValue()), nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca-file %s holds no PEM certificate; give the CA certificate that signed the server's", caFile)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	hc := &http.Client{Timeout: apiclient.DefaultTimeout, Transport: tr}
+	return apiclient.New(f.serverURL(), f.tokenValue(), apiclient.WithHTTPClient(hc)), nil
 }
 
 // json reports whether -o json was asked for.

@@ -32,6 +32,7 @@ type Config struct {
 	Repos           []RepoConfig
 	Notify          []NotifyConfig
 	Encryption      EncryptionConfig
+	TLS             TLSConfig
 
 	// Tokens are the API tokens of the token blocks (config_tokens.go).
 	// DRIFTGATE_TOKEN or TokenFile, when set, adds an admin token named
@@ -92,6 +93,7 @@ type fileConfig struct {
 	Notify          []notifyBlock   `hcl:"notify,block"`
 	Tokens          []tokenBlock    `hcl:"token,block"`
 	Encryption      *encryptBlock   `hcl:"encryption,block"`
+	TLS             *tlsBlock       `hcl:"tls,block"`
 	Body            hcl.Body        `hcl:",body"`
 }
 
@@ -187,9 +189,8 @@ func decodeConfig(body hcl.Body, baseDir string) (*Config, hcl.Diagnostics) {
 		}
 	}
 	if fc.Listen != nil {
-		if _, _, err := net.SplitHostPort(*fc.Listen); err != nil {
-			diags = append(diags, attrError(fc.Body, "listen", "Invalid listen address",
-				fmt.Sprintf("%v. Use host:port, for example \"127.0.0.1:8080\" or \":8080\".", err)))
+		if d := checkListen(fc.Body, "listen", *fc.Listen); d != nil {
+			diags = append(diags, d)
 		}
 		cfg.Listen = *fc.Listen
 	}
@@ -240,10 +241,20 @@ func decodeConfig(body hcl.Body, baseDir string) (*Config, hcl.Diagnostics) {
 	diags = append(diags, decodeNotifyBlocks(fc.Notify, cfg)...)
 	diags = append(diags, decodeTokenBlocks(fc.Tokens, cfg)...)
 	diags = append(diags, decodeEncryption(fc.Encryption, baseDir, &cfg.Encryption)...)
+	diags = append(diags, decodeTLS(fc.TLS, baseDir, cfg.DataDir, &cfg.TLS)...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
 	return cfg, diags
+}
+
+// checkListen checks a host:port listen address in the named argument.
+func checkListen(body hcl.Body, attr, addr string) *hcl.Diagnostic {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return attrError(body, attr, "Invalid listen address",
+			fmt.Sprintf("%v. Use host:port, for example \"127.0.0.1:8080\" or \":8080\".", err))
+	}
+	return nil
 }
 
 func decodeLog(lb *logBlock, out *LogConfig) hcl.Diagnostics {

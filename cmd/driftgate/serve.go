@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -93,11 +94,21 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 		}
 		rc.Notifier = n
 	}
+	tlsSrc, reloadTLS, err := newTLSSource(cfg.TLS, logger)
+	if err != nil {
+		return err
+	}
+	if tlsSrc != nil {
+		rc.TLS = tlsSrc
+	}
 	d, err := runner.New(rc, st, newPlanner(cfg, logger), logger)
 	if err != nil {
 		return err
 	}
-	return d.Run(cmd.Context())
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	onHangup(ctx, reloadTLS)
+	return d.Run(ctx)
 }
 
 // newLogger builds the daemon's logger from the config's log block.
