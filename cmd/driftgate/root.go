@@ -64,6 +64,7 @@ Local commands (no daemon needed):
 		newDriftCmd(g),
 		newStateCmd(g),
 		newVersionCmd(g),
+		newConfigCmd(g),
 	)
 	return root
 }
