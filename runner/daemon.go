@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -63,11 +64,13 @@ type gateStore interface {
 // queues and runs plans, and serves the HTTP API. Build it with New and
 // run it with Run.
 type Daemon struct {
+	// mu guards cfg, watchers and notifier, which Reload replaces.
+	mu       sync.RWMutex
 	cfg      Config
 	store    daemonStore
 	plans    *PlanRunner
 	runner   stackRunner
-	notifier notifier
+	notifier NotifierRunner
 	stateKey []byte
 	watchers map[string]*repoWatcher
 	disp     *dispatcher
@@ -76,6 +79,8 @@ type Daemon struct {
 	sched           *driftScheduler
 	logger          *slog.Logger
 	ready           atomic.Bool
+	auth            swapAuth     // the API's tokens; Reload replaces them
+	units           *unitSet     // watchers and notifier while Run runs
 	addr            atomic.Value // net.Addr, once listening
 }
 
@@ -101,6 +106,7 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 
 		approvalSources: []approvalSource{recordedApprovals{}},
 	}
+	d.auth.set(cfg.Auth)
 	d.disp = newDispatcher(st, d.execute, cfg.MaxParallelRuns, cfg.ShutdownTimeout, logger)
 	d.disp.blocked = d.applyBlocked
 	d.sched = newDriftScheduler(d, st, logger)
@@ -153,21 +159,42 @@ func (d *Daemon) Run(ctx context.Context) error {
 			logAddr, ln.Addr().String())
 	}
 	srv := &http.Server{
-		Handler:           api.NewHandler(service{d}, d.cfg.Auth, d.logger, api.WithAudit(d.store)),
+		Handler:           api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store)),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	d.logger.Info("driftgate serving", logAddr, ln.Addr().String(), logCount, len(d.watchers))
 
 	g, gctx := errgroup.WithContext(ctx)
-	for _, w := range d.watchers {
-		g.Go(func() error { return w.Run(gctx) })
+	// Watchers and the notifier run as units Reload may replace; one that
+	// fails (not one that a reload stops) ends the daemon.
+	failed := make(chan error, 1)
+	units := newUnitSet(gctx, func(name string, err error) {
+		select {
+		case failed <- fmt.Errorf("%s: %w", name, err):
+		default:
+		}
+	})
+	d.mu.Lock()
+	d.units = units
+	for name, w := range d.watchers {
+		units.start(unitRepo+name, w.Run)
 	}
+	if d.notifier != nil {
+		units.start(unitNotifier, d.notifier.Run)
+	}
+	d.mu.Unlock()
+	g.Go(func() error {
+		defer units.wait()
+		select {
+		case err := <-failed:
+			return err
+		case <-gctx.Done():
+			return nil
+		}
+	})
 	g.Go(func() error { return d.sched.Run(gctx) })
 	if d.cfg.TLS != nil {
 		g.Go(func() error { return d.cfg.TLS.Run(gctx) })
-	}
-	if d.cfg.Notifier != nil {
-		g.Go(func() error { return d.cfg.Notifier.Run(gctx) })
 	}
 	drained := make(chan struct{})
 	g.Go(func() error {
@@ -189,6 +216,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.ready.Store(true)
 	err = g.Wait()
 	d.ready.Store(false)
+	d.mu.Lock()
+	d.units = nil
+	d.mu.Unlock()
 	d.logger.Info("driftgate stopped")
 	return err
 }

@@ -34,11 +34,6 @@ const (
 	OnDriftApply  = "apply"
 )
 
-// notifier delivers drift events.
-type notifier interface {
-	Notify(ctx context.Context, ev notify.Event)
-}
-
 // driftInput is what recording a check needs besides the run.
 type driftInput struct {
 	stack    planner.Stack
@@ -113,7 +108,10 @@ func (d *Daemon) recordDrift(ctx context.Context, run *store.Run, res *tfrun.Pla
 
 // notifyDrift sends one event per new, changed or resolved finding.
 func (d *Daemon) notifyDrift(ctx context.Context, run *store.Run, events []drift.Event) {
-	if d.notifier == nil {
+	d.mu.RLock()
+	nt := d.notifier
+	d.mu.RUnlock()
+	if nt == nil {
 		return
 	}
 	for _, ev := range events {
@@ -125,7 +123,7 @@ func (d *Daemon) notifyDrift(ctx context.Context, run *store.Run, events []drift
 			f := toNotifyFinding(ev.Finding)
 			n.Finding = &f
 		}
-		d.notifier.Notify(ctx, n)
+		nt.Notify(ctx, n)
 	}
 }
 
@@ -196,7 +194,7 @@ func hasNews(events []drift.Event) bool {
 }
 
 func (d *Daemon) repoOnDrift(repo string) string {
-	for _, r := range d.cfg.Repos {
+	for _, r := range d.repos() {
 		if r.Name == repo {
 			return r.OnDrift
 		}

@@ -75,8 +75,11 @@ func (s *driftScheduler) check(ctx context.Context, now time.Time) error {
 		}
 	}
 	seen := map[string]bool{}
-	for _, rc := range s.d.cfg.Repos {
-		w := s.d.watchers[rc.Name]
+	for _, rc := range s.d.repos() {
+		w, ok := s.d.watcher(rc.Name)
+		if !ok {
+			continue
+		}
 		m := w.Mirror()
 		if m == nil {
 			continue

@@ -70,7 +70,7 @@ type target struct {
 
 // resolve finds what a run works on.
 func (d *Daemon) resolve(ctx context.Context, run *store.Run) (*target, error) {
-	w, ok := d.watchers[run.Repo]
+	w, ok := d.watcher(run.Repo)
 	if !ok {
 		return nil, fmt.Errorf("repo %q is no longer configured", run.Repo)
 	}

@@ -134,7 +134,7 @@ func describeEnd(r *store.Run) string {
 // not its commit and has a .driftgate.hcl that does not load: "" when it
 // loads, or head is the run's commit.
 func (d *Daemon) headUnreadable(run *store.Run) (string, error) {
-	w, ok := d.watchers[run.Repo]
+	w, ok := d.watcher(run.Repo)
 	if !ok || w.Mirror() == nil {
 		return "", fmt.Errorf("repo %q is not being watched", run.Repo)
 	}

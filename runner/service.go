@@ -20,7 +20,7 @@ func (s service) Repos(ctx context.Context) ([]store.RepoRecord, error) {
 
 func (s service) Stacks(ctx context.Context, repo string) ([]store.StackRecord, error) {
 	if repo != "" {
-		if _, ok := s.d.watchers[repo]; !ok {
+		if _, ok := s.d.watcher(repo); !ok {
 			return nil, fmt.Errorf("repo %q is not configured; list repos with GET /api/v1/repos: %w", repo, api.ErrNotFound)
 		}
 	}

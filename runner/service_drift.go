@@ -99,7 +99,7 @@ func keepHistory(all []store.DriftFinding, n int) []store.DriftFinding {
 // stackRecord returns a configured repo's stack, or a not-found error that
 // says where to look.
 func (s service) stackRecord(ctx context.Context, repo, stack string) (*store.StackRecord, error) {
-	if _, ok := s.d.watchers[repo]; !ok {
+	if _, ok := s.d.watcher(repo); !ok {
 		return nil, fmt.Errorf("repo %q is not configured; list repos with GET /api/v1/repos: %w", repo, api.ErrNotFound)
 	}
 	rec, err := s.d.store.GetStack(ctx, repo, stack)
@@ -135,7 +135,11 @@ func (d *Daemon) queueAtHead(ctx context.Context, repo, stack, op, trigger, by s
 	if err != nil {
 		return nil, err
 	}
-	m := d.watchers[repo].Mirror()
+	w, ok := d.watcher(repo)
+	if !ok {
+		return nil, fmt.Errorf("repo %q is no longer configured: %w", repo, api.ErrNotFound)
+	}
+	m := w.Mirror()
 	if m == nil {
 		return nil, fmt.Errorf("repo %q has not been fetched yet; see its status with GET /api/v1/repos: %w", repo, api.ErrConflict)
 	}

@@ -16,7 +16,7 @@ import (
 // interrupted).
 func (s service) Locks(ctx context.Context, repo string) ([]api.StackLock, error) {
 	if repo != "" {
-		if _, ok := s.d.watchers[repo]; !ok {
+		if _, ok := s.d.watcher(repo); !ok {
 			return nil, fmt.Errorf("repo %q is not configured; list repos with GET /api/v1/repos: %w", repo, api.ErrNotFound)
 		}
 	}

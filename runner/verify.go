@@ -63,7 +63,7 @@ func (d *Daemon) verifyApply(ctx context.Context, run *store.Run, t *target) ([]
 // run's, "" when none: one that changes what the stack plans, removes the
 // stack, or a history rewrite that dropped the run's commit.
 func (d *Daemon) newerCommit(ctx context.Context, run *store.Run) (string, error) {
-	w, ok := d.watchers[run.Repo]
+	w, ok := d.watcher(run.Repo)
 	if !ok || w.Mirror() == nil {
 		return "", fmt.Errorf("repo %q is not being watched", run.Repo)
 	}

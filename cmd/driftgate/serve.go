@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -70,12 +72,39 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 	}
 	defer st.Close()
 
+	rc, err := daemonConfig(cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	rc.Auth = auth
+	tlsSrc, reloadTLS, err := newTLSSource(cfg.TLS, logger)
+	if err != nil {
+		return err
+	}
+	if tlsSrc != nil {
+		rc.TLS = tlsSrc
+	}
+	d, err := runner.New(rc, st, newPlanner(cfg, logger), logger)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	onHangup(ctx, func() {
+		reloadTLS()
+		reloadConfig(configFile, cfg, rc.TLS, d, st, logger)
+	})
+	return d.Run(ctx)
+}
+
+// daemonConfig is the runner's configuration from the server config: all
+// but the API tokens and TLS, which the caller sets.
+func daemonConfig(cfg *Config, st *store.Store, logger *slog.Logger) (runner.Config, error) {
 	rc := runner.Config{
 		DataDir:         cfg.DataDir,
 		Listen:          cfg.Listen,
 		MaxParallelRuns: cfg.MaxParallelRuns,
 		ShutdownTimeout: cfg.ShutdownTimeout,
-		Auth:            auth,
 	}
 	for _, r := range cfg.Repos {
 		auth := gitrepo.Auth{SSHKeyFile: r.SSHKeyFile}
@@ -90,25 +119,58 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 	if len(cfg.Notify) > 0 {
 		n, err := newNotifier(cfg.Notify, st, logger)
 		if err != nil {
-			return err
+			return runner.Config{}, err
 		}
 		rc.Notifier = n
 	}
-	tlsSrc, reloadTLS, err := newTLSSource(cfg.TLS, logger)
+	return rc, nil
+}
+
+// reloadConfig loads the config file again (SIGHUP) and hands what may
+// change while running to the daemon: repos, tokens, notify blocks and
+// drift settings. A file that does not load changes nothing; the log says
+// why. Settings that need a restart are named in the log.
+func reloadConfig(path string, running *Config, tls runner.TLSSource, d *runner.Daemon, st *store.Store, logger *slog.Logger) {
+	next, parser, diags := LoadConfig(path)
+	if diags.HasErrors() {
+		logger.Error("SIGHUP: config not reloaded; the running one stays", "config", path,
+			"error", FormatDiagnostics(parser, diags))
+		return
+	}
+	auth, err := apiAuthenticator(next)
 	if err != nil {
-		return err
+		logger.Error("SIGHUP: config not reloaded; the running one stays", "config", path, "error", err)
+		return
 	}
-	if tlsSrc != nil {
-		rc.TLS = tlsSrc
-	}
-	d, err := runner.New(rc, st, newPlanner(cfg, logger), logger)
+	rc, err := daemonConfig(next, st, logger)
 	if err != nil {
-		return err
+		logger.Error("SIGHUP: config not reloaded; the running one stays", "config", path, "error", err)
+		return
 	}
-	ctx, cancel := context.WithCancel(cmd.Context())
-	defer cancel()
-	onHangup(ctx, reloadTLS)
-	return d.Run(ctx)
+	rc.Auth, rc.TLS = auth, tls
+	restart, err := d.Reload(rc)
+	if err != nil {
+		logger.Error("SIGHUP: config not reloaded; the running one stays", "config", path, "error", err)
+		return
+	}
+	for _, c := range []struct {
+		name    string
+		changed bool
+	}{
+		{"tls", next.TLS.CertFile != running.TLS.CertFile || next.TLS.KeyFile != running.TLS.KeyFile ||
+			(next.TLS.ACME == nil) != (running.TLS.ACME == nil)},
+		{"terraform", next.Terraform != running.Terraform},
+		{"encryption", next.Encryption.KeyFile != running.Encryption.KeyFile || next.Encryption.KeyEnv != running.Encryption.KeyEnv},
+		{"log", next.Log != running.Log},
+	} {
+		if c.changed && !slices.Contains(restart, c.name) {
+			restart = append(restart, c.name)
+		}
+	}
+	if len(restart) > 0 {
+		logger.Warn("SIGHUP: these settings changed but take effect only after a restart", "settings", strings.Join(restart, ", "))
+	}
+	logger.Info("SIGHUP: config reloaded", "config", path, "repos", len(next.Repos), "tokens", len(next.Tokens), "notify", len(next.Notify))
 }
 
 // newLogger builds the daemon's logger from the config's log block.
