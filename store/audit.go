@@ -170,39 +170,94 @@ func migrateAudit(tx *bbolt.Tx) error {
 // MaxAuditField (MaxAuditDetail for Detail) are stored shortened, see
 // capField. e is updated only if the entry was stored.
 func (s *Store) AppendAudit(ctx context.Context, e *AuditEntry) error {
-	entry := *e
-	capAudit(&entry)
-	switch {
-	case entry.ID != "":
-		return fmt.Errorf("append audit: %w: entry already has id %s; audit entries are never replaced", ErrInvalid, entry.ID)
-	case entry.Actor == "":
-		return fmt.Errorf("append audit: %w: empty actor", ErrInvalid)
-	case entry.Action == "":
-		return fmt.Errorf("append audit: %w: empty action", ErrInvalid)
-	case !entry.Result.Valid():
-		return fmt.Errorf("append audit: %w: unknown result %q", ErrInvalid, entry.Result)
+	if err := checkAudit(e); err != nil {
+		return err
 	}
+	var entry AuditEntry
+	// An entry attached to ctx (WithAudit) is not this one's to write.
+	ctx = context.WithValue(ctx, auditKey{}, (*attachedAudit)(nil))
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		now := time.Now().UTC()
-		id, err := s.ids.next(now)
-		if err != nil {
-			return err
-		}
-		entry.ID, entry.Time = id.String(), now
-		v, err := json.Marshal(&entry)
-		if err != nil {
-			return fmt.Errorf("encode audit entry: %w", err)
-		}
-		if err := tx.Bucket(auditBucket).Put(id[:], v); err != nil {
-			return fmt.Errorf("write audit entry (%d bytes): %w", len(v), err)
-		}
-		return nil
+		var err error
+		entry, err = s.putAudit(tx, e)
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("append audit %s by %s: %w", entry.Action, entry.Actor, err)
+		return fmt.Errorf("append audit %s by %s: %w", e.Action, e.Actor, err)
 	}
 	*e = entry
 	return nil
+}
+
+// checkAudit refuses an entry AppendAudit would not store.
+func checkAudit(e *AuditEntry) error {
+	switch {
+	case e.ID != "":
+		return fmt.Errorf("append audit: %w: entry already has id %s; audit entries are never replaced", ErrInvalid, e.ID)
+	case e.Actor == "":
+		return fmt.Errorf("append audit: %w: empty actor", ErrInvalid)
+	case e.Action == "":
+		return fmt.Errorf("append audit: %w: empty action", ErrInvalid)
+	case !e.Result.Valid():
+		return fmt.Errorf("append audit: %w: unknown result %q", ErrInvalid, e.Result)
+	}
+	return nil
+}
+
+// putAudit writes a copy of e, capped, with its ID and Time assigned, in
+// tx, and returns it.
+func (s *Store) putAudit(tx *bbolt.Tx, e *AuditEntry) (AuditEntry, error) {
+	entry := *e
+	capAudit(&entry)
+	now := time.Now().UTC()
+	id, err := s.ids.next(now)
+	if err != nil {
+		return AuditEntry{}, err
+	}
+	entry.ID, entry.Time = id.String(), now
+	v, err := json.Marshal(&entry)
+	if err != nil {
+		return AuditEntry{}, fmt.Errorf("encode audit entry: %w", err)
+	}
+	if err := tx.Bucket(auditBucket).Put(id[:], v); err != nil {
+		return AuditEntry{}, fmt.Errorf("write audit entry (%d bytes): %w", len(v), err)
+	}
+	return entry, nil
+}
+
+// auditKey is the context key of the entry WithAudit attaches.
+type auditKey struct{}
+
+// attachedAudit is an entry to record with the next write.
+type attachedAudit struct {
+	e       *AuditEntry
+	written bool
+}
+
+// WithAudit returns ctx carrying e: the first write the store commits with
+// the returned context (ApproveRun, CancelQueued, ReleaseStack, any other)
+// appends e to the audit log in the same transaction, so the action and
+// its entry are stored together or not at all. A write that refuses (such
+// as ErrConflict) or fails records neither. e is checked as AppendAudit
+// checks it, when the write is made, and updated once it is stored; see
+// AuditWritten.
+func WithAudit(ctx context.Context, e *AuditEntry) context.Context {
+	return context.WithValue(ctx, auditKey{}, &attachedAudit{e: e})
+}
+
+// AuditWritten reports whether the entry WithAudit attached to ctx was
+// stored.
+func AuditWritten(ctx context.Context) bool {
+	a, _ := ctx.Value(auditKey{}).(*attachedAudit)
+	return a != nil && a.written
+}
+
+// attachedTo returns the entry of ctx still to be written, or nil.
+func attachedTo(ctx context.Context) *attachedAudit {
+	a, _ := ctx.Value(auditKey{}).(*attachedAudit)
+	if a == nil || a.written {
+		return nil
+	}
+	return a
 }
 
 // ListAudit returns the entries matching f, newest first, at most f.Limit
