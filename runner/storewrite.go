@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -73,7 +72,9 @@ func (h *writeHealth) retrying() bool {
 	return len(h.pending) > 0
 }
 
-// err is nil while the store writes, else why the daemon is not ready.
+// err is nil while the store writes, else why the daemon is not ready. It
+// is served on the public /readyz, so it names the innermost cause (such as
+// "no space left on device") and no paths or ids: the log has those.
 func (h *writeHealth) err() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -81,15 +82,23 @@ func (h *writeHealth) err() error {
 		return nil
 	}
 	if len(h.pending) == 0 {
-		return fmt.Errorf("%w: %w; queued runs cannot start", errStoreWrite, h.claimErr)
+		return fmt.Errorf("%w: %w; queued runs cannot start", errStoreWrite, innermost(h.claimErr))
 	}
 	whats := make([]string, 0, len(h.pending))
 	for w := range h.pending {
 		whats = append(whats, w)
 	}
 	sort.Strings(whats)
-	return fmt.Errorf("%w: %w; retrying %s; no new run starts until a write succeeds (free space in the data dir)",
-		errStoreWrite, h.pending[whats[0]], strings.Join(whats, ", "))
+	return fmt.Errorf("%w: %w; %d write(s) of finished runs retrying; no new run starts until a write succeeds (free space in the data dir)",
+		errStoreWrite, innermost(h.pending[whats[0]]), len(whats))
+}
+
+// innermost is the last error of err's chain.
+func innermost(err error) error {
+	for next := errors.Unwrap(err); next != nil; next = errors.Unwrap(err) {
+		err = next
+	}
+	return err
 }
 
 // retryable reports whether err is the store failing to write, as opposed
