@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -141,6 +142,7 @@ func TestLongIDNotEchoed(t *testing.T) {
 		{http.MethodPost, "/api/v1/runs/" + huge + "/cancel", http.StatusNotFound},
 		{http.MethodPost, "/api/v1/runs/" + huge + "/approve", http.StatusNotFound},
 		{http.MethodGet, "/api/v2/" + huge, http.StatusNotFound},
+		{http.MethodGet, "/api/v1/stacks/infra/" + huge + "/drift", http.StatusNotFound},
 		{http.MethodDelete, "/api/v1/runs/" + huge, http.StatusMethodNotAllowed},
 	}
 	for _, tt := range tests {
@@ -148,5 +150,39 @@ func TestLongIDNotEchoed(t *testing.T) {
 		if rec.Code != tt.want || rec.Body.Len() > 400 || !strings.Contains(rec.Body.String(), "100") {
 			t.Errorf("%s %d-byte path = %d %q; want %d and a short answer saying how long it was", tt.method, len(tt.path), rec.Code, rec.Body.String(), tt.want)
 		}
+	}
+}
+
+// TestRefusalCountsDropped serves refusals through the handler's wrapper
+// with a clock the test moves: after a limited spell, the next recorded
+// refusal says how many were not recorded.
+func TestRefusalCountsDropped(t *testing.T) {
+	e := newLimitEnv(t)
+	now := time.Unix(1_700_000_000, 0)
+	lim := newRefusalLimiter()
+	lim.now = func() time.Time { return now }
+	sum := sha256.Sum256([]byte("token-vera"))
+	srv := &server{
+		svc: noService{}, audit: e.st, refusals: lim, logger: slog.New(slog.DiscardHandler),
+		auth: Tokens([]TokenEntry{{Name: "vera", Role: RoleViewer, SHA256: hex.EncodeToString(sum[:])}}),
+	}
+	mux := http.NewServeMux()
+	rt := route{method: http.MethodPost, path: "/api/v1/runs/{id}/cancel", role: RoleApprover, action: store.AuditCancel}
+	mux.Handle(rt.method+" "+rt.path, srv.wrap(rt))
+	e.h = mux
+	codes := map[int]int{}
+	for range refusalBurst + 5 {
+		codes[e.do(t, "vera", http.MethodPost, "/api/v1/runs/01ARZ3NDEKTSV4RRFFQ69G5FAV/cancel").Code]++
+	}
+	if codes[http.StatusForbidden] != refusalBurst || codes[http.StatusTooManyRequests] != 5 {
+		t.Fatalf("answers = %v, want %d × 403 and 5 × 429", codes, refusalBurst)
+	}
+	now = now.Add(refusalEvery)
+	if rec := e.do(t, "vera", http.MethodPost, "/api/v1/runs/01ARZ3NDEKTSV4RRFFQ69G5FAV/cancel"); rec.Code != http.StatusForbidden {
+		t.Fatalf("refusal after %s = %d, want 403", refusalEvery, rec.Code)
+	}
+	es, _, err := e.st.ListAudit(t.Context(), store.AuditFilter{Limit: 1})
+	if err != nil || len(es) != 1 || !strings.Contains(es[0].Detail, "5 more refusals") {
+		t.Errorf("newest entry = %+v, %v; want it to count the 5 refusals not recorded", es, err)
 	}
 }
