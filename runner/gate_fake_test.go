@@ -217,8 +217,16 @@ func (f *fakeTerraform) applyCalls() []fakeApplyCall {
 type tamperingStore struct {
 	*store.Store
 	tamper atomic.Bool
-	// full makes FinishRun and AppendAudit fail with ENOSPC.
-	full atomic.Bool
+	// full makes FinishRun and AppendAudit fail with ENOSPC, fullClaims
+	// ClaimRun.
+	full, fullClaims atomic.Bool
+}
+
+func (s *tamperingStore) ClaimRun(ctx context.Context, id string) (*store.Run, error) {
+	if s.fullClaims.Load() {
+		return nil, fmt.Errorf("claim run %s: commit: %w", id, errDiskFull)
+	}
+	return s.Store.ClaimRun(ctx, id)
 }
 
 // errDiskFull is what a write to a full disk fails with.

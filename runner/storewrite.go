@@ -115,8 +115,7 @@ func retryable(err error) bool {
 // persist writes what with write, retrying while the store fails to write
 // until it succeeds or driftgate stops: ctx is the run's context, and its
 // end for any cause but a cancel through the API (a shutdown) ends the
-// retries.
-// While it retries, the daemon is not ready and starts no run, and a
+// retries. While it retries, the daemon is not ready and starts no run, and a
 // cancel of runID says the run has ended but is not recorded yet.
 func (d *Daemon) persist(ctx context.Context, runID, what string, write func(context.Context) error) error {
 	bg := context.WithoutCancel(ctx)

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -338,5 +339,28 @@ func TestOutcomeGivenUpAtShutdown(t *testing.T) {
 	interrupted, err := h.st.InterruptRunning(h.ctx, "interrupted at start-up")
 	if err != nil || len(interrupted) != 1 || interrupted[0].ID != plan.ID {
 		t.Errorf("start-up interrupted %+v, %v; want the plan", interrupted, err)
+	}
+}
+
+// TestClaimFailureNotReady fails the claim of a queued run, as a full disk
+// does: the daemon reports itself not ready until a claim goes through.
+func TestClaimFailureNotReady(t *testing.T) {
+	h := newGateHarness(t, "stack \"app\" {\n  dir = \"app\"\n}\n", "app")
+	h.d.ready.Store(true)
+	h.poll()
+	h.st.fullClaims.Store(true)
+	if err := h.d.disp.dispatch(h.ctx); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("dispatch with claims failing: %v, want ENOSPC", err)
+	}
+	if err := (service{h.d}).Ready(h.ctx); err == nil || !strings.Contains(err.Error(), "store cannot write: no space left on device; queued runs cannot start") {
+		t.Errorf("Ready while claims fail: %v, want store cannot write", err)
+	}
+	h.st.fullClaims.Store(false)
+	h.settle()
+	if err := (service{h.d}).Ready(h.ctx); err != nil {
+		t.Errorf("Ready after a claim went through: %v", err)
+	}
+	if r := h.latest("app", OperationPlan); r.Status != store.StatusPlanned {
+		t.Errorf("plan = %s, want planned", r.Status)
 	}
 }
