@@ -20,12 +20,12 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 	file, err := d.verifyApply(ctx, run, t)
 	var ref *refusal
 	if errors.As(err, &ref) {
-		d.refuse(bg, run, ref)
+		d.refuse(ctx, run, ref)
 		return
 	}
 	if err != nil {
 		d.failRun(ctx, run, err)
-		d.audit(bg, store.AuditApply, run, store.AuditFailed, "could not verify the approved plan: "+err.Error())
+		d.auditOutcome(ctx, store.AuditApply, run, store.AuditFailed, "could not verify the approved plan: "+err.Error())
 		return
 	}
 	planRun := run.Binding.PlanRun
@@ -36,7 +36,7 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 		ExpectState: &tfrun.StateRef{Serial: b.StateSerial, Lineage: b.StateLineage},
 	})
 	if ref, ok := applyRefusal(err); ok {
-		d.refuse(bg, run, ref)
+		d.refuse(ctx, run, ref)
 		return
 	}
 	run.FinishedAt = time.Now().UTC()
@@ -67,14 +67,16 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 	}
 	if run.Status == store.StatusApplied {
 		info := store.AppliedInfo{RunID: run.ID, Commit: run.Commit, At: run.FinishedAt, LockHash: t.lockHash, TerraformVersion: run.TerraformVersion}
-		if err := d.store.RecordApplied(bg, run.Repo, run.Stack, info); err != nil {
+		record := func(ctx context.Context) error { return d.store.RecordApplied(ctx, run.Repo, run.Stack, info) }
+		if err := d.persist(ctx, run.ID, "applied commit", record); err != nil {
 			d.logger.Error("record apply", logRun, run.ID, logErr, err)
 		}
 	}
 	if cutOff {
-		d.hold(bg, run, t, ps, "the apply was "+string(run.Status)+" before it finished; the state may be partly written")
+		d.hold(ctx, run, t, ps, "the apply was "+string(run.Status)+" before it finished; the state may be partly written")
 	}
-	if ferr := d.store.FinishRun(bg, run, nil, log); ferr != nil {
+	finish := func(ctx context.Context) error { return d.store.FinishRun(ctx, run, nil, log) }
+	if ferr := d.persist(ctx, run.ID, "outcome", finish); ferr != nil {
 		d.logger.Error("record apply outcome", logRun, run.ID, logErr, ferr)
 	}
 	d.logger.Info("apply finished", logRun, run.ID, logStatus, run.Status)
@@ -82,7 +84,7 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 	if run.Status != store.StatusApplied {
 		result = store.AuditFailed
 	}
-	d.audit(bg, store.AuditApply, run, result, fmt.Sprintf("plan of run %s: %s", planRun, run.Status))
+	d.auditOutcome(ctx, store.AuditApply, run, result, fmt.Sprintf("plan of run %s: %s", planRun, run.Status))
 	if run.Status != store.StatusApplied {
 		return
 	}
@@ -95,18 +97,20 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 
 // refuse ends an apply run that may not apply what was approved, records
 // why, and (unless a newer commit superseded it, whose plan is on its way)
-// queues a fresh plan of the stack at its branch head.
-func (d *Daemon) refuse(ctx context.Context, run *store.Run, ref *refusal) {
+// queues a fresh plan of the stack at its branch head. ctx is the run's.
+func (d *Daemon) refuse(runCtx context.Context, run *store.Run, ref *refusal) {
+	ctx := context.WithoutCancel(runCtx)
 	run.Status, run.Reason, run.Error = store.StatusRefused, ref.reason, "apply refused: "+ref.Error()
 	if ref.reason == store.ReasonSuperseded {
 		run.Status = store.StatusSuperseded
 	}
 	run.FinishedAt = time.Now().UTC()
 	d.logger.Warn("apply refused", logRun, run.ID, logStack, run.Stack, "reason", ref.reason, logErr, ref.msg)
-	if err := d.store.FinishRun(ctx, run, nil, []byte(run.Error+"\n")); err != nil {
+	finish := func(ctx context.Context) error { return d.store.FinishRun(ctx, run, nil, []byte(run.Error+"\n")) }
+	if err := d.persist(runCtx, run.ID, "outcome", finish); err != nil {
 		d.logger.Error("record refused apply", logRun, run.ID, logErr, err)
 	}
-	d.audit(ctx, store.AuditApply, run, store.AuditRefused, ref.Error())
+	d.auditOutcome(runCtx, store.AuditApply, run, store.AuditRefused, ref.Error())
 	if ref.reason == store.ReasonSuperseded {
 		return
 	}

@@ -78,10 +78,14 @@ type Daemon struct {
 	approvalSources []approvalSource
 	sched           *driftScheduler
 	logger          *slog.Logger
-	ready           atomic.Bool
-	auth            swapAuth     // the API's tokens; Reload replaces them
-	units           *unitSet     // watchers and notifier while Run runs
-	addr            atomic.Value // net.Addr, once listening
+	// health says whether the store writes; the dispatcher's.
+	health *writeHealth
+	// retryMin and retryMax bound the backoff of retried writes.
+	retryMin, retryMax time.Duration
+	ready              atomic.Bool
+	auth               swapAuth     // the API's tokens; Reload replaces them
+	units              *unitSet     // watchers and notifier while Run runs
+	addr               atomic.Value // net.Addr, once listening
 }
 
 // New builds a daemon from its configuration, an open store and a stack
@@ -109,6 +113,9 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 	d.auth.set(cfg.Auth)
 	d.disp = newDispatcher(st, d.execute, cfg.MaxParallelRuns, cfg.ShutdownTimeout, logger)
 	d.disp.blocked = d.applyBlocked
+	d.health = d.disp.health
+	d.plans.Persist = d.persist
+	d.retryMin, d.retryMax = retryMin, retryMax
 	d.sched = newDriftScheduler(d, st, logger)
 	if cfg.Notifier != nil {
 		d.notifier = cfg.Notifier
@@ -244,17 +251,11 @@ func (d *Daemon) Addr() net.Addr {
 }
 
 // audit appends an entry to the audit log, naming the API principal in ctx
-// as the actor (driftgate itself when there is none). The log failing does
-// not undo the action; it is logged.
+// as the actor (driftgate itself when there is none), about something that
+// was refused or did not happen: failing to write it is logged. What
+// happens is recorded first (auditFirst) or retried (auditOutcome).
 func (d *Daemon) audit(ctx context.Context, action store.AuditAction, run *store.Run, result store.AuditResult, detail string) {
-	actor := store.AuditActor
-	if p, ok := api.PrincipalFromContext(ctx); ok {
-		actor = p.Name
-	}
-	e := &store.AuditEntry{Actor: actor, Action: action, Result: result, Detail: detail}
-	if run != nil {
-		e.Repo, e.Stack, e.RunID = run.Repo, run.Stack, run.ID
-	}
+	e := d.auditEntry(ctx, action, run, result, detail)
 	if err := d.store.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
 		d.logger.Error("append audit entry", logErr, err)
 	}

@@ -38,6 +38,10 @@ type dispatcher struct {
 	shutdownTimeout time.Duration
 	logger          *slog.Logger
 
+	// health says whether the store writes: while a run's outcome waits
+	// to be written, no run starts.
+	health *writeHealth
+
 	wake    chan struct{}
 	mu      sync.Mutex
 	running map[string]*activeRun // by run id
@@ -49,11 +53,15 @@ type dispatcher struct {
 type activeRun struct {
 	run    store.Run
 	cancel context.CancelCauseFunc
+	// unrecorded, when set, is why the run's outcome is not written yet:
+	// its process has ended and the write is being retried.
+	unrecorded error
 }
 
 func newDispatcher(st queueStore, exec func(context.Context, *store.Run), max int, shutdownTimeout time.Duration, logger *slog.Logger) *dispatcher {
 	return &dispatcher{
 		store: st, exec: exec, max: max, shutdownTimeout: shutdownTimeout, logger: logger,
+		health:  &writeHealth{},
 		wake:    make(chan struct{}, 1),
 		running: map[string]*activeRun{},
 		busy:    map[string]bool{},
@@ -90,7 +98,7 @@ func (d *dispatcher) Run(ctx context.Context) error {
 
 // dispatch claims and starts the queued runs that may start now.
 func (d *dispatcher) dispatch(ctx context.Context) error {
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || d.health.retrying() {
 		return nil
 	}
 	runs, err := d.store.ActiveRuns(ctx)
@@ -111,7 +119,7 @@ func (d *dispatcher) dispatch(ctx context.Context) error {
 		drifts := d.drifts
 		d.mu.Unlock()
 		if full {
-			return nil
+			break
 		}
 		if busy {
 			continue
@@ -129,10 +137,16 @@ func (d *dispatcher) dispatch(ctx context.Context) error {
 			continue // superseded or canceled meanwhile
 		}
 		if err != nil {
+			if retryable(err) && ctx.Err() == nil {
+				d.health.claimed(err)
+			}
 			return err
 		}
 		d.start(claimed)
 	}
+	// Every claim this pass made went through (or none was due): the
+	// store writes as far as the queue can tell.
+	d.health.claimed(nil)
 	return nil
 }
 
@@ -164,15 +178,50 @@ func (d *dispatcher) start(run *store.Run) {
 	}()
 }
 
-// cancel interrupts a running run; it reports whether the run was running.
-func (d *dispatcher) cancel(id string) bool {
+// cancel interrupts a running run; it reports whether the run was running,
+// and, for a run whose process has ended but whose outcome is not written
+// yet, why (the run is then left alone: there is nothing to interrupt).
+func (d *dispatcher) cancel(id string) (running bool, unrecorded error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	a, ok := d.running[id]
-	if ok {
-		a.cancel(errCanceled)
+	switch {
+	case !ok:
+		return false, nil
+	case a.unrecorded != nil:
+		return true, a.unrecorded
 	}
-	return ok
+	a.cancel(errCanceled)
+	return true, nil
+}
+
+// unrecorded is why run id's ended outcome is not written yet, or nil.
+func (d *dispatcher) unrecorded(id string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if a, ok := d.running[id]; ok {
+		return a.unrecorded
+	}
+	return nil
+}
+
+// recording notes that run id has ended and that writing its outcome
+// failed with err and is retried.
+func (d *dispatcher) recording(id string, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if a, ok := d.running[id]; ok {
+		a.unrecorded = err
+	}
+}
+
+// recorded notes that run id's outcome was written, or given up on.
+func (d *dispatcher) recorded(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if a, ok := d.running[id]; ok {
+		a.unrecorded = nil
+	}
 }
 
 // drain waits for running runs, interrupting them after shutdownTimeout.

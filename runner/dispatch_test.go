@@ -144,7 +144,7 @@ func TestDispatcherCancel(t *testing.T) {
 	defer cancel()
 	go func() { _ = d.Run(ctx) }()
 	<-b.started
-	if !d.cancel(ids[0]) {
+	if running, _ := d.cancel(ids[0]); !running {
 		t.Fatal("cancel found no running run")
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -163,7 +163,7 @@ func TestDispatcherCancel(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if d.cancel("01JDQ4S7ZK5T3V8M2X9W6YB1CD") {
+	if running, _ := d.cancel("01JDQ4S7ZK5T3V8M2X9W6YB1CD"); running {
 		t.Error("cancel of an unknown run reported success")
 	}
 }

@@ -129,7 +129,8 @@ func (d *Daemon) failRun(ctx context.Context, run *store.Run, cause error) {
 	if run.Operation == OperationDrift && run.Status == store.StatusErrored {
 		d.recordDrift(ctx, run, nil, cause, driftInput{})
 	}
-	if err := d.store.FinishRun(context.WithoutCancel(ctx), run, nil, []byte(cause.Error()+"\n")); err != nil {
+	finish := func(ctx context.Context) error { return d.store.FinishRun(ctx, run, nil, []byte(cause.Error()+"\n")) }
+	if err := d.persist(ctx, run.ID, "outcome", finish); err != nil {
 		d.logger.Error("record run outcome", logRun, run.ID, logErr, err)
 	}
 }

@@ -7,12 +7,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -50,6 +52,7 @@ type fakeTerraform struct {
 	applyErr map[string]error // stack -> what Apply returns
 	block    map[string]bool  // stack -> Apply blocks until canceled
 	lock     *tfrun.LockInfo  // what StateLock returns
+	planLog  []byte           // the log of every plan; nil for a short one
 	plans    map[string][]byte
 	applies  []fakeApplyCall
 	n        int
@@ -80,6 +83,10 @@ func (f *fakeTerraform) Plan(_ context.Context, sp tfrun.StackPlan) (*tfrun.Plan
 		return nil, err
 	}
 	f.plans[stack] = file
+	log := []byte("$ terraform plan")
+	if f.planLog != nil {
+		log = f.planLog
+	}
 	sum := analysis.Summary{Add: 1, HasChanges: true}
 	if f.destroys[stack] {
 		sum = analysis.Summary{Destroy: 1, HasChanges: true}
@@ -87,7 +94,7 @@ func (f *fakeTerraform) Plan(_ context.Context, sp tfrun.StackPlan) (*tfrun.Plan
 	a := &analysis.Analysis{Summary: sum, Changes: []analysis.ResourceChange{}, Drift: []analysis.ResourceChange{}}
 	return &tfrun.PlanResult{
 		TerraformVersion: fakeVersion, HasChanges: true, PlanFile: file, PlanJSON: []byte(`{}`),
-		Text: []byte("Plan: 1 to change"), Log: []byte("$ terraform plan"), Analysis: a,
+		Text: []byte("Plan: 1 to change"), Log: log, Analysis: a,
 	}, nil
 }
 
@@ -205,10 +212,38 @@ func (f *fakeTerraform) applyCalls() []fakeApplyCall {
 }
 
 // tamperingStore is the real store, whose plan files can be made to read back
-// as other bytes (with their own hash), as if someone rewrote them.
+// as other bytes (with their own hash), as if someone rewrote them, and
+// whose outcome and audit writes can be made to fail as on a full disk.
 type tamperingStore struct {
 	*store.Store
 	tamper atomic.Bool
+	// full makes FinishRun and AppendAudit fail with ENOSPC, fullClaims
+	// ClaimRun.
+	full, fullClaims atomic.Bool
+}
+
+func (s *tamperingStore) ClaimRun(ctx context.Context, id string) (*store.Run, error) {
+	if s.fullClaims.Load() {
+		return nil, fmt.Errorf("claim run %s: commit: %w", id, errDiskFull)
+	}
+	return s.Store.ClaimRun(ctx, id)
+}
+
+// errDiskFull is what a write to a full disk fails with.
+var errDiskFull = &fs.PathError{Op: "write", Path: "driftgate.db", Err: syscall.ENOSPC}
+
+func (s *tamperingStore) FinishRun(ctx context.Context, r *store.Run, plan *store.Plan, log []byte) error {
+	if s.full.Load() {
+		return fmt.Errorf("finish run %s: commit: %w", r.ID, errDiskFull)
+	}
+	return s.Store.FinishRun(ctx, r, plan, log)
+}
+
+func (s *tamperingStore) AppendAudit(ctx context.Context, e *store.AuditEntry) error {
+	if s.full.Load() {
+		return fmt.Errorf("append audit: commit: %w", errDiskFull)
+	}
+	return s.Store.AppendAudit(ctx, e)
 }
 
 func (s *tamperingStore) GetPlanFile(ctx context.Context, runID string) ([]byte, string, error) {
@@ -238,11 +273,17 @@ type gateHarness struct {
 // main.tf in each stack dir, and a daemon watching it as repo "infra".
 func newGateHarness(tb testing.TB, config string, dirs ...string) *gateHarness {
 	tb.Helper()
+	return newGateHarnessOn(tb, openStore(tb), config, dirs...)
+}
+
+// newGateHarnessOn is newGateHarness on the store st.
+func newGateHarnessOn(tb testing.TB, st *store.Store, config string, dirs ...string) *gateHarness {
+	tb.Helper()
 	files := map[string]string{".driftgate.hcl": config}
 	for _, dir := range dirs {
 		files[dir+"/main.tf"] = `resource "x" "y" {}` + "\n"
 	}
-	h := &gateHarness{tb: tb, ctx: tb.Context(), repo: gittest.New(tb, files), st: &tamperingStore{Store: openStore(tb)}, fake: newFakeTerraform()}
+	h := &gateHarness{tb: tb, ctx: tb.Context(), repo: gittest.New(tb, files), st: &tamperingStore{Store: st}, fake: newFakeTerraform()}
 	d, err := New(Config{
 		DataDir: tb.TempDir(), MaxParallelRuns: 2, Auth: api.StaticToken("test-token"),
 		Repos: []RepoConfig{{Name: "infra", URL: h.repo.Dir, Branch: "main", PollInterval: time.Second}},

@@ -117,7 +117,7 @@ stack "app" {
 	if l, err := svc.StackLock(h.ctx, "infra", "app"); err != nil || l.Holder == nil || l.Holder.RunID != first.ID || l.Hold != nil {
 		t.Errorf("lock while applying = %+v, %v; want held by the run, no hold", l, err)
 	}
-	if !h.d.disp.cancel(first.ID) {
+	if running, _ := h.d.disp.cancel(first.ID); !running {
 		t.Fatal("cancel found no running run")
 	}
 	h.d.disp.wg.Wait()

@@ -13,8 +13,8 @@ import (
 // what is known of the state the apply left: the state the caller pulled
 // and recorded (ps, nil when it could not) and the Terraform state lock
 // left behind, with the command that clears it.
-func (d *Daemon) hold(ctx context.Context, run *store.Run, t *target, ps *tfrun.PulledState, why string) {
-	ctx = context.WithoutCancel(ctx)
+func (d *Daemon) hold(runCtx context.Context, run *store.Run, t *target, ps *tfrun.PulledState, why string) {
+	ctx := context.WithoutCancel(runCtx)
 	h := &store.Hold{Repo: run.Repo, Stack: run.Stack, RunID: run.ID, Reason: why}
 	if ps != nil {
 		h.StatePulled, h.StateSerial, h.StateLineage = true, ps.Serial, ps.Lineage
@@ -34,7 +34,7 @@ func (d *Daemon) hold(ctx context.Context, run *store.Run, t *target, ps *tfrun.
 			}
 		}
 	}
-	if err := d.store.HoldStack(ctx, h); err != nil {
+	if err := d.persist(runCtx, run.ID, "hold", func(ctx context.Context) error { return d.store.HoldStack(ctx, h) }); err != nil {
 		d.logger.Error("hold stack after a cut-off apply", logRun, run.ID, logStack, run.Stack, logErr, err)
 		return
 	}
@@ -43,7 +43,7 @@ func (d *Daemon) hold(ctx context.Context, run *store.Run, t *target, ps *tfrun.
 		detail += "; state lock " + h.Lock.ID + " left behind: " + h.Lock.Command
 	}
 	d.logger.Warn("stack held", logRun, run.ID, logStack, run.Stack, "why", detail)
-	d.audit(ctx, store.AuditHold, run, store.AuditOK, detail)
+	d.auditOutcome(runCtx, store.AuditHold, run, store.AuditOK, detail)
 }
 
 // holdCutOff holds the stack of an apply run found running at start-up:

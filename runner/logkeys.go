@@ -19,4 +19,6 @@ const (
 	logBy       = "by"
 	logPlanRun  = "plan_run"
 	logSerial   = "serial"
+	logWhat     = "what"
+	logAction   = "action"
 )

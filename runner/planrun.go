@@ -40,6 +40,9 @@ type PlanRunner struct {
 	// recorded, so that what it records (drift) is in place by the time the
 	// run reads as finished.
 	OnResult func(ctx context.Context, run *store.Run, res *tfrun.PlanResult, err error)
+	// Persist, when set, does the write of a run's outcome (write) and
+	// may retry it while the store fails; nil writes once.
+	Persist func(ctx context.Context, runID, what string, write func(context.Context) error) error
 }
 
 // Execute runs the plan of sp as run, creating the run record first when it
@@ -98,7 +101,14 @@ func (p *PlanRunner) Execute(ctx context.Context, run *store.Run, sp tfrun.Stack
 	if p.OnResult != nil {
 		p.OnResult(storeCtx, run, res, err)
 	}
-	if ferr := p.Store.FinishRun(storeCtx, run, plan, runLog); ferr != nil {
+	finish := func(ctx context.Context) error { return p.Store.FinishRun(ctx, run, plan, runLog) }
+	var ferr error
+	if p.Persist != nil {
+		ferr = p.Persist(ctx, run.ID, "outcome", finish)
+	} else {
+		ferr = finish(storeCtx)
+	}
+	if ferr != nil {
 		log.Error("record run outcome", logErr, ferr)
 		return res, errors.Join(err, fmt.Errorf("record run outcome: %w", ferr))
 	}

@@ -66,34 +66,77 @@ func (s service) TriggerPlan(ctx context.Context, repo, stack string) (*store.Ru
 	return s.queueAtHead(ctx, repo, stack, OperationPlan)
 }
 
-// CancelRun cancels a queued run at once and interrupts a running one.
+// CancelRun cancels a queued run at once and interrupts a running one,
+// recorded in the audit log with the cancel's write, or, for a running
+// run, before it is interrupted: when the entry cannot be written, nothing
+// is canceled (ErrUnavailable). A run whose process has ended but whose
+// outcome cannot be written yet is not canceled: nothing is left to
+// interrupt.
 func (s service) CancelRun(ctx context.Context, id string) (*store.Run, error) {
-	run, err := s.d.store.CancelQueued(ctx, id, "canceled through the API before it started")
+	run, err := s.Run(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch run.Status {
+	case store.StatusQueued:
+	case store.StatusRunning:
+		return s.interrupt(ctx, run)
+	default:
+		return nil, cancelConflict(run)
+	}
+	out, err := s.d.store.CancelQueued(s.d.withAudit(ctx, store.AuditCancel, run, "canceled before it started"), id, "canceled through the API before it started")
 	switch {
 	case err == nil:
 		s.d.logger.Info("run canceled", logRun, id)
-		s.d.audit(ctx, store.AuditCancel, run, store.AuditOK, "canceled before it started")
-		return run, nil
-	case errors.Is(err, store.ErrNotFound):
-		return nil, fmt.Errorf("run %q not found; list runs with GET /api/v1/runs: %w", id, api.ErrNotFound)
-	case errors.Is(err, store.ErrConflict) && run != nil && run.Status == store.StatusRunning:
-		if s.d.disp.cancel(id) {
-			s.d.logger.Info("canceling running run", logRun, id)
-			s.d.audit(ctx, store.AuditCancel, run, store.AuditOK, "interrupting the running run")
-			return run, nil
-		}
-		return nil, fmt.Errorf("run %q is finishing; try again: %w", id, api.ErrConflict)
-	case errors.Is(err, store.ErrConflict) && run != nil && run.Status == store.StatusAwaitingApproval:
-		return nil, fmt.Errorf("run %q awaits approval and has not started; reject it with `driftgate reject %s` instead: %w", id, id, api.ErrConflict)
-	case errors.Is(err, store.ErrConflict) && run != nil:
-		return nil, fmt.Errorf("run %q already finished (%s); nothing to cancel: %w", id, run.Status, api.ErrConflict)
+		return out, nil
+	case errors.Is(err, store.ErrConflict) && out != nil && out.Status == store.StatusRunning:
+		return s.interrupt(ctx, out) // claimed meanwhile
+	case errors.Is(err, store.ErrConflict) && out != nil:
+		return nil, cancelConflict(out)
 	}
-	return nil, err
+	return nil, s.d.writeFailed(err, "run "+id+" was not canceled")
 }
 
+// interrupt cancels running run, recorded in the audit log first.
+func (s service) interrupt(ctx context.Context, run *store.Run) (*store.Run, error) {
+	if s.d.disp.unrecorded(run.ID) != nil {
+		return nil, unrecordedError(run.ID)
+	}
+	if err := s.d.auditFirst(ctx, store.AuditCancel, run, "interrupting the running run"); err != nil {
+		return nil, err
+	}
+	running, unrecorded := s.d.disp.cancel(run.ID)
+	switch {
+	case unrecorded != nil:
+		s.d.notDone(ctx, store.AuditCancel, run, store.AuditFailed, errors.New("the run had ended; its outcome is being recorded"))
+		return nil, unrecordedError(run.ID)
+	case !running:
+		s.d.notDone(ctx, store.AuditCancel, run, store.AuditFailed, errors.New("the run had ended"))
+		return nil, fmt.Errorf("run %q is finishing; try again: %w", run.ID, api.ErrConflict)
+	}
+	s.d.logger.Info("canceling running run", logRun, run.ID)
+	return run, nil
+}
+
+// cancelConflict is why run, neither queued nor running, is not canceled.
+func cancelConflict(run *store.Run) error {
+	if run.Status == store.StatusAwaitingApproval {
+		return fmt.Errorf("run %q awaits approval and has not started; reject it with `driftgate reject %s` instead: %w", run.ID, run.ID, api.ErrConflict)
+	}
+	return fmt.Errorf("run %q already finished (%s); nothing to cancel: %w", run.ID, run.Status, api.ErrConflict)
+}
+
+// unrecordedError is why run id, ended but not recorded, is not canceled.
+func unrecordedError(id string) error {
+	return fmt.Errorf("run %q has ended (no process runs it) but its outcome cannot be recorded yet (%s); driftgate retries the write and "+
+		"the run reads as finished once it succeeds; nothing to cancel: %w", id, errStoreWrite, api.ErrUnavailable)
+}
+
+// Ready reports why the daemon cannot take work: it is starting, or the
+// store cannot write.
 func (s service) Ready(context.Context) error {
 	if !s.d.ready.Load() {
 		return errors.New("starting: the queue is being recovered")
 	}
-	return nil
+	return s.d.health.err()
 }

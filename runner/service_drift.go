@@ -109,13 +109,16 @@ func (s service) stackRecord(ctx context.Context, repo, stack string) (*store.St
 	return rec, err
 }
 
-// queueAtHead queues an operation on a stack at the last fetched head.
+// queueAtHead queues an operation on a stack at the last fetched head,
+// recorded in the audit log in the same write: when the store cannot
+// write, neither is (ErrUnavailable). The entry names the stack and the
+// commit; the run's id is assigned in that write.
 func (s service) queueAtHead(ctx context.Context, repo, stack, op string) (*store.Run, error) {
 	var by string
 	if p, ok := api.PrincipalFromContext(ctx); ok {
 		by = p.Name
 	}
-	run, err := s.d.queueAtHead(ctx, repo, stack, op, TriggerManual, by)
+	run, err := s.d.runAtHead(ctx, repo, stack, op, TriggerManual, by)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +126,12 @@ func (s service) queueAtHead(ctx context.Context, repo, stack, op string) (*stor
 	if op == OperationDrift {
 		action = store.AuditDriftCheck
 	}
-	s.d.audit(ctx, action, run, store.AuditOK, "queued at "+run.Commit)
+	if err := s.d.enqueue(s.d.withAudit(ctx, action, run, "queued at "+run.Commit), run); err != nil {
+		if run.ID != "" { // queued and audited; what failed came after
+			return nil, err
+		}
+		return nil, s.d.writeFailed(err, "no "+op+" of stack "+stack+" was queued")
+	}
 	return run, nil
 }
 
@@ -131,6 +139,18 @@ func (s service) queueAtHead(ctx context.Context, repo, stack, op string) (*stor
 // its repo's branch, triggered by trigger (and the principal named by, if
 // any).
 func (d *Daemon) queueAtHead(ctx context.Context, repo, stack, op, trigger, by string) (*store.Run, error) {
+	run, err := d.runAtHead(ctx, repo, stack, op, trigger, by)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.enqueue(ctx, run); err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// runAtHead is the run queueAtHead queues, not stored yet.
+func (d *Daemon) runAtHead(ctx context.Context, repo, stack, op, trigger, by string) (*store.Run, error) {
 	rec, err := service{d}.stackRecord(ctx, repo, stack)
 	if err != nil {
 		return nil, err
@@ -150,9 +170,6 @@ func (d *Daemon) queueAtHead(ctx context.Context, repo, stack, op, trigger, by s
 	run := &store.Run{Repo: repo, Stack: stack, Dir: rec.Dir, Commit: head.String(), Trigger: trigger, Operation: op}
 	if by != "" {
 		run.Attrs = map[string]string{AttrTriggeredBy: by}
-	}
-	if err := d.enqueue(ctx, run); err != nil {
-		return nil, err
 	}
 	return run, nil
 }

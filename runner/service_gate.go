@@ -11,7 +11,9 @@ import (
 )
 
 // ApproveRun records the principal's approval of an apply run, queueing it
-// once every required approval is in.
+// once every required approval is in. Like every decision, it is recorded
+// in the audit log in the same write; when the store cannot write, neither
+// is (ErrUnavailable).
 func (s service) ApproveRun(ctx context.Context, id, comment string) (*store.Run, error) {
 	return s.decide(ctx, id, comment, store.DecisionApprove)
 }
@@ -39,36 +41,39 @@ func (s service) decide(ctx context.Context, id, comment string, decision store.
 		return nil, err
 	}
 	a := store.Approval{Approver: p.Name, Decision: decision, Comment: comment, Source: store.ApprovalSourceDriftgate, Binding: *run.Binding}
-	var out *store.Run
 	elsewhere := 0
-	if decision == store.DecisionReject {
-		out, err = s.d.store.RejectRun(ctx, id, a)
-	} else {
+	if decision == store.DecisionApprove {
 		// Approvals from other sources count towards the requirement too:
 		// every source's approvers but those recorded on the run.
-		all, aerr := s.d.approvals(ctx, run)
-		if aerr != nil {
-			return nil, aerr
+		all, err := s.d.approvals(ctx, run)
+		if err != nil {
+			return nil, err
 		}
 		elsewhere = len(store.Approvers(run.Binding, all)) - len(store.Approvers(run.Binding, run.Approvals))
-		out, err = s.d.store.ApproveRun(ctx, id, a, max(1, pol.required-elsewhere))
+	}
+	detail := fmt.Sprintf("%s of run %s", decision, run.Binding.PlanRun)
+	if comment != "" {
+		detail += ": " + comment
+	}
+	actx := s.d.withAudit(ctx, action, run, detail)
+	var out *store.Run
+	if decision == store.DecisionReject {
+		out, err = s.d.store.RejectRun(actx, id, a)
+	} else {
+		out, err = s.d.store.ApproveRun(actx, id, a, max(1, pol.required-elsewhere))
 	}
 	if errors.Is(err, store.ErrConflict) {
 		s.d.audit(ctx, action, run, store.AuditRefused, err.Error())
 		return nil, fmt.Errorf("%s: %w", conflictText(err), api.ErrConflict)
 	}
 	if err != nil {
-		return nil, err
+		return nil, s.d.writeFailed(err, "the "+string(decision)+" of run "+id+" was not recorded")
 	}
-	detail := fmt.Sprintf("%s of run %s", decision, run.Binding.PlanRun)
 	if out.Status == store.StatusQueued {
-		detail += ": queued for apply"
 		s.d.disp.Wake()
 	} else if decision == store.DecisionApprove {
 		got := len(store.Approvers(out.Binding, out.Approvals)) + elsewhere
-		progress := fmt.Sprintf("%d of %d approvals", got, pol.required)
-		detail += ": " + progress
-		why := fmt.Sprintf("%s; needs %d more%s", progress, pol.required-got, pol.approversHint())
+		why := fmt.Sprintf("%d of %d approvals; needs %d more%s", got, pol.required, pol.required-got, pol.approversHint())
 		reason := out.Reason
 		if reason == "" {
 			reason = store.ReasonNeedsApproval
@@ -77,10 +82,6 @@ func (s service) decide(ctx context.Context, id, comment string, decision store.
 			out = w
 		}
 	}
-	if comment != "" {
-		detail += ": " + comment
-	}
-	s.d.audit(ctx, action, out, store.AuditOK, detail)
 	return out, nil
 }
 
@@ -104,15 +105,14 @@ func (s service) ApplyRun(ctx context.Context, id string) (*store.Run, error) {
 		s.d.audit(ctx, store.AuditApply, run, store.AuditRefused, msg)
 		return nil, fmt.Errorf("%s: %w", msg, api.ErrConflict)
 	}
-	out, err := s.d.store.QueueAwaiting(ctx, id)
+	out, err := s.d.store.QueueAwaiting(s.d.withAudit(ctx, store.AuditApply, run, "queued for apply"), id)
 	if errors.Is(err, store.ErrConflict) {
 		return nil, fmt.Errorf("%s: %w", conflictText(err), api.ErrConflict)
 	}
 	if err != nil {
-		return nil, err
+		return nil, s.d.writeFailed(err, "run "+id+" was not queued for apply")
 	}
 	s.d.disp.Wake()
-	s.d.audit(ctx, store.AuditApply, out, store.AuditOK, "queued for apply")
 	return out, nil
 }
 

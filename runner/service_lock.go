@@ -73,7 +73,8 @@ func (s service) StackLock(ctx context.Context, repo, stack string) (*api.StackL
 	return &api.StackLock{Repo: repo, Stack: stack}, nil
 }
 
-// ReleaseStack lifts a stack's hold and queues a fresh plan of it, made
+// ReleaseStack lifts a stack's hold, recorded in the audit log in the same
+// write, and queues a fresh plan of it, made
 // against whatever state the cut-off apply left, unless an apply run
 // opened since the hold (so planned against that state) is already
 // waiting: a fresh plan would supersede it.
@@ -81,18 +82,26 @@ func (s service) ReleaseStack(ctx context.Context, repo, stack, comment string) 
 	if _, err := s.stackRecord(ctx, repo, stack); err != nil {
 		return nil, err
 	}
-	h, err := s.d.store.ReleaseStack(ctx, repo, stack)
+	notHeld := fmt.Errorf("stack %s of repo %s is not held; see holds with GET /api/v1/locks: %w", stack, repo, api.ErrConflict)
+	held, err := s.d.store.GetHold(ctx, repo, stack)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("stack %s of repo %s is not held; see holds with GET /api/v1/locks: %w", stack, repo, api.ErrConflict)
+		return nil, notHeld
 	}
 	if err != nil {
 		return nil, err
 	}
-	detail := "released the hold of run " + h.RunID
+	detail := "released the hold of run " + held.RunID
 	if comment != "" {
 		detail += ": " + comment
 	}
-	s.d.audit(ctx, store.AuditRelease, &store.Run{ID: h.RunID, Repo: repo, Stack: stack}, store.AuditOK, detail)
+	about := &store.Run{ID: held.RunID, Repo: repo, Stack: stack}
+	h, err := s.d.store.ReleaseStack(s.d.withAudit(ctx, store.AuditRelease, about, detail), repo, stack)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notHeld
+	}
+	if err != nil {
+		return nil, s.d.writeFailed(err, "stack "+stack+" of repo "+repo+" was not released")
+	}
 	s.d.logger.Info("stack released", logRepo, repo, logStack, stack, logRun, h.RunID)
 	out := &api.Release{Released: *h}
 	var by string

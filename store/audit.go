@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oklog/ulid/v2"
 	"go.etcd.io/bbolt"
@@ -39,6 +40,49 @@ const (
 	AuditRelease    AuditAction = "release"
 	AuditReadAudit  AuditAction = "read-audit"
 )
+
+// Bounds of what the audit log stores and serves. A request's fields reach
+// the log (a refused request's run id is whatever the path said), so each
+// stored field is capped, and a page stops at a byte budget as well as at
+// its limit: the lowest role cannot bloat the database or a reader's
+// memory.
+const (
+	// MaxAuditField is the most bytes an entry keeps of its actor, action,
+	// repo, stack or run id; longer values keep their start and say how
+	// long they were.
+	MaxAuditField = 512
+	// MaxAuditDetail is the most bytes an entry keeps of its detail.
+	MaxAuditDetail = 4096
+	// MaxAuditPageBytes is the most bytes of stored entries one ListAudit
+	// page returns (a page has at least one entry); the rest is on the
+	// next page.
+	MaxAuditPageBytes = 256 << 10
+)
+
+// capAudit shortens e's fields to the bounds above.
+func capAudit(e *AuditEntry) {
+	e.Actor = capField(e.Actor, MaxAuditField)
+	e.Action = AuditAction(capField(string(e.Action), MaxAuditField))
+	e.Repo = capField(e.Repo, MaxAuditField)
+	e.Stack = capField(e.Stack, MaxAuditField)
+	e.RunID = capField(e.RunID, MaxAuditField)
+	e.Detail = capField(e.Detail, MaxAuditDetail)
+}
+
+// capField returns s when it has at most max bytes, else its start (cut at
+// a rune boundary) with an ellipsis and its original length, within max
+// bytes in all.
+func capField(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	tail := fmt.Sprintf("… (%d bytes)", len(s))
+	cut := max - len(tail)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + tail
+}
 
 // AuditResult is how the recorded action ended.
 type AuditResult string
@@ -122,46 +166,105 @@ func migrateAudit(tx *bbolt.Tx) error {
 // process's monotonic ULID source, and e.Time, now: entries sort by when
 // they were appended and cannot be back-dated. An entry with an ID already
 // set is refused with ErrInvalid (entries are never replaced), as is one
-// without an Actor or Action or with an unknown Result. e is updated only
-// if the entry was stored.
+// without an Actor or Action or with an unknown Result. Fields longer than
+// MaxAuditField (MaxAuditDetail for Detail) are stored shortened, see
+// capField. e is updated only if the entry was stored.
 func (s *Store) AppendAudit(ctx context.Context, e *AuditEntry) error {
-	entry := *e
-	switch {
-	case entry.ID != "":
-		return fmt.Errorf("append audit: %w: entry already has id %s; audit entries are never replaced", ErrInvalid, entry.ID)
-	case entry.Actor == "":
-		return fmt.Errorf("append audit: %w: empty actor", ErrInvalid)
-	case entry.Action == "":
-		return fmt.Errorf("append audit: %w: empty action", ErrInvalid)
-	case !entry.Result.Valid():
-		return fmt.Errorf("append audit: %w: unknown result %q", ErrInvalid, entry.Result)
+	if err := checkAudit(e); err != nil {
+		return err
 	}
+	var entry AuditEntry
+	// An entry attached to ctx (WithAudit) is not this one's to write.
+	ctx = context.WithValue(ctx, auditKey{}, (*attachedAudit)(nil))
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		now := time.Now().UTC()
-		id, err := s.ids.next(now)
-		if err != nil {
-			return err
-		}
-		entry.ID, entry.Time = id.String(), now
-		v, err := json.Marshal(&entry)
-		if err != nil {
-			return fmt.Errorf("encode audit entry: %w", err)
-		}
-		if err := tx.Bucket(auditBucket).Put(id[:], v); err != nil {
-			return fmt.Errorf("write audit entry (%d bytes): %w", len(v), err)
-		}
-		return nil
+		var err error
+		entry, err = s.putAudit(tx, e)
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("append audit %s by %s: %w", entry.Action, entry.Actor, err)
+		return fmt.Errorf("append audit %s by %s: %w", e.Action, e.Actor, err)
 	}
 	*e = entry
 	return nil
 }
 
+// checkAudit refuses an entry AppendAudit would not store.
+func checkAudit(e *AuditEntry) error {
+	switch {
+	case e.ID != "":
+		return fmt.Errorf("append audit: %w: entry already has id %s; audit entries are never replaced", ErrInvalid, e.ID)
+	case e.Actor == "":
+		return fmt.Errorf("append audit: %w: empty actor", ErrInvalid)
+	case e.Action == "":
+		return fmt.Errorf("append audit: %w: empty action", ErrInvalid)
+	case !e.Result.Valid():
+		return fmt.Errorf("append audit: %w: unknown result %q", ErrInvalid, e.Result)
+	}
+	return nil
+}
+
+// putAudit writes a copy of e, capped, with its ID and Time assigned, in
+// tx, and returns it.
+func (s *Store) putAudit(tx *bbolt.Tx, e *AuditEntry) (AuditEntry, error) {
+	entry := *e
+	capAudit(&entry)
+	now := time.Now().UTC()
+	id, err := s.ids.next(now)
+	if err != nil {
+		return AuditEntry{}, err
+	}
+	entry.ID, entry.Time = id.String(), now
+	v, err := json.Marshal(&entry)
+	if err != nil {
+		return AuditEntry{}, fmt.Errorf("encode audit entry: %w", err)
+	}
+	if err := tx.Bucket(auditBucket).Put(id[:], v); err != nil {
+		return AuditEntry{}, fmt.Errorf("write audit entry (%d bytes): %w", len(v), err)
+	}
+	return entry, nil
+}
+
+// auditKey is the context key of the entry WithAudit attaches.
+type auditKey struct{}
+
+// attachedAudit is an entry to record with the next write.
+type attachedAudit struct {
+	e       *AuditEntry
+	written bool
+}
+
+// WithAudit returns ctx carrying e: the first write the store commits with
+// the returned context (ApproveRun, CancelQueued, ReleaseStack, any other)
+// appends e to the audit log in the same transaction, so the action and
+// its entry are stored together or not at all. A write that refuses (such
+// as ErrConflict) or fails records neither. e is checked as AppendAudit
+// checks it, when the write is made, and updated once it is stored; see
+// AuditWritten.
+func WithAudit(ctx context.Context, e *AuditEntry) context.Context {
+	return context.WithValue(ctx, auditKey{}, &attachedAudit{e: e})
+}
+
+// AuditWritten reports whether the entry WithAudit attached to ctx was
+// stored.
+func AuditWritten(ctx context.Context) bool {
+	a, _ := ctx.Value(auditKey{}).(*attachedAudit)
+	return a != nil && a.written
+}
+
+// attachedTo returns the entry of ctx still to be written, or nil.
+func attachedTo(ctx context.Context) *attachedAudit {
+	a, _ := ctx.Value(auditKey{}).(*attachedAudit)
+	if a == nil || a.written {
+		return nil
+	}
+	return a
+}
+
 // ListAudit returns the entries matching f, newest first, at most f.Limit
-// of them, and the cursor of the next page: "" when there are no more. A
-// malformed cursor fails with ErrInvalid. Filters scan the log from the
+// of them and at most MaxAuditPageBytes of stored entries (at least one),
+// and the cursor of the next page: "" when there are no more. Entries
+// stored before fields were capped are served capped. A malformed cursor
+// fails with ErrInvalid. Filters scan the log from the
 // cursor back, so a filter that matches little reads much of it.
 func (s *Store) ListAudit(ctx context.Context, f AuditFilter) (entries []AuditEntry, next string, err error) {
 	limit := f.Limit
@@ -181,6 +284,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) (entries []AuditEn
 	}
 	err = s.view(ctx, func(tx *bbolt.Tx) error {
 		c := tx.Bucket(auditBucket).Cursor()
+		size := 0
 		for k, v := seekBefore(c, after); k != nil; k, v = c.Prev() {
 			var e AuditEntry
 			if err := json.Unmarshal(v, &e); err != nil {
@@ -189,10 +293,13 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) (entries []AuditEn
 			if !f.match(&e) {
 				continue
 			}
-			if len(entries) == limit {
-				next = entries[limit-1].ID
+			capAudit(&e)
+			n := len(e.Actor) + len(e.Action) + len(e.Repo) + len(e.Stack) + len(e.RunID) + len(e.Detail)
+			if len(entries) == limit || len(entries) > 0 && size+n > MaxAuditPageBytes {
+				next = entries[len(entries)-1].ID
 				return nil
 			}
+			size += n
 			entries = append(entries, e)
 		}
 		return nil

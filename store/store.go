@@ -232,21 +232,38 @@ func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
 
 // update runs fn in a read-write transaction unless ctx is already done. All
 // of fn's writes commit together or not at all; a failed commit (such as on
-// a full disk) is reported as such.
+// a full disk) is reported as such. An audit entry attached to ctx
+// (WithAudit) is written in the same transaction.
 func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	attached := attachedTo(ctx)
+	if attached != nil {
+		if err := checkAudit(attached.e); err != nil {
+			return err
+		}
+	}
+	var entry AuditEntry
 	committing := false
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
+		}
+		if attached != nil {
+			var err error
+			if entry, err = s.putAudit(tx, attached.e); err != nil {
+				return err
+			}
 		}
 		committing = true
 		return nil
 	})
 	if err != nil && committing {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if err == nil && attached != nil {
+		*attached.e, attached.written = entry, true
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -70,7 +71,7 @@ func parseAuditFilter(rawQuery string) (store.AuditFilter, error) {
 	if s := q["limit"]; s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > store.MaxListLimit {
-			return store.AuditFilter{}, badRequest("limit %q is not a whole number from 1 to %d", s, store.MaxListLimit)
+			return store.AuditFilter{}, badRequest("limit %s is not a whole number from 1 to %d", quote(s), store.MaxListLimit)
 		}
 		f.Limit = n
 	}
@@ -78,9 +79,11 @@ func parseAuditFilter(rawQuery string) (store.AuditFilter, error) {
 }
 
 // recordRefusal appends to the audit log that p was refused rt for its
-// role (refusal, a 403 problem). The entry is written even when the client
+// role (refusal, a 403 problem), noting how many refusals of p's were
+// rate-limited since the last entry (dropped). The store caps what the
+// entry keeps of the request. The entry is written even when the client
 // has gone away; a failure to write it is logged.
-func (s *server) recordRefusal(r *http.Request, rt route, p Principal, refusal error) {
+func (s *server) recordRefusal(r *http.Request, rt route, p Principal, refusal error, dropped int) {
 	if s.audit == nil {
 		return
 	}
@@ -93,9 +96,12 @@ func (s *server) recordRefusal(r *http.Request, rt route, p Principal, refusal e
 		Repo: r.PathValue("repo"), Stack: r.PathValue("stack"), RunID: r.PathValue("id"),
 		Result: store.AuditRefused, Detail: refusal.Error(),
 	}
+	if dropped > 0 {
+		e.Detail += fmt.Sprintf(" (and %d more refusals of this token, rate-limited, were not recorded one by one)", dropped)
+	}
 	ctx := context.WithoutCancel(r.Context())
 	if err := s.audit.AppendAudit(ctx, e); err != nil {
 		s.logger.LogAttrs(ctx, slog.LevelError, "record a refusal in the audit log",
-			slog.String(logPrincipal, p.Name), slog.String(logPath, r.URL.Path), slog.String(logErr, err.Error()))
+			slog.String(logPrincipal, p.Name), slog.String(logPath, capPath(r.URL.Path)), slog.String(logErr, err.Error()))
 	}
 }

@@ -42,7 +42,7 @@ func (s *server) listDrift(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		what := "drift"
 		if q["repo"] != "" {
-			what = fmt.Sprintf("repo %q", q["repo"])
+			what = fmt.Sprintf("repo %s", quote(q["repo"]))
 		}
 		return explain(err, what, hintRepos)
 	}
@@ -84,7 +84,7 @@ func (s *server) checkDrift(w http.ResponseWriter, r *http.Request) error {
 
 // explainStack explains a Service error about a stack named in the path.
 func explainStack(err error, repo, stack string) error {
-	return explain(err, fmt.Sprintf("stack %q in repo %q", stack, repo),
+	return explain(err, fmt.Sprintf("stack %s in repo %s", quote(stack), quote(repo)),
 		"list stacks with GET /api/v1/stacks?repo="+url.QueryEscape(repo))
 }
 
@@ -103,7 +103,7 @@ func parseHistory(rawQuery string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > MaxDriftHistory {
-		return 0, badRequest("history %q is not a whole number from 0 to %d", s, MaxDriftHistory)
+		return 0, badRequest("history %s is not a whole number from 0 to %d", quote(s), MaxDriftHistory)
 	}
 	return n, nil
 }

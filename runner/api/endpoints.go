@@ -69,7 +69,7 @@ func (s *server) listStacks(w http.ResponseWriter, r *http.Request) error {
 	}
 	stacks, err := s.svc.Stacks(r.Context(), q["repo"])
 	if err != nil {
-		return explain(err, fmt.Sprintf("repo %q", q["repo"]), hintRepos)
+		return explain(err, fmt.Sprintf("repo %s", quote(q["repo"])), hintRepos)
 	}
 	s.writeJSON(w, http.StatusOK, stacksBody{Stacks: nonNil(stacks)})
 	return nil
@@ -85,9 +85,9 @@ func (s *server) listRuns(w http.ResponseWriter, r *http.Request) error {
 		what := "runs"
 		switch {
 		case f.Stack != "":
-			what = fmt.Sprintf("stack %q in repo %q", f.Stack, f.Repo)
+			what = fmt.Sprintf("stack %s in repo %s", quote(f.Stack), quote(f.Repo))
 		case f.Repo != "":
-			what = fmt.Sprintf("repo %q", f.Repo)
+			what = fmt.Sprintf("repo %s", quote(f.Repo))
 		}
 		return explain(err, what, hintRepos)
 	}
@@ -109,7 +109,7 @@ func (s *server) run(r *http.Request) (*store.Run, error) {
 	id := r.PathValue("id")
 	run, err := s.svc.Run(r.Context(), id)
 	if err != nil {
-		return nil, explain(err, fmt.Sprintf("run %q", id), hintRuns)
+		return nil, explain(err, fmt.Sprintf("run %s", quote(id)), hintRuns)
 	}
 	return run, nil
 }
@@ -123,7 +123,7 @@ func (s *server) getPlan(w http.ResponseWriter, r *http.Request) error {
 	}
 	plan, err := s.svc.Plan(r.Context(), run.ID)
 	if err != nil && statusOf(err) != http.StatusNotFound {
-		return explain(err, fmt.Sprintf("plan of run %q", run.ID), hintRuns)
+		return explain(err, fmt.Sprintf("plan of run %s", quote(run.ID)), hintRuns)
 	}
 	if err != nil || plan == nil || len(plan.JSON) == 0 {
 		return noPart(run, "plan")
@@ -140,7 +140,7 @@ func (s *server) getLog(w http.ResponseWriter, r *http.Request) error {
 	}
 	log, err := s.svc.Log(r.Context(), run.ID)
 	if err != nil && statusOf(err) != http.StatusNotFound {
-		return explain(err, fmt.Sprintf("log of run %q", run.ID), hintRuns)
+		return explain(err, fmt.Sprintf("log of run %s", quote(run.ID)), hintRuns)
 	}
 	if err != nil {
 		return noPart(run, "log")
@@ -154,7 +154,7 @@ func noPart(run *store.Run, part string) *problem {
 	msg := fmt.Sprintf("run %q has no %s yet (it is %s); wait for it with GET /api/v1/runs/%s",
 		run.ID, part, run.Status, run.ID)
 	if run.Status.Terminal() {
-		msg = fmt.Sprintf("run %q has no %s (it ended %s)", run.ID, part, run.Status)
+		msg = fmt.Sprintf("run %s has no %s (it ended %s)", quote(run.ID), part, run.Status)
 		if part == "plan" {
 			msg += fmt.Sprintf("; read its log with GET /api/v1/runs/%s/log", run.ID)
 		}
@@ -166,7 +166,7 @@ func (s *server) triggerPlan(w http.ResponseWriter, r *http.Request) error {
 	repo, stack := r.PathValue("repo"), r.PathValue("stack")
 	run, err := s.svc.TriggerPlan(r.Context(), repo, stack)
 	if err != nil {
-		return explain(err, fmt.Sprintf("stack %q in repo %q", stack, repo),
+		return explain(err, fmt.Sprintf("stack %s in repo %s", quote(stack), quote(repo)),
 			"list stacks with GET /api/v1/stacks?repo="+url.QueryEscape(repo))
 	}
 	w.Header().Set("Location", "/api/v1/runs/"+run.ID)
@@ -178,7 +178,7 @@ func (s *server) cancelRun(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	run, err := s.svc.CancelRun(r.Context(), id)
 	if err != nil {
-		return explain(err, fmt.Sprintf("run %q", id), hintRuns)
+		return explain(err, fmt.Sprintf("run %s", quote(id)), hintRuns)
 	}
 	s.writeJSON(w, http.StatusOK, run)
 	return nil

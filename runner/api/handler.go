@@ -37,6 +37,9 @@ type server struct {
 	auth   Authenticator
 	audit  AuditLog // nil without WithAudit
 	logger *slog.Logger
+	// refusals rate-limits, per token, the refusals for role that are
+	// recorded in the audit log.
+	refusals *refusalLimiter
 }
 
 // Option configures NewHandler.
@@ -54,7 +57,7 @@ func NewHandler(svc Service, auth Authenticator, logger *slog.Logger, opts ...Op
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{svc: svc, auth: auth, logger: logger}
+	s := &server{svc: svc, auth: auth, logger: logger, refusals: newRefusalLimiter()}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -115,8 +118,10 @@ func (s *server) routes() []route {
 }
 
 // wrap serves rt: it limits the body, authenticates private routes and
-// checks the principal's role (recording refusals in the audit log),
-// answers the handler's error, and logs the request.
+// checks the principal's role (recording refusals in the audit log, at
+// most refusalBurst in a row per token: more are answered 429 and counted
+// in the next entry), refuses oversized path values, answers the
+// handler's error, and logs the request.
 func (s *server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -133,7 +138,14 @@ func (s *server) wrap(rt route) http.Handler {
 			}
 			who = p.Name
 			if err := authorize(p, rt.role); err != nil {
-				s.recordRefusal(r, rt, p, err)
+				ok, dropped, wait := s.refusals.allow(p.Name)
+				if !ok {
+					return tooManyRefusals(sw, p.Name, wait)
+				}
+				s.recordRefusal(r, rt, p, err, dropped)
+				return err
+			}
+			if err := checkPathValues(r); err != nil {
 				return err
 			}
 			return rt.handle(sw, r.WithContext(withPrincipal(r.Context(), p)))
@@ -155,12 +167,13 @@ func (s *server) logRequest(r *http.Request, rt route, status int, took time.Dur
 		level = slog.LevelError
 	case status >= 500:
 		level = slog.LevelWarn
-	case rt.quiet, r.Method == http.MethodGet && status < 400, r.Method == http.MethodHead && status < 400:
+	case rt.quiet, r.Method == http.MethodGet && status < 400, r.Method == http.MethodHead && status < 400,
+		status == http.StatusTooManyRequests:
 		level = slog.LevelDebug
 	}
 	attrs := []slog.Attr{
 		slog.String(logMethod, r.Method),
-		slog.String(logPath, r.URL.Path),
+		slog.String(logPath, capPath(r.URL.Path)),
 		slog.Int(logStatus, status),
 		slog.Duration(logDuration, took),
 	}
@@ -185,7 +198,7 @@ func methodNotAllowed(methods []string) func(http.ResponseWriter, *http.Request)
 		w.Header().Set("Allow", allow)
 		return &problem{
 			status: http.StatusMethodNotAllowed,
-			msg:    "method " + r.Method + " is not allowed on " + r.URL.Path + "; use " + allow,
+			msg:    "method " + clip(r.Method) + " is not allowed on " + clip(r.URL.Path) + "; use " + allow,
 		}
 	}
 }
@@ -194,7 +207,7 @@ func methodNotAllowed(methods []string) func(http.ResponseWriter, *http.Request)
 func notFound(_ http.ResponseWriter, r *http.Request) error {
 	return &problem{
 		status: http.StatusNotFound,
-		msg:    "no such endpoint " + r.URL.Path + "; the API is under /api/v1 (repos, stacks, runs, drift, locks, audit)",
+		msg:    "no such endpoint " + clip(r.URL.Path) + "; the API is under /api/v1 (repos, stacks, runs, drift, locks, audit)",
 	}
 }
 

@@ -36,13 +36,13 @@ func parseRunFilter(rawQuery string) (store.RunFilter, error) {
 			for i, n := range statusNames {
 				names[i] = string(n)
 			}
-			return store.RunFilter{}, badRequest("unknown run status %q: use one of %s", s, strings.Join(names, ", "))
+			return store.RunFilter{}, badRequest("unknown run status %s: use one of %s", quote(s), strings.Join(names, ", "))
 		}
 	}
 	if s := q["limit"]; s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > store.MaxListLimit {
-			return store.RunFilter{}, badRequest("limit %q is not a whole number from 1 to %d", s, store.MaxListLimit)
+			return store.RunFilter{}, badRequest("limit %s is not a whole number from 1 to %d", quote(s), store.MaxListLimit)
 		}
 		f.Limit = n
 	}
@@ -65,10 +65,10 @@ func parseQuery(endpoint, rawQuery string, allowed []string) (map[string]string,
 	q := make(map[string]string, len(vals))
 	for _, k := range keys {
 		if !slices.Contains(allowed, k) {
-			return nil, badRequest("unknown query parameter %q: %s accepts %s", k, endpoint, strings.Join(allowed, ", "))
+			return nil, badRequest("unknown query parameter %s: %s accepts %s", quote(k), endpoint, strings.Join(allowed, ", "))
 		}
 		if v := vals[k]; len(v) > 1 {
-			return nil, badRequest("query parameter %q is given %d times; give it once", k, len(v))
+			return nil, badRequest("query parameter %s is given %d times; give it once", quote(k), len(v))
 		}
 		q[k] = vals[k][0]
 	}

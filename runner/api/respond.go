@@ -51,6 +51,8 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, ErrForbidden):
 		return http.StatusForbidden
+	case errors.Is(err, ErrUnavailable):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrBadRequest), errors.Is(err, store.ErrInvalid):
 		return http.StatusBadRequest
 	case errors.As(err, &tooBig):
@@ -89,7 +91,7 @@ func explain(err error, what, hint string) error {
 // sentinel it wraps ("...: conflict"), or "" when nothing else is left.
 func clientText(err error) string {
 	msg := err.Error()
-	for _, sentinel := range []error{ErrNotFound, ErrConflict, ErrForbidden, ErrBadRequest} {
+	for _, sentinel := range []error{ErrNotFound, ErrConflict, ErrForbidden, ErrBadRequest, ErrUnavailable} {
 		if errors.Is(err, sentinel) {
 			msg = strings.TrimSuffix(msg, ": "+sentinel.Error())
 			if msg == sentinel.Error() {

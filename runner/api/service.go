@@ -31,6 +31,11 @@ var (
 	// ErrBadRequest reports an argument the Service cannot accept. The
 	// handler answers 400 with the error's text.
 	ErrBadRequest = errors.New("bad request")
+
+	// ErrUnavailable reports a request that cannot be served now, such as
+	// an audited action while the audit log cannot be written: nothing was
+	// done. The handler answers 503 with the error's text.
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // Service is what the HTTP API needs from the daemon. Methods return the

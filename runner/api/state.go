@@ -39,7 +39,7 @@ func (s *server) listStateVersions(w http.ResponseWriter, r *http.Request) error
 	if v := q["limit"]; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return badRequest("limit %q is not a positive whole number; leave it out to list every version", v)
+			return badRequest("limit %s is not a positive whole number; leave it out to list every version", quote(v))
 		}
 		limit = n
 	}
@@ -63,7 +63,7 @@ func (s *server) getStateVersion(w http.ResponseWriter, r *http.Request) error {
 	raw := r.PathValue("serial")
 	serial, err := strconv.ParseUint(raw, 10, 64)
 	if err != nil {
-		return badRequest("serial %q is not a whole number", raw)
+		return badRequest("serial %s is not a whole number", quote(raw))
 	}
 	sv, err := s.svc.StateVersion(r.Context(), repo, stack, serial)
 	if err != nil {
@@ -101,11 +101,11 @@ func (s *server) getStateDiff(w http.ResponseWriter, r *http.Request) error {
 func parseSerial(q map[string]string, name string) (uint64, error) {
 	v, ok := q[name]
 	if !ok || v == "" {
-		return 0, badRequest("query parameter %q is required: give the serials to compare as ?from=N&to=M", name)
+		return 0, badRequest("query parameter %s is required: give the serials to compare as ?from=N&to=M", quote(name))
 	}
 	n, err := strconv.ParseUint(v, 10, 64)
 	if err != nil || n == 0 {
-		return 0, badRequest("%s %q is not a positive whole number", name, v)
+		return 0, badRequest("%s %s is not a positive whole number", name, quote(v))
 	}
 	return n, nil
 }
@@ -113,7 +113,7 @@ func parseSerial(q map[string]string, name string) (uint64, error) {
 // explainStateVersion explains a Service error about a stack's state
 // versions (what, such as "state version 7").
 func explainStateVersion(err error, repo, stack, what string) error {
-	return explain(err, fmt.Sprintf("%s of stack %q in repo %q", what, stack, repo),
+	return explain(err, fmt.Sprintf("%s of stack %s in repo %s", what, quote(stack), quote(repo)),
 		"list them with GET "+stateVersionsPath(repo, stack))
 }
 
