@@ -107,14 +107,19 @@ func TestLocalBackendStatePath(t *testing.T) {
 
 func TestDefaultBackendStatePath(t *testing.T) {
 	p := &Planner{DataDir: "/data"}
-	tests := []struct{ workspace, want string }{
-		{"", "/data/state/repo/web/terraform.tfstate"},
-		{"default", "/data/state/repo/web/terraform.tfstate"},
-		{"staging", "/data/state/repo/web/workspaces/staging/terraform.tfstate"},
+	tests := []struct {
+		state           LocalState
+		workspace, want string
+	}{
+		{p.DefaultState("repo/web"), "", "/data/state/repo/web/terraform.tfstate"},
+		{p.DefaultState("repo/web"), "default", "/data/state/repo/web/terraform.tfstate"},
+		{p.DefaultState("repo/web"), "staging", "/data/state/repo/web/workspaces/staging/terraform.tfstate"},
+		{DirState("/src/app"), "", "/src/app/terraform.tfstate"},
+		{DirState("/src/app"), "staging", "/src/app/terraform.tfstate.d/staging/terraform.tfstate"},
 	}
 	for _, tt := range tests {
-		if got := p.defaultBackendStatePath("repo/web", tt.workspace); got != filepath.FromSlash(tt.want) {
-			t.Errorf("workspace %q: %q, want %q", tt.workspace, got, tt.want)
+		if got := tt.state.WorkspacePath(tt.workspace); got != filepath.FromSlash(tt.want) {
+			t.Errorf("%+v, workspace %q: %q, want %q", tt.state, tt.workspace, got, tt.want)
 		}
 	}
 }

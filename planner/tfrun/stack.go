@@ -21,9 +21,12 @@ type StackPlan struct {
 	// gets driftgate's local default.
 	Backend string
 	// Key identifies the stack across runs, e.g. "repo/stack". It names
-	// its default-backend state (when Backend is empty) and its init cache
-	// under the data dir.
-	Key       string
+	// its init cache under the data dir and, unless State says otherwise,
+	// its default-backend state (see DefaultState).
+	Key string
+	// State, when set, is where the default backend keeps the state of a
+	// stack without one, instead of DefaultState(Key).
+	State     *LocalState
 	Workspace string
 	// Constraints are version constraints the binary must meet
 	// (required_version, a configured terraform_version).
@@ -147,11 +150,16 @@ func (p *Planner) workdir(ctx context.Context, sp StackPlan) (*Workdir, func(), 
 		}
 	}
 	if sp.Backend == "" {
-		if sp.Key == "" {
+		if sp.Key == "" && sp.State == nil {
 			cleanup()
 			return nil, nil, errors.New("stack has no backend and no key to keep its state under")
 		}
-		if err := wd.SetDefaultBackend(p.StatePath(sp.Key)); err != nil {
+		state := p.stateOf(sp)
+		if err := state.checkWorkspace(sp.Workspace); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		if err := wd.SetDefaultBackend(state); err != nil {
 			cleanup()
 			return nil, nil, err
 		}

@@ -94,19 +94,21 @@ func (w *Workdir) Cleanup() error {
 }
 
 // SetDefaultBackend gives a stack with no backend block driftgate's default:
-// a local backend whose state lives at statePath (and whose non-default
-// workspaces live next to it), so state survives between runs.
-func (w *Workdir) SetDefaultBackend(statePath string) error {
-	dir := filepath.Dir(statePath)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create state dir: %w", err)
+// a local backend whose state lives where state says, so state survives
+// between runs. It creates the state's directory unless the state is
+// Borrowed: a directory someone runs terraform in is never written to.
+func (w *Workdir) SetDefaultBackend(state LocalState) error {
+	if !state.Borrowed {
+		if err := os.MkdirAll(filepath.Dir(state.Path), 0o700); err != nil {
+			return fmt.Errorf("create state dir: %w", err)
+		}
 	}
 	doc := map[string]any{
 		"terraform": map[string]any{
 			"backend": map[string]any{
 				"local": map[string]any{
-					"path":          statePath,
-					"workspace_dir": filepath.Join(dir, "workspaces"),
+					"path":          state.Path,
+					"workspace_dir": state.WorkspaceDir,
 				},
 			},
 		},
