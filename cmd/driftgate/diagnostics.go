@@ -2,10 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/mitchellh/go-wordwrap"
+
+	"github.com/driftgate/driftgate/planner"
 )
 
 // FormatDiagnostics renders config diagnostics for a terminal: a
@@ -66,4 +70,23 @@ func writeSnippet(b *strings.Builder, src []byte, rng hcl.Range) {
 		return ' '
 	}, string([]rune(line)[:min(start-1, len([]rune(line)))]))
 	fmt.Fprintf(b, "      | %s%s\n", pad, strings.Repeat("^", max(1, end-start)))
+}
+
+// writeProblems lists discovery problems: each directory's summary, then
+// its diagnostics as "file:line:column: severity: summary" with the detail
+// that says how to fix it wrapped below.
+func writeProblems(w io.Writer, problems []planner.Problem) {
+	for _, p := range problems {
+		fmt.Fprintf(w, "  %s: %s\n", p.Dir, p.Summary)
+		for _, diag := range p.Diagnostics {
+			loc := diag.File
+			if diag.Line > 0 {
+				loc = fmt.Sprintf("%s:%d:%d", diag.File, diag.Line, diag.Column)
+			}
+			fmt.Fprintf(w, "    %s: %s: %s\n", loc, diag.Severity, diag.Summary)
+			if diag.Detail != "" {
+				fmt.Fprintf(w, "      %s\n", strings.ReplaceAll(wordwrap.WrapString(diag.Detail, 72), "\n", "\n      "))
+			}
+		}
+	}
 }

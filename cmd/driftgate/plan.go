@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +20,7 @@ type planFlags struct {
 	configFile  string
 	dataDir     string
 	storeDir    string
+	repo        string
 	workspace   string
 	refreshOnly bool
 	keepWorkdir bool
@@ -39,8 +38,15 @@ to). Prints the summary, the drift found by refresh and the redacted plan.
 
 Exit status: 0 no changes, 2 changes, 1 error (like terraform -detailed-exitcode).
 
-A stack without a backend block gets driftgate's local default: its state
-lives under the data dir, so it survives between runs.`,
+A stack without a backend block is planned against the state terraform
+itself uses in DIR: terraform.tfstate, or terraform.tfstate.d/<workspace>
+for the workspace selected there (TF_WORKSPACE, terraform workspace
+select). With --config of a daemon, it is planned against the daemon's
+state of that stack instead, so a stack the daemon applied plans as no
+changes; --repo says which of the daemon's repos DIR is a checkout of.
+
+A stack whose Terraform files do not parse is not planned: the errors are
+printed and the exit status is 1.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPlan(cmd, g, f, args[0])
@@ -51,6 +57,7 @@ lives under the data dir, so it survives between runs.`,
 	fl.StringVar(&f.configFile, "config", "", "server config file to take data_dir and terraform settings from")
 	fl.StringVar(&f.dataDir, "data-dir", "", "data dir for state, plugin cache and terraform installs (default: the config's, else ~/.local/share/driftgate)")
 	fl.StringVar(&f.storeDir, "store", "", "record the run in the driftgate store in this data dir (its plan file sealed with the --config file's encryption key, if any)")
+	fl.StringVar(&f.repo, "repo", "", "with --config: the daemon's repo DIR is a checkout of, whose state to plan against (default: the config's only repo)")
 	fl.StringVar(&f.workspace, "workspace", "", "terraform workspace (default: the stack's, else default)")
 	fl.BoolVar(&f.refreshOnly, "refresh-only", false, "plan with -refresh-only: report drift, propose no configuration changes")
 	fl.BoolVar(&f.keepWorkdir, "keep-workdir", false, "keep the private copy of the stack for debugging")
@@ -61,6 +68,9 @@ lives under the data dir, so it survives between runs.`,
 func runPlan(cmd *cobra.Command, g *globals, f *planFlags, dir string) error {
 	if err := outputFormat(f.output, "text", "json"); err != nil {
 		return err
+	}
+	if f.repo != "" && f.configFile == "" {
+		return errors.New("--repo names a repo of a daemon's config: pass that file with --config too")
 	}
 	ctx := cmd.Context()
 	logger := g.logger()
@@ -75,18 +85,28 @@ func runPlan(cmd *cobra.Command, g *globals, f *planFlags, dir string) error {
 		}
 		return err
 	}
+	if broken := configErrors(ls.Problems); len(broken) > 0 {
+		writeProblems(g.stderr, broken)
+		return fmt.Errorf("stack %s has configuration errors, so it was not planned: fix them and run again", ls.Stack.Name)
+	}
 	for _, p := range ls.Problems {
 		fmt.Fprintf(g.stderr, "warning: %s\n", p)
 	}
 	abs := filepath.Join(ls.Root, filepath.FromSlash(ls.Stack.Dir))
-	sum := sha256.Sum256([]byte(abs))
-	stateKey := "local/" + filepath.Base(abs) + "-" + hex.EncodeToString(sum[:4])
-	spec := runner.StackPlan(os.DirFS(ls.Root), ls.Stack, stateKey, nil)
-	spec.RefreshOnly = f.refreshOnly
-
 	pl := newPlanner(cfg, logger)
-	pl.KeepWorkdirs = f.keepWorkdir
+	state, err := choosePlanState(f, cfg, pl, ls, abs)
+	if err != nil {
+		return err
+	}
+	spec := runner.StackPlan(os.DirFS(ls.Root), ls.Stack, initCacheKey(abs, state), nil)
+	spec.RefreshOnly = f.refreshOnly
 	out := planOutput{Stack: ls.Stack, Root: ls.Root}
+	if state != nil {
+		spec.State = &state.state
+		out.State = &planStateOutput{Path: state.state.WorkspacePath(ls.Stack.Workspace), Repo: state.repo}
+		state.warnMissing(g, ls.Stack)
+	}
+	pl.KeepWorkdirs = f.keepWorkdir
 	var res *tfrun.PlanResult
 	if f.storeDir != "" {
 		st, err := store.Open(f.storeDir, store.Options{Logger: logger, EncryptionKey: cfg.Encryption.Key})
@@ -124,6 +144,22 @@ func runPlan(cmd *cobra.Command, g *globals, f *planFlags, dir string) error {
 		return exitCode(exitChanges)
 	}
 	return nil
+}
+
+// configErrors returns the problems that make terraform fail before it
+// plans: those with an error diagnostic (HCL that does not parse, a local
+// module that is missing or outside the repo).
+func configErrors(problems []planner.Problem) []planner.Problem {
+	var out []planner.Problem
+	for _, p := range problems {
+		for _, d := range p.Diagnostics {
+			if d.Severity == planner.SeverityError {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // planFailed prints the redacted log of a failed plan, which holds
