@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -163,18 +164,32 @@ func configErrors(problems []planner.Problem) []planner.Problem {
 }
 
 // planFailed prints the redacted log of a failed plan, which holds
-// terraform's diagnostics, and returns the error to report.
+// terraform's diagnostics, and returns the error to report: when the log
+// was printed, only its first line, since the rest repeats terraform's
+// output.
 func planFailed(g *globals, res *tfrun.PlanResult, err error) error {
-	if res != nil && len(res.Log) > 0 {
-		g.stderr.Write(res.Log)
-		fmt.Fprintln(g.stderr)
-	}
 	var nb *tfrun.NoBinaryError
 	if errors.As(err, &nb) {
 		return err
 	}
+	if res != nil && len(res.Log) > 0 {
+		g.stderr.Write(res.Log)
+		fmt.Fprintln(g.stderr)
+		return fmt.Errorf("plan failed: %w", shownError{err})
+	}
 	return fmt.Errorf("plan failed: %w", err)
 }
+
+// shownError is an error whose details were already printed: it reads as
+// its first line.
+type shownError struct{ err error }
+
+func (e shownError) Error() string {
+	first, _, _ := strings.Cut(e.err.Error(), "\n")
+	return strings.TrimSpace(first)
+}
+
+func (e shownError) Unwrap() error { return e.err }
 
 // localConfig is the configuration of a local command: the file when one
 // is named, else defaults; --data-dir overrides either.

@@ -162,3 +162,24 @@ func TestPlanConfigRepo(t *testing.T) {
 	checkOutput(t, "plan", out, "(the daemon's, repo infra)")
 	checkOutput(t, "stderr", errOut, `warning: the daemon has no state for stack "app" of repo "infra"`)
 }
+
+// TestPlanTerraformErrorsShownOnce: when terraform itself fails (here on a
+// second required_providers, which parses but terraform refuses), its
+// diagnostics are printed once, from the run's log.
+func TestPlanTerraformErrorsShownOnce(t *testing.T) {
+	stack, _ := planStack(t, `resource "dgtest_server" "web" { name = "web" }`)
+	tftest.WriteFiles(t, stack, map[string]string{"versions.tf": `terraform {
+  required_providers {
+    nothere = { source = "driftgate/nothere" }
+  }
+}
+`})
+	code, out, errOut := runCLI(t, "plan", stack, "--data-dir", t.TempDir())
+	if code != exitError {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
+	}
+	checkOutput(t, "stderr", errOut, "$ terraform init", "driftgate: plan failed: terraform init: exit status 1\n")
+	if n := strings.Count(errOut, "Duplicate required providers configuration"); n != 1 {
+		t.Errorf("terraform's error shown %d times, want once:\n%s", n, errOut)
+	}
+}
