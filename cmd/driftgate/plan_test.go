@@ -64,6 +64,9 @@ resource "dgtest_server" "web" {
 		t.Fatalf("exit %d, want 0 (no changes): a plan ignoring %s/terraform.tfstate would create web again\n%s\n%s", code, stack, out, errOut)
 	}
 	checkOutput(t, "plan", out, "Plan: 0 to add", "State:     "+filepath.Join(stack, "terraform.tfstate")+" (the directory's own)")
+	if after := fileHashes(t, stack); !reflect.DeepEqual(before, after) {
+		t.Errorf("the plan wrote to the stack's directory:\nbefore %v\nafter  %v", before, after)
+	}
 
 	// The workspace selected in the directory is the one planned.
 	env.Terraform(t, stack, "workspace", "new", "staging")
@@ -76,6 +79,27 @@ resource "dgtest_server" "web" {
 	}
 	if want := (planStateOutput{Path: filepath.Join(stack, "terraform.tfstate.d", "staging", "terraform.tfstate")}); po.State == nil || *po.State != want {
 		t.Errorf("json state = %+v, want %+v", po.State, want)
+	}
+
+	// TF_WORKSPACE wins over the selection, as in terraform; a declaration
+	// in .driftgate.hcl wins over both.
+	planState := func(what string) string {
+		t.Helper()
+		code, out, errOut := runCLI(t, "plan", stack, "--data-dir", data, "-o", "json")
+		var po planOutput
+		if err := json.Unmarshal([]byte(out), &po); code != exitOK || err != nil || po.State == nil {
+			t.Fatalf("%s: exit %d, %v\n%s\n%s", what, code, err, out, errOut)
+		}
+		return po.State.Path
+	}
+	t.Setenv("TF_WORKSPACE", "default")
+	if got := planState("TF_WORKSPACE"); got != filepath.Join(stack, "terraform.tfstate") {
+		t.Errorf("TF_WORKSPACE=default: state %s", got)
+	}
+	t.Setenv("TF_WORKSPACE", "")
+	tftest.WriteFiles(t, filepath.Dir(stack), map[string]string{".driftgate.hcl": "stack \"app\" {\n  dir       = \"app\"\n  workspace = \"default\"\n}\n"})
+	if got := planState("declared"); got != filepath.Join(stack, "terraform.tfstate") {
+		t.Errorf("declared workspace default: state %s", got)
 	}
 
 	// A workspace the directory does not have is an error, as in
@@ -110,6 +134,17 @@ func TestPlanStopsAtHCLErrors(t *testing.T) {
 			t.Errorf("stderr has %q: terraform ran or the error showed twice\n%s", never, errOut)
 		}
 	}
+
+	// So is a stack calling a local module that does not exist.
+	tftest.WriteFiles(t, stack, map[string]string{
+		"main.tf": `module "net" { source = "../net" }`,
+		"vars.tf": `variable "size" { default = "small" }`,
+	})
+	code, out, errOut = runCLI(t, "plan", stack, "--data-dir", t.TempDir())
+	if code != exitError || strings.Contains(errOut, "terraform init") {
+		t.Fatalf("missing module: exit %d, want 1 before terraform runs\n%s\n%s", code, out, errOut)
+	}
+	checkOutput(t, "stderr", errOut, `module "net": module directory not found`, "app/main.tf:1:", "not planned")
 }
 
 // writePlanConfig writes a daemon config watching repos (named, with any
