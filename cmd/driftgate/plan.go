@@ -99,14 +99,11 @@ func runPlan(cmd *cobra.Command, g *globals, f *planFlags, dir string) error {
 	if err != nil {
 		return err
 	}
-	spec := runner.StackPlan(os.DirFS(ls.Root), ls.Stack, initCacheKey(abs, state), nil)
+	spec := runner.StackPlan(os.DirFS(ls.Root), ls.Stack, state.initCacheKey(abs), nil)
 	spec.RefreshOnly = f.refreshOnly
-	out := planOutput{Stack: ls.Stack, Root: ls.Root}
-	if state != nil {
-		spec.State = &state.state
-		out.State = &planStateOutput{Path: state.state.WorkspacePath(ls.Stack.Workspace), Repo: state.repo}
-		state.warnMissing(g, ls.Stack)
-	}
+	state.apply(&spec)
+	state.warnMissing(g, ls.Stack)
+	out := planOutput{Stack: ls.Stack, Root: ls.Root, State: state.output(ls.Stack)}
 	pl.KeepWorkdirs = f.keepWorkdir
 	var res *tfrun.PlanResult
 	if f.storeDir != "" {

@@ -116,6 +116,33 @@ resource "dgtest_server" "web" {
 	}
 }
 
+// TestPlanUsesDirectoryLocalBackend: a `backend "local"` with a relative
+// path keeps its state relative to the stack's directory, where terraform
+// applied it, not relative to driftgate's copy.
+func TestPlanUsesDirectoryLocalBackend(t *testing.T) {
+	stack, _ := planStack(t, `
+terraform {
+  backend "local" {
+    path = "states/app.tfstate"
+  }
+}
+resource "dgtest_server" "web" {
+  name = "web"
+}
+`)
+	env := tftest.Setup(t)
+	env.Terraform(t, stack, "init", "-input=false")
+	env.Terraform(t, stack, "apply", "-auto-approve", "-input=false")
+	before := fileHashes(t, stack)
+	code, out, errOut := runCLI(t, "plan", stack, "--data-dir", t.TempDir(), "--no-text")
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0: a plan ignoring %s/states/app.tfstate would create web again\n%s\n%s", code, stack, out, errOut)
+	}
+	if after := fileHashes(t, stack); !reflect.DeepEqual(before, after) {
+		t.Errorf("the plan wrote to the stack's directory:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
 // TestPlanStopsAtHCLErrors: a stack whose files do not parse is reported
 // once, with every diagnostic, and terraform never runs.
 func TestPlanStopsAtHCLErrors(t *testing.T) {

@@ -52,7 +52,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 }
 
 // TestPlanDirState plans against the state terraform itself keeps in a
-// stack's directory, as `driftgate plan DIR` does: what terraform applied
+// stack's directory (RunDir), as `driftgate plan DIR` does: what terraform applied
 // there plans as no changes, a workspace only terraform.tfstate.d has is
 // used, a missing one is an error, and nothing in the directory changes.
 func TestPlanDirState(t *testing.T) {
@@ -77,12 +77,11 @@ resource "dgtest_server" "web" {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
-		state := DirState(filepath.Join(h.src, stackDir))
 		return h.planner.Plan(ctx, StackPlan{
 			Source:    os.DirFS(h.src),
 			Layout:    Layout{Dir: stackDir},
 			Key:       "local/" + stackDir,
-			State:     &state,
+			RunDir:    filepath.Join(h.src, stackDir),
 			Workspace: workspace,
 		})
 	}

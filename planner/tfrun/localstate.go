@@ -71,10 +71,13 @@ func DirState(dir string) LocalState {
 }
 
 // stateOf returns where sp's default backend keeps state: sp.State when
-// set, else DefaultState of its key.
+// set, else DirState of its RunDir, else DefaultState of its key.
 func (p *Planner) stateOf(sp StackPlan) LocalState {
-	if sp.State != nil {
+	switch {
+	case sp.State != nil:
 		return *sp.State
+	case sp.RunDir != "":
+		return DirState(sp.RunDir)
 	}
 	return p.DefaultState(sp.Key)
 }
@@ -97,6 +100,26 @@ func (s LocalState) checkWorkspace(workspace string) error {
 type localBackend struct {
 	path         string
 	workspaceDir string
+}
+
+// resolve returns where the backend keeps state when terraform runs in
+// dir: its path (default terraform.tfstate) and workspace_dir (default
+// terraform.tfstate.d) made absolute against dir, as a Borrowed state.
+// moved reports whether either was relative or unset, so that a run's
+// copy, where they would otherwise resolve, needs them overridden.
+func (b localBackend) resolve(dir string) (state LocalState, moved bool) {
+	abs := func(p, def string) string {
+		if p == "" {
+			p = def
+		}
+		if filepath.IsAbs(p) {
+			return filepath.Clean(p)
+		}
+		moved = true
+		return filepath.Join(dir, p)
+	}
+	state = LocalState{Path: abs(b.path, localStateFile), WorkspaceDir: abs(b.workspaceDir, localWorkspaceDir), Borrowed: true}
+	return state, moved
 }
 
 // statePath returns where the backend keeps workspace's state, or "" when

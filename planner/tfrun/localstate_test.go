@@ -123,3 +123,26 @@ func TestDefaultBackendStatePath(t *testing.T) {
 		}
 	}
 }
+
+func TestLocalBackendResolve(t *testing.T) {
+	tests := []struct {
+		name      string
+		backend   localBackend
+		wantState LocalState
+		wantMoved bool
+	}{
+		{"unset", localBackend{}, LocalState{Path: "/src/app/terraform.tfstate", WorkspaceDir: "/src/app/terraform.tfstate.d", Borrowed: true}, true},
+		{"relative", localBackend{path: "states/app.tfstate", workspaceDir: "../ws"}, LocalState{Path: "/src/app/states/app.tfstate", WorkspaceDir: "/src/ws", Borrowed: true}, true},
+		{"absolute", localBackend{path: "/st/app.tfstate", workspaceDir: "/st/ws"}, LocalState{Path: "/st/app.tfstate", WorkspaceDir: "/st/ws", Borrowed: true}, false},
+		{"absolute path only", localBackend{path: "/st/app.tfstate"}, LocalState{Path: "/st/app.tfstate", WorkspaceDir: "/src/app/terraform.tfstate.d", Borrowed: true}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, moved := tt.backend.resolve(filepath.FromSlash("/src/app"))
+			want := LocalState{Path: filepath.FromSlash(tt.wantState.Path), WorkspaceDir: filepath.FromSlash(tt.wantState.WorkspaceDir), Borrowed: true}
+			if got != want || moved != tt.wantMoved {
+				t.Errorf("resolve = %+v, %v; want %+v, %v", got, moved, want, tt.wantMoved)
+			}
+		})
+	}
+}
