@@ -55,8 +55,8 @@ printed and the exit status is 1.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
-	fl.StringVar(&f.configFile, "config", "", "server config file to take data_dir and terraform settings from")
-	fl.StringVar(&f.dataDir, "data-dir", "", "data dir for state, plugin cache and terraform installs (default: the config's, else ~/.local/share/driftgate)")
+	fl.StringVar(&f.configFile, "config", "", "server config file to take data_dir and terraform settings from, and whose daemon's state to plan against")
+	fl.StringVar(&f.dataDir, "data-dir", "", "data dir for the plugin cache, init caches and terraform installs, and with --config the daemon's state (default: the config's, else ~/.local/share/driftgate)")
 	fl.StringVar(&f.storeDir, "store", "", "record the run in the driftgate store in this data dir (its plan file sealed with the --config file's encryption key, if any)")
 	fl.StringVar(&f.repo, "repo", "", "with --config: the daemon's repo DIR is a checkout of, whose state to plan against (default: the config's only repo)")
 	fl.StringVar(&f.workspace, "workspace", "", "terraform workspace (default: the stack's, else default)")

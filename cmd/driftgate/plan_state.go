@@ -73,13 +73,13 @@ func (s planState) initCacheKey(dir string) string {
 }
 
 // choosePlanState picks the state of a local plan of ls, whose directory
-// is dir. With a --config that watches repos, a stack without a backend
+// is dir. With a --config that watches repos (or a --repo), a stack without a backend
 // reads the daemon's state of that repo's stack, exactly where the
 // daemon's runs keep it. Else the stack reads the state terraform itself
 // uses in dir, in the workspace selected there unless the stack's
 // declaration or --workspace names one.
 func choosePlanState(f *planFlags, cfg *Config, pl *tfrun.Planner, ls *planner.LocalStack, dir string) (planState, error) {
-	if f.configFile == "" || len(cfg.Repos) == 0 {
+	if f.configFile == "" || (len(cfg.Repos) == 0 && f.repo == "") {
 		if f.workspace == "" && !ls.Stack.Declared {
 			ws, err := selectedWorkspace(dir)
 			if err != nil {

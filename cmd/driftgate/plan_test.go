@@ -196,6 +196,7 @@ func writePlanConfig(t *testing.T, repos ...string) string {
 func TestPlanConfigRepo(t *testing.T) {
 	stack, _ := planStack(t, `resource "dgtest_server" "web" { name = "web" }`)
 	two := writePlanConfig(t, "infra", "apps")
+	none := writePlanConfig(t)
 	tests := []struct {
 		name string
 		args []string
@@ -204,6 +205,7 @@ func TestPlanConfigRepo(t *testing.T) {
 		{"two repos", []string{"--config", two}, "pass --repo NAME"},
 		{"unknown repo", []string{"--config", two, "--repo", "nope"}, `--repo "nope": ` + two + " has no such repo; its repos: infra, apps"},
 		{"repo without config", []string{"--repo", "infra"}, "pass that file with --config too"},
+		{"config without repos", []string{"--config", none, "--repo", "infra"}, `--repo "infra": ` + none + " has no such repo"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
