@@ -59,7 +59,7 @@ printed and the exit status is 1.`,
 	fl.StringVar(&f.dataDir, "data-dir", "", "data dir for the plugin cache, init caches and terraform installs, and with --config the daemon's state (default: the config's, else ~/.local/share/driftgate)")
 	fl.StringVar(&f.storeDir, "store", "", "record the run in the driftgate store in this data dir (its plan file sealed with the --config file's encryption key, if any)")
 	fl.StringVar(&f.repo, "repo", "", "with --config: the daemon's repo DIR is a checkout of, whose state to plan against (default: the config's only repo)")
-	fl.StringVar(&f.workspace, "workspace", "", "terraform workspace (default: the stack's, else default)")
+	fl.StringVar(&f.workspace, "workspace", "", "terraform workspace (default: the stack's, else without --config the one selected in DIR, else default)")
 	fl.BoolVar(&f.refreshOnly, "refresh-only", false, "plan with -refresh-only: report drift, propose no configuration changes")
 	fl.BoolVar(&f.keepWorkdir, "keep-workdir", false, "keep the private copy of the stack for debugging")
 	fl.BoolVar(&f.noText, "no-text", false, "omit terraform's own plan text from text output")
