@@ -101,3 +101,56 @@ func (c *RepoConfig) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, width 
 	}
 	return nil
 }
+
+// FormatDiagnostics renders diags for a terminal or a stored error: a
+// "file:line:column: severity: summary" line, the source line from files
+// with the range underlined, and the detail that says how to fix it, for
+// every diagnostic.
+func FormatDiagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags {
+		sev := "error"
+		if d.Severity == hcl.DiagWarning {
+			sev = "warning"
+		}
+		if d.Subject != nil {
+			fmt.Fprintf(&b, "%s:%d:%d: ", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+		}
+		fmt.Fprintf(&b, "%s: %s\n", sev, d.Summary)
+		if d.Subject != nil {
+			if f, ok := files[d.Subject.Filename]; ok {
+				writeSnippet(&b, f.Bytes, *d.Subject)
+			}
+		}
+		if d.Detail != "" {
+			fmt.Fprintf(&b, "  %s\n", d.Detail)
+		}
+	}
+	return b.String()
+}
+
+// writeSnippet prints the first line of rng with a caret line under it.
+func writeSnippet(b *strings.Builder, src []byte, rng hcl.Range) {
+	lines := strings.Split(string(src), "\n")
+	n := rng.Start.Line
+	if n < 1 || n > len(lines) {
+		return
+	}
+	line := strings.TrimRight(lines[n-1], "\r")
+	fmt.Fprintf(b, "%5d | %s\n", n, line)
+	start := rng.Start.Column
+	end := rng.End.Column
+	if rng.End.Line != rng.Start.Line || end <= start {
+		end = len(line) + 1
+	}
+	if start < 1 {
+		start = 1
+	}
+	pad := strings.Map(func(r rune) rune {
+		if r == '\t' {
+			return '\t'
+		}
+		return ' '
+	}, string([]rune(line)[:min(start-1, len([]rune(line)))]))
+	fmt.Fprintf(b, "      | %s%s\n", pad, strings.Repeat("^", max(1, end-start)))
+}

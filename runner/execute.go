@@ -98,7 +98,7 @@ func (d *Daemon) resolve(ctx context.Context, run *store.Run) (*target, error) {
 		others = append(others, planner.Stack{Name: r.Name, Dir: r.Dir})
 	}
 	return &target{
-		plan:     StackPlan(fsys, *stack, run.Repo+"/"+run.Stack, others),
+		plan:     StackPlan(fsys, *stack, StackKey(run.Repo, run.Stack), others),
 		stack:    *stack,
 		lockHash: lockHash(fsys, stack.Dir),
 	}, nil

@@ -8,6 +8,14 @@ import (
 	"github.com/driftgate/driftgate/planner/tfrun"
 )
 
+// StackKey is how the daemon keys a stack across runs: it names the
+// stack's default-backend state under the data dir (tfrun.Planner's
+// DefaultState) and its init cache. A local plan that uses the daemon's
+// state keys it the same way.
+func StackKey(repo, stack string) string {
+	return repo + "/" + stack
+}
+
 // StackPlan describes how to plan a discovered stack from src: what to
 // copy, which state to use and which binary constraints apply. others are
 // the repo's other stacks; those nested inside this stack's directory are

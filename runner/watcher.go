@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/driftgate/driftgate/planner"
 	"github.com/driftgate/driftgate/runner/gitrepo"
@@ -179,7 +180,7 @@ func (w *repoWatcher) plan(ctx context.Context, m *gitrepo.Mirror, rec *store.Re
 	}
 	cfg, diags := planner.LoadRepoConfig(fsys)
 	if diags.HasErrors() {
-		return fmt.Errorf("%s at %s has errors, nothing was planned: %s", planner.RepoConfigFile, short(head), diags.Error())
+		return repoConfigError(cfg, diags, head)
 	}
 	disc, err := planner.Discover(ctx, fsys, planner.DiscoverOptions{Config: cfg})
 	if err != nil {
@@ -313,6 +314,18 @@ func (w *repoWatcher) recordError(ctx context.Context, cause error) {
 	if err != nil && ctx.Err() == nil {
 		w.logger.Error("record repo status", logErr, err)
 	}
+}
+
+// repoConfigError is the error a broken .driftgate.hcl at head records as
+// the repo's LastError: every diagnostic, with its location, source line
+// and fix, as `driftgate discover` prints them.
+func repoConfigError(cfg *planner.RepoConfig, diags hcl.Diagnostics, head plumbing.Hash) error {
+	var files map[string]*hcl.File
+	if cfg != nil {
+		files = cfg.Files
+	}
+	return fmt.Errorf("%s at %s has errors, nothing was planned:\n%s", planner.RepoConfigFile, short(head),
+		strings.TrimRight(planner.FormatDiagnostics(files, diags), "\n"))
 }
 
 // jitter spreads polls of many repos: d ± 10%.

@@ -121,6 +121,26 @@ func TestWatcherDecidesWhatToPlan(t *testing.T) {
 	}
 }
 
+// brokenRepoConfig is a .driftgate.hcl with two errors, and
+// brokenRepoConfigDiagnostics what a repo's LastError must show of them.
+const brokenRepoConfig = `stack "a" {
+  dir  = "a"
+  aply = "auto"
+}
+
+stack "b" {
+  dir        = "b"
+  depends_on = ["nope"]
+}
+`
+
+var brokenRepoConfigDiagnostics = []string{
+	".driftgate.hcl:3:3: error: Unsupported argument\n    3 |   aply = \"auto\"\n      |   ^^^^\n",
+	`Did you mean "apply"?`,
+	".driftgate.hcl:8:17: error: Unknown stack\n    8 |   depends_on = [\"nope\"]\n",
+	"Declare it or fix the name.",
+}
+
 func TestWatcherBrokenRepoConfigPlansNothing(t *testing.T) {
 	up := gittest.New(t, twoStacks)
 	h := newWatchHarness(t, up.Dir)
@@ -128,15 +148,21 @@ func TestWatcherBrokenRepoConfigPlansNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	good, _ := h.st.GetRepo(context.Background(), "infra")
-	up.Commit("c", map[string]string{".driftgate.hcl": `stack "a" {`})
+	up.Commit("c", map[string]string{".driftgate.hcl": brokenRepoConfig})
 	runs, err := h.poll(t)
 	if err == nil || !strings.Contains(err.Error(), ".driftgate.hcl") || len(runs) != 0 {
 		t.Fatalf("poll = %d runs, %v", len(runs), err)
 	}
 	h.w.recordError(context.Background(), err)
 	rec, _ := h.st.GetRepo(context.Background(), "infra")
-	if rec.Status != string(RepoError) || rec.LastCommit != good.LastCommit || !strings.Contains(rec.LastError, ".driftgate.hcl") {
+	if rec.Status != string(RepoError) || rec.LastCommit != good.LastCommit {
 		t.Errorf("repo = %+v", rec)
+	}
+	// Every diagnostic, located, with its source line and its fix.
+	for _, want := range brokenRepoConfigDiagnostics {
+		if !strings.Contains(rec.LastError, want) {
+			t.Errorf("last error lacks %q:\n%s", want, rec.LastError)
+		}
 	}
 	// Fixing it plans the stacks changed since the last good commit.
 	up.Commit("c", map[string]string{".driftgate.hcl": `stack "a" {

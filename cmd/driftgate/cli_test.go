@@ -221,7 +221,7 @@ func TestPlanCommandErrors(t *testing.T) {
 	if code != exitError {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	if !strings.Contains(errOut, "main.tf") || !strings.Contains(errOut, "plan failed") {
+	if !strings.Contains(errOut, "main.tf") || !strings.Contains(errOut, "not planned") {
 		t.Errorf("stderr lacks the diagnostic:\n%s", errOut)
 	}
 	if code, _, errOut := runCLI(t, "plan", filepath.Join(t.TempDir(), "missing")); code != exitError || !strings.Contains(errOut, "missing") {

@@ -2,8 +2,12 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"regexp"
+	"strings"
 	"time"
 
+	"github.com/mitchellh/go-wordwrap"
 	"github.com/spf13/cobra"
 
 	"github.com/driftgate/driftgate/store"
@@ -33,16 +37,57 @@ func newReposCmd(g *globals) *cobra.Command {
 			}
 			rows := make([][]string, len(repos))
 			for i, r := range repos {
-				rows[i] = []string{r.Name, dash(r.Branch), dash(r.Status), shortCommit(r.LastCommit), dash(r.LastError)}
+				first, _, _ := strings.Cut(r.LastError, "\n")
+				rows[i] = []string{r.Name, dash(r.Branch), dash(r.Status), shortCommit(r.LastCommit), dash(first)}
 			}
-			return writeTable(g.stdout, []column{
+			if err := writeTable(g.stdout, []column{
 				{title: "NAME", max: 20, flex: true}, {title: "BRANCH", max: 16, flex: true},
 				{title: "STATUS", max: 12}, {title: "LAST COMMIT"}, {title: "LAST ERROR", flex: true},
-			}, rows)
+			}, rows); err != nil {
+				return err
+			}
+			writeRepoErrors(g.stdout, repos)
+			return nil
 		},
 	}
 	f = addClientFlags(cmd)
 	return cmd
+}
+
+// writeRepoErrors prints each repo's last error in full below the repos
+// table, whose cell shows only the start of it: every diagnostic of a
+// broken .driftgate.hcl, with its source line and its fix. Prose is
+// wrapped to the table's width; source lines are kept as they are.
+func writeRepoErrors(w io.Writer, repos []store.RepoRecord) {
+	header := false
+	for _, r := range repos {
+		if r.LastError == "" {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w, "\nLast errors:")
+			header = true
+		}
+		fmt.Fprintf(w, "  %s:\n", r.Name)
+		const indent = "    "
+		for _, line := range strings.Split(strings.TrimRight(r.LastError, "\n"), "\n") {
+			if !sourceLine.MatchString(line) {
+				line = wordwrap.WrapString(line, uint(tableWidth-len(indent)))
+				line = strings.ReplaceAll(line, "\n", "\n"+indent+leadingSpace(line))
+			}
+			fmt.Fprintln(w, indent+line)
+		}
+	}
+}
+
+// sourceLine matches the source and caret lines of a formatted diagnostic
+// ("    3 |   aply = 1", "      |   ^^^^"), which wrapping would garble.
+var sourceLine = regexp.MustCompile(`^ *[0-9]* \| `)
+
+// leadingSpace returns the spaces s starts with, so wrapped lines keep
+// their indentation.
+func leadingSpace(s string) string {
+	return s[:len(s)-len(strings.TrimLeft(s, " "))]
 }
 
 func newStacksCmd(g *globals) *cobra.Command {

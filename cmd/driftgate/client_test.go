@@ -61,6 +61,12 @@ func TestReposCommand(t *testing.T) {
 	}
 	checkWidth(t, out)
 	checkOutput(t, "repos", out, "NAME", "LAST ERROR", "infra", "main", "synced", "0123456 ", "platform", "fetch origin: authentication", "…")
+	// The table cuts the error; below it, it is shown whole.
+	_, below, _ := strings.Cut(out, "\nLast errors:\n  platform:\n    fetch origin: authentication required:")
+	checkOutput(t, "errors below the table", below, "git.example.com "+strings.Repeat("x", 40)+"\n")
+	if strings.Contains(out, "infra:") {
+		t.Errorf("repos lists an error for infra, which has none:\n%s", out)
+	}
 	if strings.Contains(out, apitest.InfraCommit) {
 		t.Errorf("repos shows whole commits:\n%s", out)
 	}

@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/mitchellh/go-wordwrap"
 	"github.com/spf13/cobra"
 
 	"github.com/driftgate/driftgate/planner"
@@ -126,19 +125,7 @@ func writeDiscoveryTable(g *globals, d *planner.Discovery) {
 	}
 	if len(d.Problems) > 0 {
 		fmt.Fprintf(g.stdout, "\nProblems (%d):\n", len(d.Problems))
-		for _, p := range d.Problems {
-			fmt.Fprintf(g.stdout, "  %s: %s\n", p.Dir, p.Summary)
-			for _, diag := range p.Diagnostics {
-				loc := diag.File
-				if diag.Line > 0 {
-					loc = fmt.Sprintf("%s:%d:%d", diag.File, diag.Line, diag.Column)
-				}
-				fmt.Fprintf(g.stdout, "    %s: %s: %s\n", loc, diag.Severity, diag.Summary)
-				if diag.Detail != "" {
-					fmt.Fprintf(g.stdout, "      %s\n", strings.ReplaceAll(wordwrap.WrapString(diag.Detail, 72), "\n", "\n      "))
-				}
-			}
-		}
+		writeProblems(g.stdout, d.Problems)
 	}
 }
 

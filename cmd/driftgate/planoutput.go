@@ -14,16 +14,36 @@ import (
 
 // planOutput is what `driftgate plan -o json` prints.
 type planOutput struct {
-	Stack            planner.Stack      `json:"stack"`
-	Root             string             `json:"root"`
-	RunID            string             `json:"run_id,omitempty"`
-	StorePath        string             `json:"store,omitempty"`
-	TerraformVersion string             `json:"terraform_version"`
-	HasChanges       bool               `json:"has_changes"`
-	Analysis         *analysis.Analysis `json:"analysis"`
+	Stack            planner.Stack `json:"stack"`
+	Root             string        `json:"root"`
+	RunID            string        `json:"run_id,omitempty"`
+	StorePath        string        `json:"store,omitempty"`
+	TerraformVersion string        `json:"terraform_version"`
+	// State is the state a stack without a backend was planned against;
+	// nil for a stack with a backend of its own.
+	State      *planStateOutput   `json:"state,omitempty"`
+	HasChanges bool               `json:"has_changes"`
+	Analysis   *analysis.Analysis `json:"analysis"`
 	// Drift is the drift engine's reading of this plan, as the daemon
 	// records it: status and findings with causes.
 	Drift *localDrift `json:"drift"`
+}
+
+// planStateOutput says which state a plan of a stack without a backend
+// read: the file, and whose it is.
+type planStateOutput struct {
+	Path string `json:"path"`
+	// Repo is the daemon's repo whose state it is; empty for the state of
+	// the stack's directory, where terraform itself keeps it.
+	Repo string `json:"repo,omitempty"`
+}
+
+// String describes the state for text output.
+func (s planStateOutput) String() string {
+	if s.Repo == "" {
+		return s.Path + " (the directory's own)"
+	}
+	return s.Path + " (the daemon's, repo " + s.Repo + ")"
 }
 
 // localDrift is the drift status and findings of one local plan.
@@ -49,6 +69,9 @@ func evaluateDrift(stack planner.Stack, a *analysis.Analysis) *localDrift {
 func writePlanText(w io.Writer, out planOutput, text []byte, noText bool) {
 	fmt.Fprintf(w, "Stack:     %s (%s)\n", out.Stack.Name, out.Stack.Dir)
 	fmt.Fprintf(w, "Terraform: %s\n", out.TerraformVersion)
+	if out.State != nil {
+		fmt.Fprintf(w, "State:     %s\n", out.State)
+	}
 	if out.RunID != "" {
 		fmt.Fprintf(w, "Run:       %s (recorded in %s)\n", out.RunID, out.StorePath)
 	}

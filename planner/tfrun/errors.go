@@ -20,6 +20,9 @@ var (
 	// ErrStaleState reports a saved plan whose state changed since it was
 	// made (see StaleStateError).
 	ErrStaleState = errors.New("state changed since the plan")
+	// ErrNoWorkspace reports a workspace missing from a state driftgate
+	// must not create workspaces in (a Borrowed LocalState).
+	ErrNoWorkspace = errors.New("no such workspace")
 	// ErrNoLockProbe reports a backend whose state lock StateLock cannot
 	// probe: the cloud and remote backends, whose plans run in HCP
 	// Terraform or Terraform Enterprise, where the workspace shows its lock.

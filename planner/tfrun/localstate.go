@@ -3,6 +3,7 @@ package tfrun
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -22,23 +23,103 @@ const defaultWorkspace = "default"
 // both relative to the directory terraform runs in.
 const (
 	localStateFile    = "terraform.tfstate"
-	workspacesDirName = "workspaces" // driftgate's default backend, see SetDefaultBackend
+	localWorkspaceDir = "terraform.tfstate.d"
+	workspacesDirName = "workspaces" // driftgate's default backend, see DefaultState
 )
 
-// defaultBackendStatePath returns where driftgate's default backend keeps
-// workspace's state for key, as SetDefaultBackend configures it.
-func (p *Planner) defaultBackendStatePath(key, workspace string) string {
-	statePath := p.StatePath(key)
+// LocalState is where the local backend driftgate gives a stack without a
+// backend keeps its state: the default workspace's at Path, every other
+// workspace's at WorkspaceDir/<name>/terraform.tfstate, as Terraform's
+// local backend lays them out. Both paths are absolute.
+type LocalState struct {
+	Path         string
+	WorkspaceDir string
+	// Borrowed says the state belongs to a directory someone runs
+	// terraform in (see DirState): a run creates nothing there, not even a
+	// workspace, and fails when the workspace it needs does not exist.
+	Borrowed bool
+}
+
+// WorkspacePath returns where workspace's state lives.
+func (s LocalState) WorkspacePath(workspace string) string {
 	if workspace == "" || workspace == defaultWorkspace {
-		return statePath
+		return s.Path
 	}
-	return filepath.Join(filepath.Dir(statePath), workspacesDirName, workspace, localStateFile)
+	return filepath.Join(s.WorkspaceDir, workspace, localStateFile)
+}
+
+// DefaultState returns where driftgate keeps the state of the stack named
+// key when it has no backend: <data dir>/state/<key>/terraform.tfstate, its
+// other workspaces in workspaces/<name>/ next to it. The daemon keys a
+// stack by repo and stack name, so this is where its applies write.
+func (p *Planner) DefaultState(key string) LocalState {
+	statePath := p.StatePath(key)
+	return LocalState{Path: statePath, WorkspaceDir: filepath.Join(filepath.Dir(statePath), workspacesDirName)}
+}
+
+// DirState returns the state Terraform itself uses for a stack without a
+// backend when run in dir: dir/terraform.tfstate, and
+// dir/terraform.tfstate.d/<name>/terraform.tfstate for the other
+// workspaces. It is Borrowed: a run only reads it (and locks it, as
+// terraform plan does).
+func DirState(dir string) LocalState {
+	return LocalState{
+		Path:         filepath.Join(dir, localStateFile),
+		WorkspaceDir: filepath.Join(dir, localWorkspaceDir),
+		Borrowed:     true,
+	}
+}
+
+// stateOf returns where sp's default backend keeps state: sp.State when
+// set, else DirState of its RunDir, else DefaultState of its key.
+func (p *Planner) stateOf(sp StackPlan) LocalState {
+	switch {
+	case sp.State != nil:
+		return *sp.State
+	case sp.RunDir != "":
+		return DirState(sp.RunDir)
+	}
+	return p.DefaultState(sp.Key)
+}
+
+// checkWorkspace fails when a Borrowed state has no workspace of that name:
+// creating one would write to the directory's terraform.tfstate.d, which
+// `terraform plan` there never does (it fails the same way).
+func (s LocalState) checkWorkspace(workspace string) error {
+	if !s.Borrowed || workspace == "" || workspace == defaultWorkspace {
+		return nil
+	}
+	dir := filepath.Dir(s.WorkspacePath(workspace))
+	if _, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("%w %q: %s does not exist; select an existing workspace, or create this one there with `terraform workspace new %s`", ErrNoWorkspace, workspace, dir, workspace)
+	}
+	return nil
 }
 
 // localBackend is what a root module's `backend "local"` block sets.
 type localBackend struct {
 	path         string
 	workspaceDir string
+}
+
+// resolve returns where the backend keeps state when terraform runs in
+// dir: its path (default terraform.tfstate) and workspace_dir (default
+// terraform.tfstate.d) made absolute against dir, as a Borrowed state.
+// moved reports whether either was relative or unset, so that a run's
+// copy, where they would otherwise resolve, needs them overridden.
+func (b localBackend) resolve(dir string) (state LocalState, moved bool) {
+	abs := func(p, def string) string {
+		if p == "" {
+			p = def
+		}
+		if filepath.IsAbs(p) {
+			return filepath.Clean(p)
+		}
+		moved = true
+		return filepath.Join(dir, p)
+	}
+	state = LocalState{Path: abs(b.path, localStateFile), WorkspaceDir: abs(b.workspaceDir, localWorkspaceDir), Borrowed: true}
+	return state, moved
 }
 
 // statePath returns where the backend keeps workspace's state, or "" when

@@ -107,14 +107,42 @@ func TestLocalBackendStatePath(t *testing.T) {
 
 func TestDefaultBackendStatePath(t *testing.T) {
 	p := &Planner{DataDir: "/data"}
-	tests := []struct{ workspace, want string }{
-		{"", "/data/state/repo/web/terraform.tfstate"},
-		{"default", "/data/state/repo/web/terraform.tfstate"},
-		{"staging", "/data/state/repo/web/workspaces/staging/terraform.tfstate"},
+	tests := []struct {
+		state           LocalState
+		workspace, want string
+	}{
+		{p.DefaultState("repo/web"), "", "/data/state/repo/web/terraform.tfstate"},
+		{p.DefaultState("repo/web"), "default", "/data/state/repo/web/terraform.tfstate"},
+		{p.DefaultState("repo/web"), "staging", "/data/state/repo/web/workspaces/staging/terraform.tfstate"},
+		{DirState("/src/app"), "", "/src/app/terraform.tfstate"},
+		{DirState("/src/app"), "staging", "/src/app/terraform.tfstate.d/staging/terraform.tfstate"},
 	}
 	for _, tt := range tests {
-		if got := p.defaultBackendStatePath("repo/web", tt.workspace); got != filepath.FromSlash(tt.want) {
-			t.Errorf("workspace %q: %q, want %q", tt.workspace, got, tt.want)
+		if got := tt.state.WorkspacePath(tt.workspace); got != filepath.FromSlash(tt.want) {
+			t.Errorf("%+v, workspace %q: %q, want %q", tt.state, tt.workspace, got, tt.want)
 		}
+	}
+}
+
+func TestLocalBackendResolve(t *testing.T) {
+	tests := []struct {
+		name      string
+		backend   localBackend
+		wantState LocalState
+		wantMoved bool
+	}{
+		{"unset", localBackend{}, LocalState{Path: "/src/app/terraform.tfstate", WorkspaceDir: "/src/app/terraform.tfstate.d", Borrowed: true}, true},
+		{"relative", localBackend{path: "states/app.tfstate", workspaceDir: "../ws"}, LocalState{Path: "/src/app/states/app.tfstate", WorkspaceDir: "/src/ws", Borrowed: true}, true},
+		{"absolute", localBackend{path: "/st/app.tfstate", workspaceDir: "/st/ws"}, LocalState{Path: "/st/app.tfstate", WorkspaceDir: "/st/ws", Borrowed: true}, false},
+		{"absolute path only", localBackend{path: "/st/app.tfstate"}, LocalState{Path: "/st/app.tfstate", WorkspaceDir: "/src/app/terraform.tfstate.d", Borrowed: true}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, moved := tt.backend.resolve(filepath.FromSlash("/src/app"))
+			want := LocalState{Path: filepath.FromSlash(tt.wantState.Path), WorkspaceDir: filepath.FromSlash(tt.wantState.WorkspaceDir), Borrowed: true}
+			if got != want || moved != tt.wantMoved {
+				t.Errorf("resolve = %+v, %v; want %+v, %v", got, moved, want, tt.wantMoved)
+			}
+		})
 	}
 }

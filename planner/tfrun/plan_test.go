@@ -65,7 +65,7 @@ func (h *harness) apply(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := wd.SetDefaultBackend(h.planner.StatePath("test/" + dir)); err != nil {
+	if err := wd.SetDefaultBackend(h.planner.DefaultState("test/" + dir)); err != nil {
 		t.Fatal(err)
 	}
 	h.env.Terraform(t, wd.StackDir, "init", "-input=false")

@@ -21,9 +21,19 @@ type StackPlan struct {
 	// gets driftgate's local default.
 	Backend string
 	// Key identifies the stack across runs, e.g. "repo/stack". It names
-	// its default-backend state (when Backend is empty) and its init cache
-	// under the data dir.
-	Key       string
+	// its init cache under the data dir and, unless State says otherwise,
+	// its default-backend state (see DefaultState).
+	Key string
+	// State, when set, is where the default backend keeps the state of a
+	// stack without one, instead of DefaultState(Key) (or DirState(RunDir)).
+	State *LocalState
+	// RunDir, when set, is the directory the stack's files come from on
+	// disk, and the stack is planned against the state terraform would use
+	// if run there (`driftgate plan DIR`): without a backend, DirState(RunDir)
+	// unless State is set; with a `backend "local"`, its relative or unset
+	// path and workspace_dir resolve against RunDir instead of the run's
+	// copy. Either way the state is Borrowed.
+	RunDir    string
 	Workspace string
 	// Constraints are version constraints the binary must meet
 	// (required_version, a configured terraform_version).
@@ -146,17 +156,41 @@ func (p *Planner) workdir(ctx context.Context, sp StackPlan) (*Workdir, func(), 
 			p.logger().Warn("remove work dir", "dir", wd.Root, "err", err)
 		}
 	}
-	if sp.Backend == "" {
-		if sp.Key == "" {
-			cleanup()
-			return nil, nil, errors.New("stack has no backend and no key to keep its state under")
-		}
-		if err := wd.SetDefaultBackend(p.StatePath(sp.Key)); err != nil {
-			cleanup()
-			return nil, nil, err
-		}
+	if err := p.setBackend(wd, sp); err != nil {
+		cleanup()
+		return nil, nil, err
 	}
 	return wd, cleanup, nil
+}
+
+// setBackend points the copy's backend at the state sp says: driftgate's
+// default backend for a stack without one, and for a `backend "local"`
+// planned as in RunDir, its paths resolved against RunDir.
+func (p *Planner) setBackend(wd *Workdir, sp StackPlan) error {
+	switch {
+	case sp.Backend == "":
+		if sp.Key == "" && sp.State == nil && sp.RunDir == "" {
+			return errors.New("stack has no backend and no key to keep its state under")
+		}
+		state := p.stateOf(sp)
+		if err := state.checkWorkspace(sp.Workspace); err != nil {
+			return err
+		}
+		return wd.SetDefaultBackend(state)
+	case sp.Backend == "local" && sp.RunDir != "":
+		b, found, err := readLocalBackend(sp.Source, sp.Layout.Dir)
+		if err != nil || !found {
+			return err
+		}
+		state, moved := b.resolve(sp.RunDir)
+		if err := state.checkWorkspace(sp.Workspace); err != nil {
+			return err
+		}
+		if moved {
+			return wd.overrideLocalBackend(state)
+		}
+	}
+	return nil
 }
 
 func (p *Planner) logger() *slog.Logger {

@@ -66,10 +66,10 @@ type LockInfo struct {
 func (p *Planner) StateLock(ctx context.Context, sp StackPlan) (*LockInfo, error) {
 	switch sp.Backend {
 	case "":
-		if sp.Key == "" {
+		if sp.Key == "" && sp.State == nil {
 			return nil, errors.New("stack has no backend and no key to keep its state under")
 		}
-		return readLocalLock(p.defaultBackendStatePath(sp.Key, sp.Workspace))
+		return readLocalLock(p.stateOf(sp).WorkspacePath(sp.Workspace))
 	case "local":
 		b, found, err := readLocalBackend(sp.Source, sp.Layout.Dir)
 		if err != nil {

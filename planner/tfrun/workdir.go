@@ -45,8 +45,13 @@ type Workdir struct {
 	PlanFile string
 }
 
-// BackendFile is the file driftgate adds to a stack that has no backend.
-const BackendFile = "driftgate_backend.tf.json"
+// Files driftgate adds to a run's copy of a stack: BackendFile to a stack
+// that has no backend, BackendOverrideFile to one whose `backend "local"`
+// paths must resolve against StackPlan.RunDir rather than the copy.
+const (
+	BackendFile         = "driftgate_backend.tf.json"
+	BackendOverrideFile = "driftgate_backend_override.tf.json"
+)
 
 // maxLinkDepth bounds how many symlinked directories a copy follows inside
 // one another, so that link loops terminate.
@@ -94,33 +99,47 @@ func (w *Workdir) Cleanup() error {
 }
 
 // SetDefaultBackend gives a stack with no backend block driftgate's default:
-// a local backend whose state lives at statePath (and whose non-default
-// workspaces live next to it), so state survives between runs.
-func (w *Workdir) SetDefaultBackend(statePath string) error {
-	dir := filepath.Dir(statePath)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create state dir: %w", err)
+// a local backend whose state lives where state says, so state survives
+// between runs. It creates the state's directory unless the state is
+// Borrowed: a directory someone runs terraform in is never written to.
+func (w *Workdir) SetDefaultBackend(state LocalState) error {
+	if !state.Borrowed {
+		if err := os.MkdirAll(filepath.Dir(state.Path), 0o700); err != nil {
+			return fmt.Errorf("create state dir: %w", err)
+		}
 	}
+	return w.writeLocalBackend(BackendFile, state)
+}
+
+// overrideLocalBackend replaces the stack's own `backend "local"` block
+// with one whose paths are state's, in an override file.
+func (w *Workdir) overrideLocalBackend(state LocalState) error {
+	return w.writeLocalBackend(BackendOverrideFile, state)
+}
+
+// writeLocalBackend writes a file named name holding a local backend that
+// keeps its state where state says.
+func (w *Workdir) writeLocalBackend(name string, state LocalState) error {
 	doc := map[string]any{
 		"terraform": map[string]any{
 			"backend": map[string]any{
 				"local": map[string]any{
-					"path":          statePath,
-					"workspace_dir": filepath.Join(dir, "workspaces"),
+					"path":          state.Path,
+					"workspace_dir": state.WorkspaceDir,
 				},
 			},
 		},
 	}
 	raw, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode default backend: %w", err)
+		return fmt.Errorf("encode backend: %w", err)
 	}
-	target := filepath.Join(w.StackDir, BackendFile)
+	target := filepath.Join(w.StackDir, name)
 	if _, err := os.Stat(target); err == nil {
-		return fmt.Errorf("stack already has a file named %s; rename it", BackendFile)
+		return fmt.Errorf("stack already has a file named %s; rename it", name)
 	}
 	if err := os.WriteFile(target, raw, 0o600); err != nil {
-		return fmt.Errorf("write default backend: %w", err)
+		return fmt.Errorf("write backend: %w", err)
 	}
 	return nil
 }

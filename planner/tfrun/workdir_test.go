@@ -101,7 +101,8 @@ func TestPrepareCopiesStackModulesAndVarFiles(t *testing.T) {
 	if len(wd.VarFiles) != 1 || !strings.HasSuffix(wd.VarFiles[0], filepath.FromSlash("src/envs/common.tfvars")) {
 		t.Errorf("var files = %q", wd.VarFiles)
 	}
-	if err := wd.SetDefaultBackend(filepath.Join(t.TempDir(), "state", "terraform.tfstate")); err != nil {
+	stateDir := filepath.Join(t.TempDir(), "state")
+	if err := wd.SetDefaultBackend(LocalState{Path: filepath.Join(stateDir, "terraform.tfstate"), WorkspaceDir: filepath.Join(stateDir, "workspaces")}); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(filepath.Join(wd.StackDir, BackendFile))
