@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -61,6 +62,18 @@ func (g *graph) roots() []string {
 	return out
 }
 
+// isUnusedModule reports whether the root module dir is a library module
+// nobody calls: it configures no backend and lies under a directory named
+// "modules", where module repos keep their submodules.
+func (g *graph) isUnusedModule(dir string) bool {
+	if g.dirs[dir] == nil || g.dirs[dir].backend != "" {
+		return false
+	}
+	parent := path.Dir(dir)
+	return parent == "modules" || strings.HasPrefix(parent, "modules/") ||
+		strings.HasSuffix(parent, "/modules") || strings.Contains(parent, "/modules/")
+}
+
 // closure returns the local module directories dir calls, transitively,
 // sorted, without dir itself; cycle reports whether dir reaches itself.
 func (g *graph) closure(dir string) (mods []string, cycle bool) {
@@ -103,10 +116,19 @@ func (g *graph) describe(s *Stack) (cycle bool) {
 	var providers []ProviderRequirement
 	for _, d := range append([]string{s.Dir}, s.Modules...) {
 		info := g.dirs[d]
+		if info == nil {
+			continue // a called directory without Terraform files
+		}
 		versions = append(versions, info.requiredVersions...)
 		linked = append(linked, info.linked...)
 		providers = append(providers, info.providers...)
+		for _, r := range info.reads {
+			if in, ok := r.input(d, s.Dir); ok {
+				s.Inputs = append(s.Inputs, in)
+			}
+		}
 	}
+	sortInputs(s)
 	s.RequiredVersion = strings.Join(uniqueInOrder(versions), ", ")
 	s.LinkedFiles = slices.Compact(slices.Sorted(slices.Values(linked)))
 	s.Providers = mergeProviders(providers)
