@@ -246,7 +246,7 @@ func (l *loader) parseDir(dir string, files []string) {
 			l.problem(Problem{Dir: dir, Summary: fmt.Sprintf("module %q: source is not a literal string", c.name), Diagnostics: []Diagnostic{{
 				Severity: SeverityError, Summary: "Module source is not a literal string",
 				Detail: fmt.Sprintf("Terraform requires the source of module %q to be a literal string, such as \"./modules/vpc\" or \"hashicorp/consul/aws\"; it rejects variables, functions and interpolation there. Write the source out; driftgate cannot tell which module this is, so changes to it affect nothing.", c.name),
-				File: c.rng.Filename, Line: c.rng.Start.Line, Column: c.rng.Start.Column,
+				File:   c.rng.Filename, Line: c.rng.Start.Line, Column: c.rng.Start.Column,
 			}}})
 		}
 	}
