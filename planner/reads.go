@@ -119,13 +119,18 @@ func (c *readCollector) visit(n hclsyntax.Node) hcl.Diagnostics {
 	return nil
 }
 
+// add records r, read by expr, unless it is vague, and marks expr consumed
+// either way.
+
 func (c *readCollector) add(r fileRead, expr hclsyntax.Expression) {
 	rng := expr.Range()
 	r.at = fmt.Sprintf("%s:%d", rng.Filename, rng.Start.Line)
 	if rng.Start.Line == 0 {
 		r.at = rng.Filename
 	}
-	c.reads = append(c.reads, r)
+	if !r.vague() {
+		c.reads = append(c.reads, r)
+	}
 	hclsyntax.VisitAll(expr, func(n hclsyntax.Node) hcl.Diagnostics {
 		c.consumed[n.Range().Start.Byte] = true
 		return nil
@@ -153,6 +158,9 @@ func (c *readCollector) call(call *hclsyntax.FunctionCallExpr) {
 				}
 			}
 		}
+		if r.vague() {
+			r.glob = "" // the whole directory, which it lists
+		}
 	}
 	c.add(r, call.Args[0])
 }
@@ -161,7 +169,8 @@ func (c *readCollector) call(call *hclsyntax.FunctionCallExpr) {
 // or at the start of a template, or, when bare is set, a literal relative
 // path. Literal template parts give the prefix; from the first non-literal
 // part on, the path becomes a glob in which a non-literal part is "*", or
-// "**" when it fills whole segments.
+// "**" when it fills whole segments. A path that is the base followed only
+// by non-literal segments names nothing in particular and is skipped.
 func pathExpr(expr hclsyntax.Expression, bare bool) (fileRead, bool) {
 	for {
 		p, ok := expr.(*hclsyntax.ParenthesesExpr)
@@ -194,6 +203,11 @@ func pathExpr(expr hclsyntax.Expression, bare bool) (fileRead, bool) {
 	r.prefix, r.glob = templatePath(parts)
 	return r, true
 }
+
+// vague reports whether r is a base followed only by non-literal segments,
+// such as "${path.module}/${each.value}": nothing narrows it down, and the
+// value usually comes from a fileset, read on its own. It is no input.
+func (r fileRead) vague() bool { return r.prefix == "" && r.glob == "**" }
 
 // pathReference reports whether expr is path.module, path.root or path.cwd.
 func pathReference(expr hclsyntax.Expression) (readBase, bool) {
