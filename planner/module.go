@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -79,9 +80,12 @@ func parseModuleFile(filename string, src []byte) (*moduleFile, hcl.Diagnostics)
 	if file == nil || file.Body == nil {
 		return mf, diags
 	}
-	if strings.HasSuffix(filename, ".json") {
+	switch {
+	case strings.HasSuffix(filename, ".json"):
 		mf.reads = collectJSONReads(filename, src)
-	} else {
+	case bytes.Contains(src, []byte("path")) || bytes.Contains(src, []byte("file")):
+		// Without either word there is no path.x reference and no file
+		// function call: skip the walk, the dearest part of discovery.
 		mf.reads = collectReads(file.Body)
 	}
 	content, _, moreDiags := file.Body.PartialContent(tfFileSchema)
