@@ -243,11 +243,7 @@ func (l *loader) parseDir(dir string, files []string) {
 			}
 		}
 		for _, c := range mf.dynamicSources {
-			l.problem(Problem{Dir: dir, Summary: fmt.Sprintf("module %q: source is not a literal string", c.name), Diagnostics: []Diagnostic{{
-				Severity: SeverityError, Summary: "Module source is not a literal string",
-				Detail: fmt.Sprintf("Terraform requires the source of module %q to be a literal string, such as \"./modules/vpc\" or \"hashicorp/consul/aws\"; it rejects variables, functions and interpolation there. Write the source out; driftgate cannot tell which module this is, so changes to it affect nothing.", c.name),
-				File:   c.rng.Filename, Line: c.rng.Start.Line, Column: c.rng.Start.Column,
-			}}})
+			l.problem(dynamicSourceProblem(dir, c))
 		}
 	}
 	if diags.HasErrors() {
@@ -264,6 +260,20 @@ func (l *loader) parseDir(dir string, files []string) {
 	for _, target := range info.calls {
 		l.spawnLoad(target)
 	}
+}
+
+// dynamicSourceProblem reports a module block whose source is not a
+// literal string, which Terraform rejects and driftgate cannot follow.
+func dynamicSourceProblem(dir string, c moduleCall) Problem {
+	return Problem{Dir: dir, Summary: fmt.Sprintf("module %q: source is not a literal string", c.name), Diagnostics: []Diagnostic{{
+		Severity: SeverityError,
+		Summary:  "Module source is not a literal string",
+		Detail: fmt.Sprintf("Terraform requires the source of module %q to be a literal string, such as \"./modules/vpc\" or \"hashicorp/consul/aws\"; "+
+			"it rejects variables, functions and interpolation there. Write the source out; until then driftgate cannot tell which module this is.", c.name),
+		File:   c.rng.Filename,
+		Line:   c.rng.Start.Line,
+		Column: c.rng.Start.Column,
+	}}}
 }
 
 // resolveCall finds the real directory a local module call in dir names,
