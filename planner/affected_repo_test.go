@@ -57,6 +57,17 @@ func TestAffectedRepos(t *testing.T) {
 			},
 		},
 		{
+			repo:   "rootstack", // "." is a stack calling modules/net
+			stacks: ".",
+			unused: "modules/unused",
+			affected: []change{
+				{[]string{"modules/unused/main.tf", "modules/net/README.md"}, nil},
+				{[]string{"modules/net/main.tf", "README.md", ".github/workflows/ci.yml"}, []string{
+					".: .github/workflows/ci.yml: in stack dir; README.md: in stack dir; modules/net/main.tf: Terraform file of module modules/net",
+				}},
+			},
+		},
+		{
 			repo:     "symlinks", // envs/*/common.auto.tfvars -> ../../common.auto.tfvars
 			stacks:   "envs/prod envs/staging",
 			problems: []string{"envs/staging: symbolic link envs/staging/extra.auto.tfvars -> ../../gone.tfvars: target does not exist"},

@@ -72,7 +72,7 @@ func TestDiscoverBasic(t *testing.T) {
 
 func TestDiscoverRootStack(t *testing.T) {
 	got := discoverDir(t, "testdata/rootstack")
-	want := []Stack{{Name: ".", Dir: ".", Workspace: "default", Modules: []string{"modules/net"}, Nested: []string{"modules/net"}}}
+	want := []Stack{{Name: ".", Dir: ".", Workspace: "default", Modules: []string{"modules/net"}, Nested: []string{"modules/net", "modules/unused"}}}
 	if g, w := asJSON(t, got.Stacks), asJSON(t, want); g != w {
 		t.Errorf("stacks:\ngot  %s\nwant %s", g, w)
 	}
