@@ -195,6 +195,9 @@ func Discover(ctx context.Context, fsys fs.FS, opts DiscoverOptions) (*Discovery
 	g := newGraph(l.dirs)
 	d := &Discovery{Stacks: []Stack{}, Modules: g.modules()}
 	l.chooseStacks(g, d, cfg, declared)
+	for _, p := range g.emptyCalls() {
+		l.problem(p)
+	}
 	for i := range d.Stacks {
 		s := &d.Stacks[i]
 		if s.Declared && g.dirs[s.Dir] == nil {

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"path"
 	"slices"
 	"sort"
@@ -57,6 +58,21 @@ func (g *graph) roots() []string {
 		callers := g.calledBy[dir]
 		if g.dirs[dir].backend != "" || len(callers) == 0 || (len(callers) == 1 && callers[0] == dir) {
 			out = append(out, dir)
+		}
+	}
+	return out
+}
+
+// emptyCalls reports the local module calls of directories that hold no
+// Terraform files, which Terraform refuses.
+func (g *graph) emptyCalls() []Problem {
+	var out []Problem
+	for target, callers := range g.calledBy {
+		if g.dirs[target] != nil {
+			continue
+		}
+		for _, c := range callers {
+			out = append(out, Problem{Dir: c, Summary: fmt.Sprintf("module directory %s: %s", target, ErrNoConfiguration)})
 		}
 	}
 	return out

@@ -42,5 +42,8 @@ func InspectStack(ctx context.Context, fsys fs.FS, dir string) (*Stack, []Proble
 		l.problem(Problem{Dir: real, Summary: fmt.Sprintf("stack %q: local module calls form a cycle", s.Name)})
 	}
 	l.resolveInputs(s)
+	for _, p := range g.emptyCalls() {
+		l.problem(p)
+	}
 	return s, l.sortedProblems(), nil
 }

@@ -113,3 +113,22 @@ func TestDiscoverUnusedModules(t *testing.T) {
 		}
 	}
 }
+
+// TestDiscoverEmptyModuleDir: a call of a directory without Terraform files
+// is a problem, not a crash.
+func TestDiscoverEmptyModuleDir(t *testing.T) {
+	fsys := fstest.MapFS{
+		"live/main.tf":    {Data: []byte(`module "x" { source = "../empty" }`)},
+		"empty/README.md": {Data: []byte("# nothing")},
+	}
+	d, err := Discover(context.Background(), fsys, DiscoverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Problems) != 1 || d.Problems[0].String() != "live: module directory empty: no Terraform configuration files" {
+		t.Errorf("problems = %v", d.Problems)
+	}
+	if _, problems, err := InspectStack(context.Background(), fsys, "live"); err != nil || len(problems) != 1 {
+		t.Errorf("InspectStack: %v, problems %v", err, problems)
+	}
+}
