@@ -19,20 +19,29 @@ type AffectedStack struct {
 
 // Affected returns the stacks that the changed paths (repo-relative, slash;
 // a rename gives both the old and the new path) affect, sorted by stack
-// name. Pass the stacks of the new tree: stacks gone from it are not
-// returned. It is pure, and indexes the stacks once, so thousands of stacks
-// and hundreds of paths take milliseconds.
+// name. Pass the stacks of the new tree, as Discover returns them: stacks
+// gone from it are not returned. It is pure, and indexes the stacks once,
+// so thousands of stacks and hundreds of paths take milliseconds.
 //
-// A changed path affects a stack when it is:
-//   - .driftgate.hcl: every stack;
-//   - in the stack's directory, at any depth, unless a deeper directory on
-//     its way is another stack's directory (that stack owns it); the lock
-//     file is reported as such;
-//   - in a local module directory the stack calls, transitively, at any
-//     depth, unless a deeper directory on its way is a stack directory
-//     (a module's examples/ are not the module);
-//   - one of the stack's var files or linked files;
-//   - matched by one of the stack's extra_triggers globs.
+// A file belongs to the innermost unit that contains it: a stack's
+// directory or a module's (a directory with Terraform files; see
+// Stack.Nested). A changed path affects a stack when it is:
+//   - .driftgate.hcl: every stack ("repo config changed");
+//   - under the stack's directory and in no nested unit ("in stack dir"),
+//     the lock file included ("lock file");
+//   - a Terraform file (*.tf, *.tf.json, overrides) directly in a module
+//     directory the stack calls, transitively, or that directory itself
+//     ("Terraform file of module M", "directory of module M");
+//   - one of the stack's var files ("var file") or of the Terraform files
+//     it or its modules reach through links ("linked file");
+//   - one of its Inputs, or under one: a file it or its modules read
+//     through path.module, path.root or a file function ("read by
+//     FILE:LINE"), or the target of a link in its part of its directory
+//     ("target of link L");
+//   - matched by one of its extra_triggers globs ("matches extra trigger G").
+//
+// Anything else, such as a module repo's README.md, CHANGELOG.md, .github
+// or the non-Terraform files of a module, affects no stack.
 func Affected(stacks []Stack, changed []string) []AffectedStack {
 	return newStackIndex(stacks).affected(changed)
 }
@@ -42,8 +51,10 @@ func Affected(stacks []Stack, changed []string) []AffectedStack {
 type stackIndex struct {
 	stacks   []Stack
 	byDir    map[string][]int // stack directory → stacks planned there
+	nested   map[string]bool  // units nested in stack directories
 	byModule map[string][]int // module directory → stacks calling it
 	byFile   map[string][]fileTrigger
+	byInput  map[string][]fileTrigger // input path → stacks, covering what is under it
 	globs    []globTrigger
 }
 
@@ -54,6 +65,7 @@ type fileTrigger struct {
 
 type globTrigger struct {
 	glob   *glob
+	reason string
 	stacks []int
 }
 
@@ -61,12 +73,31 @@ func newStackIndex(stacks []Stack) *stackIndex {
 	x := &stackIndex{
 		stacks:   stacks,
 		byDir:    make(map[string][]int),
+		nested:   make(map[string]bool),
 		byModule: make(map[string][]int),
 		byFile:   make(map[string][]fileTrigger),
+		byInput:  make(map[string][]fileTrigger),
 	}
 	globIdx := make(map[string]int)
+	addGlob := func(i int, pattern, reason string) {
+		key := pattern + "\x00" + reason
+		j, ok := globIdx[key]
+		if !ok {
+			g, err := compileGlob(pattern)
+			if err != nil {
+				return // LoadRepoConfig reports it
+			}
+			j = len(x.globs)
+			globIdx[key] = j
+			x.globs = append(x.globs, globTrigger{glob: g, reason: reason})
+		}
+		x.globs[j].stacks = append(x.globs[j].stacks, i)
+	}
 	for i, s := range stacks {
 		x.byDir[s.Dir] = append(x.byDir[s.Dir], i)
+		for _, n := range s.Nested {
+			x.nested[n] = true
+		}
 		for _, m := range s.Modules {
 			x.byModule[m] = append(x.byModule[m], i)
 		}
@@ -76,18 +107,15 @@ func newStackIndex(stacks []Stack) *stackIndex {
 		for _, f := range s.LinkedFiles {
 			x.byFile[f] = append(x.byFile[f], fileTrigger{i, "linked file"})
 		}
-		for _, pattern := range s.ExtraTriggers {
-			j, ok := globIdx[pattern]
-			if !ok {
-				g, err := compileGlob(pattern)
-				if err != nil {
-					continue // LoadRepoConfig reports it
-				}
-				j = len(x.globs)
-				globIdx[pattern] = j
-				x.globs = append(x.globs, globTrigger{glob: g})
+		for _, in := range s.Inputs {
+			if in.Glob {
+				addGlob(i, in.Path, in.Reason)
+			} else {
+				x.byInput[in.Path] = append(x.byInput[in.Path], fileTrigger{i, in.Reason})
 			}
-			x.globs[j].stacks = append(x.globs[j].stacks, i)
+		}
+		for _, pattern := range s.ExtraTriggers {
+			addGlob(i, pattern, "matches extra trigger "+pattern)
 		}
 	}
 	return x
@@ -113,14 +141,22 @@ func (x *stackIndex) affected(changed []string) []AffectedStack {
 			add(all, p+": repo config changed")
 		}
 		for _, t := range x.byFile[p] {
-			add([]int{t.stack}, p+": "+t.reason)
+			reasons[t.stack] = append(reasons[t.stack], p+": "+t.reason)
 		}
 		for _, g := range x.globs {
 			if g.glob.match(p) {
-				add(g.stacks, p+": matches extra trigger "+g.glob.pattern)
+				add(g.stacks, p+": "+g.reason)
 			}
 		}
-		x.addOwners(p, add)
+		if users, ok := x.byModule[p]; ok {
+			add(users, p+": directory of module "+p)
+		}
+		if dir := path.Dir(p); isTerraformFile(path.Base(p)) {
+			if users, ok := x.byModule[dir]; ok {
+				add(users, p+": Terraform file of module "+dir)
+			}
+		}
+		x.addOwners(p, reasons)
 	}
 	out := make([]AffectedStack, 0, len(reasons))
 	for i, rs := range reasons {
@@ -137,21 +173,28 @@ func (x *stackIndex) affected(changed []string) []AffectedStack {
 }
 
 // addOwners walks up from p (itself first, in case a directory such as a
-// symbolic link or a submodule changed): every module directory on the way
-// adds the stacks calling it, until the first stack directory, whose stacks
-// own p and end the walk.
-func (x *stackIndex) addOwners(p string, add func([]int, string)) {
+// symbolic link or a submodule changed). Every input on the way adds its
+// stacks. The first stack directory owns p, unless a nested unit came
+// first: then p is that unit's, and the module rules decide.
+func (x *stackIndex) addOwners(p string, reasons map[int][]string) {
+	owned := false
 	for dir := p; ; dir = path.Dir(dir) {
-		if users, ok := x.byModule[dir]; ok {
-			add(users, p+": in module "+dir)
+		for _, t := range x.byInput[dir] {
+			reasons[t.stack] = append(reasons[t.stack], p+": "+t.reason)
 		}
-		if owners, ok := x.byDir[dir]; ok {
-			reason := p + ": in stack dir"
-			if p == path.Join(dir, lockFile) {
-				reason = p + ": lock file"
+		if !owned {
+			if owners, ok := x.byDir[dir]; ok {
+				reason := p + ": in stack dir"
+				if p == path.Join(dir, lockFile) {
+					reason = p + ": lock file"
+				}
+				for _, i := range owners {
+					reasons[i] = append(reasons[i], reason)
+				}
+				owned = true
+			} else if x.nested[dir] {
+				owned = true
 			}
-			add(owners, reason)
-			return
 		}
 		if dir == "." {
 			return

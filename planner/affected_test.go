@@ -7,14 +7,27 @@ import (
 )
 
 // affectedStacks is a repo with a root stack, nested stacks, module chains,
-// a module with an example stack inside, shared var files and triggers.
+// a module with an example stack inside, shared var files and triggers, as
+// Discover describes them: Nested lists the units inside each stack's
+// directory, Inputs what it reads and its links' targets.
 var affectedStacks = []Stack{
-	{Name: "root", Dir: ".", Modules: []string{"modules/net"}},
+	{Name: "root", Dir: ".", Modules: []string{"modules/net", "modules/net/subnet"},
+		Nested: []string{"envs/linked", "envs/prod", "envs/shared/db", "envs/staging", "modules/app", "modules/net"}},
 	{Name: "prod", Dir: "envs/prod", Modules: []string{"modules/app", "modules/net", "modules/net/subnet"},
-		VarFiles: []string{"envs/common.tfvars", "envs/prod.tfvars"}, ExtraTriggers: []string{"scripts/**/*.sh"}},
+		VarFiles: []string{"envs/common.tfvars", "envs/prod.tfvars"}, ExtraTriggers: []string{"scripts/**/*.sh"},
+		Nested: []string{"envs/prod/db"},
+		Inputs: []Input{
+			{Path: "common.auto.tfvars", Reason: "target of link envs/prod/common.auto.tfvars"},
+			{Path: "modules/app/policies/*.json/**", Glob: true, Reason: "read by modules/app/main.tf:9"},
+			{Path: "modules/app/templates/user_data.sh", Reason: "read by modules/app/main.tf:3"},
+		}},
 	{Name: "prod-db", Dir: "envs/prod/db", Modules: []string{"envs/shared/db"}},
 	{Name: "staging", Dir: "envs/staging", Modules: []string{"modules/app", "modules/net", "modules/net/subnet"},
-		VarFiles: []string{"envs/common.tfvars"}, ExtraTriggers: []string{"scripts/staging-*.sh", "[bad"}},
+		VarFiles: []string{"envs/common.tfvars"}, ExtraTriggers: []string{"scripts/staging-*.sh", "[bad"},
+		Inputs: []Input{
+			{Path: "modules/app/policies/*.json/**", Glob: true, Reason: "read by modules/app/main.tf:9"},
+			{Path: "modules/app/templates/user_data.sh", Reason: "read by modules/app/main.tf:3"},
+		}},
 	{Name: "staging-eu", Dir: "envs/staging", Workspace: "eu", Modules: []string{"modules/app"}},
 	{Name: "net-example", Dir: "modules/net/examples/simple", Modules: []string{"modules/net", "modules/net/subnet"}},
 	{Name: "linked", Dir: "envs/linked", LinkedFiles: []string{"shared/providers.tf"}},
@@ -60,20 +73,19 @@ func TestAffected(t *testing.T) {
 			name:    "module used by many",
 			changed: []string{"modules/app/main.tf"},
 			want: []string{
-				"prod: modules/app/main.tf: in module modules/app",
-				"root: modules/app/main.tf: in stack dir",
-				"staging: modules/app/main.tf: in module modules/app",
-				"staging-eu: modules/app/main.tf: in module modules/app",
+				"prod: modules/app/main.tf: Terraform file of module modules/app",
+				"staging: modules/app/main.tf: Terraform file of module modules/app",
+				"staging-eu: modules/app/main.tf: Terraform file of module modules/app",
 			},
 		},
 		{
 			name:    "module chain",
 			changed: []string{"modules/net/subnet/variables.tf"},
 			want: []string{
-				"net-example: modules/net/subnet/variables.tf: in module modules/net; modules/net/subnet/variables.tf: in module modules/net/subnet",
-				"prod: modules/net/subnet/variables.tf: in module modules/net; modules/net/subnet/variables.tf: in module modules/net/subnet",
-				"root: modules/net/subnet/variables.tf: in module modules/net; modules/net/subnet/variables.tf: in stack dir",
-				"staging: modules/net/subnet/variables.tf: in module modules/net; modules/net/subnet/variables.tf: in module modules/net/subnet",
+				"net-example: modules/net/subnet/variables.tf: Terraform file of module modules/net/subnet",
+				"prod: modules/net/subnet/variables.tf: Terraform file of module modules/net/subnet",
+				"root: modules/net/subnet/variables.tf: Terraform file of module modules/net/subnet",
+				"staging: modules/net/subnet/variables.tf: Terraform file of module modules/net/subnet",
 			},
 		},
 		{
@@ -84,7 +96,51 @@ func TestAffected(t *testing.T) {
 		{
 			name:    "module reached with ../ from a nested stack",
 			changed: []string{"envs/shared/db/main.tf"},
-			want:    []string{"prod-db: envs/shared/db/main.tf: in module envs/shared/db", "root: envs/shared/db/main.tf: in stack dir"},
+			want:    []string{"prod-db: envs/shared/db/main.tf: Terraform file of module envs/shared/db"},
+		},
+		{
+			name:    "module files that are not Terraform files affect nothing",
+			changed: []string{"modules/app/README.md", "modules/net/docs/usage.md", "modules/net/subnet/tests/x.txt"},
+			want:    nil,
+		},
+		{
+			name:    "module file in a subdirectory is not the module's",
+			changed: []string{"modules/app/sub/main.tf"},
+			want:    nil,
+		},
+		{
+			name:    "file a module reads",
+			changed: []string{"modules/app/templates/user_data.sh", "modules/app/templates/other.sh"},
+			want: []string{
+				"prod: modules/app/templates/user_data.sh: read by modules/app/main.tf:3",
+				"staging: modules/app/templates/user_data.sh: read by modules/app/main.tf:3",
+			},
+		},
+		{
+			name:    "files a module reads through a glob",
+			changed: []string{"modules/app/policies/s3.json", "modules/app/policies/s3.yaml"},
+			want: []string{
+				"prod: modules/app/policies/s3.json: read by modules/app/main.tf:9",
+				"staging: modules/app/policies/s3.json: read by modules/app/main.tf:9",
+			},
+		},
+		{
+			name:    "target of a link in the stack dir",
+			changed: []string{"common.auto.tfvars"},
+			want: []string{
+				"prod: common.auto.tfvars: target of link envs/prod/common.auto.tfvars",
+				"root: common.auto.tfvars: in stack dir",
+			},
+		},
+		{
+			name:    "module directory itself changed (link or submodule)",
+			changed: []string{"modules/net/subnet"},
+			want: []string{
+				"net-example: modules/net/subnet: directory of module modules/net/subnet",
+				"prod: modules/net/subnet: directory of module modules/net/subnet",
+				"root: modules/net/subnet: directory of module modules/net/subnet",
+				"staging: modules/net/subnet: directory of module modules/net/subnet",
+			},
 		},
 		{
 			name:    "shared var file",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 )
 
@@ -52,6 +53,15 @@ type Stack struct {
 	// LinkedFiles are Terraform files of the stack or its modules that live
 	// elsewhere in the repo and are reached through symbolic links.
 	LinkedFiles []string `json:"linked_files,omitempty"`
+	// Inputs are the other paths whose change affects the stack: what it
+	// and its modules read through path.module, path.root or a file
+	// function, and the targets of symbolic links in its part of its
+	// directory. Sorted by path.
+	Inputs []Input `json:"inputs,omitempty"`
+	// Nested are the directories inside Dir, outermost only, that hold
+	// Terraform files of their own (modules or other stacks): what is
+	// under them is theirs, not the stack's. Sorted.
+	Nested []string `json:"nested,omitempty"`
 	// Declared is true when the stack comes from .driftgate.hcl.
 	Declared bool `json:"declared"`
 }
@@ -67,6 +77,18 @@ func (s *Stack) RequiredApprovals() int { return max(s.Approvals, DefaultApprova
 
 // BackendCloud is the Backend of a stack configured with a `cloud` block.
 const BackendCloud = "cloud"
+
+// Input is a path whose change affects a stack (see Stack.Inputs).
+type Input struct {
+	// Path is a real repo-relative path, which covers itself and
+	// everything under it; with Glob, a glob pattern (the syntax of
+	// extra_triggers).
+	Path string `json:"path"`
+	Glob bool   `json:"glob,omitempty"`
+	// Reason says how the stack reaches it, such as "read by
+	// modules/vpc/main.tf:12" or "target of link envs/prod/x.auto.tfvars".
+	Reason string `json:"reason"`
+}
 
 // ProviderRequirement is one entry of a required_providers block: the
 // provider's local name, its source address and version constraints.
@@ -94,6 +116,13 @@ type Discovery struct {
 	// Undeclared lists root modules that are not stacks because
 	// .driftgate.hcl declares the stacks and does not name them.
 	Undeclared []string `json:"undeclared,omitempty"`
+	// UnusedModules lists the directories under a modules/ path segment
+	// that no directory calls and that configure no backend: library
+	// modules nobody calls, which are not stacks.
+	UnusedModules []string `json:"unused_modules,omitempty"`
+	// Excluded lists the root modules that the discover block of
+	// .driftgate.hcl leaves out.
+	Excluded []string `json:"excluded,omitempty"`
 	// Problems are what could not be read, sorted by directory.
 	Problems []Problem `json:"problems,omitempty"`
 }
@@ -113,17 +142,28 @@ type DiscoverOptions struct {
 //   - The walk skips hidden directories (".git", ".terraform", any ".x").
 //     It follows symbolic links that stay inside the repo (fsys must
 //     implement fs.ReadLinkFS for that), visits a directory reached twice
-//     only once, and reports links with absolute or escaping targets.
+//     only once, and reports links with absolute or escaping targets, and
+//     dangling links in a stack or named as Terraform files.
 //   - A directory with *.tf or *.tf.json files is a module. Its local module
 //     calls (source "./..." or "../...") are resolved relative to it and
-//     read too, even in hidden directories; a source escaping the repo or
-//     naming no directory is a Problem of the calling directory.
+//     read too, even in hidden directories; a source escaping the repo,
+//     naming no directory or not a literal string is a Problem of the
+//     calling directory.
 //   - When .driftgate.hcl declares stacks, they are the stacks; the root
 //     modules it leaves out are listed in Undeclared.
 //   - Otherwise the stacks are the root modules: modules no other directory
-//     calls, plus called ones that configure a backend or cloud block.
+//     calls, plus called ones that configure a backend or cloud block,
+//     that the discover block of .driftgate.hcl keeps (see DiscoverConfig;
+//     the others are listed in Excluded).
+//   - Either way, an uncalled module without a backend under a directory
+//     named "modules" is an unused library module, listed in
+//     UnusedModules, not a stack.
 //   - A module whose files do not parse is a Problem; what could be read of
 //     it still counts, and the rest of the repo is read as usual.
+//   - No stacks and terragrunt.hcl files is a Problem: driftgate does not
+//     plan Terragrunt configurations.
+//   - Each stack gets the facts Affected needs: its Modules, Nested units,
+//     LinkedFiles and Inputs (see Stack).
 //
 // Only ctx ending or an unreadable repo root make it fail.
 func Discover(ctx context.Context, fsys fs.FS, opts DiscoverOptions) (*Discovery, error) {
@@ -154,22 +194,9 @@ func Discover(ctx context.Context, fsys fs.FS, opts DiscoverOptions) (*Discovery
 
 	g := newGraph(l.dirs)
 	d := &Discovery{Stacks: []Stack{}, Modules: g.modules()}
-	roots := g.roots()
-	if len(declared) > 0 {
-		d.Stacks = declared
-		declaredDirs := make(map[string]bool, len(declared))
-		for _, s := range declared {
-			declaredDirs[s.Dir] = true
-		}
-		for _, r := range roots {
-			if !declaredDirs[r] {
-				d.Undeclared = append(d.Undeclared, r)
-			}
-		}
-	} else {
-		for _, r := range roots {
-			d.Stacks = append(d.Stacks, Stack{Name: r, Dir: r, Workspace: DefaultWorkspace})
-		}
+	l.chooseStacks(g, d, cfg, declared)
+	for _, p := range g.emptyCalls() {
+		l.problem(p)
 	}
 	for i := range d.Stacks {
 		s := &d.Stacks[i]
@@ -180,9 +207,77 @@ func Discover(ctx context.Context, fsys fs.FS, opts DiscoverOptions) (*Discovery
 			l.problem(Problem{Dir: s.Dir, Summary: fmt.Sprintf("stack %q: local module calls form a cycle", s.Name)})
 		}
 	}
+	l.assignUnits(g, d.Stacks)
+	for i := range d.Stacks {
+		l.resolveInputs(&d.Stacks[i])
+	}
+	if len(d.Stacks) == 0 {
+		l.terragruntProblem()
+	}
 	sort.SliceStable(d.Stacks, func(i, j int) bool { return d.Stacks[i].Name < d.Stacks[j].Name })
 	d.Problems = l.sortedProblems()
 	return d, nil
+}
+
+// chooseStacks sorts the root modules of g into d's stacks, undeclared
+// root modules, unused modules and excluded ones.
+func (l *loader) chooseStacks(g *graph, d *Discovery, cfg *RepoConfig, declared []Stack) {
+	declaredDirs := make(map[string]bool, len(declared))
+	for _, s := range declared {
+		declaredDirs[s.Dir] = true
+	}
+	var filter *dirFilter
+	if len(declared) == 0 && cfg != nil {
+		filter = newDirFilter(cfg.Discover)
+	}
+	for _, r := range g.roots() {
+		switch {
+		case declaredDirs[r]:
+		case g.isUnusedModule(r):
+			d.UnusedModules = append(d.UnusedModules, r)
+		case len(declared) > 0:
+			d.Undeclared = append(d.Undeclared, r)
+		case !filter.keep(r):
+			d.Excluded = append(d.Excluded, r)
+		default:
+			d.Stacks = append(d.Stacks, Stack{Name: r, Dir: r, Workspace: DefaultWorkspace})
+		}
+	}
+	if len(declared) > 0 {
+		d.Stacks = declared
+	}
+}
+
+// dirFilter applies the discover block of the repo config.
+type dirFilter struct {
+	include, exclude []*glob
+}
+
+func newDirFilter(c DiscoverConfig) *dirFilter {
+	f := &dirFilter{}
+	for _, p := range c.Include {
+		if g, err := compileGlob(p); err == nil { // LoadRepoConfig reports the others
+			f.include = append(f.include, g)
+		}
+	}
+	for _, p := range c.Exclude {
+		if g, err := compileGlob(p); err == nil {
+			f.exclude = append(f.exclude, g)
+		}
+	}
+	return f
+}
+
+// keep reports whether the root module dir is a stack: included (by
+// default, when there are no include globs) and not excluded.
+func (f *dirFilter) keep(dir string) bool {
+	if f == nil {
+		return true
+	}
+	match := func(globs []*glob) bool {
+		return slices.ContainsFunc(globs, func(g *glob) bool { return g.match(dir) })
+	}
+	return (len(f.include) == 0 || match(f.include)) && !match(f.exclude)
 }
 
 // declaredStacks turns the stacks of the repo config into Stacks with real

@@ -72,7 +72,7 @@ func TestDiscoverBasic(t *testing.T) {
 
 func TestDiscoverRootStack(t *testing.T) {
 	got := discoverDir(t, "testdata/rootstack")
-	want := []Stack{{Name: ".", Dir: ".", Workspace: "default", Modules: []string{"modules/net"}}}
+	want := []Stack{{Name: ".", Dir: ".", Workspace: "default", Modules: []string{"modules/net"}, Nested: []string{"modules/net", "modules/unused"}}}
 	if g, w := asJSON(t, got.Stacks), asJSON(t, want); g != w {
 		t.Errorf("stacks:\ngot  %s\nwant %s", g, w)
 	}
@@ -191,6 +191,7 @@ func TestDiscoverSymlinks(t *testing.T) {
 	}, {
 		// A directory of shared files is a root module like any other.
 		Name: "shared", Dir: "shared", Workspace: "default", RequiredVersion: ">= 1.10",
+		Nested: []string{"shared/vpc"},
 	}}
 	if g, w := asJSON(t, got.Stacks), asJSON(t, want); g != w {
 		t.Errorf("stacks:\ngot  %s\nwant %s", g, w)

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"fmt"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -61,6 +63,33 @@ func (g *graph) roots() []string {
 	return out
 }
 
+// emptyCalls reports the local module calls of directories that hold no
+// Terraform files, which Terraform refuses.
+func (g *graph) emptyCalls() []Problem {
+	var out []Problem
+	for target, callers := range g.calledBy {
+		if g.dirs[target] != nil {
+			continue
+		}
+		for _, c := range callers {
+			out = append(out, Problem{Dir: c, Summary: fmt.Sprintf("module directory %s: %s", target, ErrNoConfiguration)})
+		}
+	}
+	return out
+}
+
+// isUnusedModule reports whether the root module dir is a library module
+// nobody calls: it configures no backend and lies under a directory named
+// "modules", where module repos keep their submodules.
+func (g *graph) isUnusedModule(dir string) bool {
+	if g.dirs[dir] == nil || g.dirs[dir].backend != "" {
+		return false
+	}
+	parent := path.Dir(dir)
+	return parent == "modules" || strings.HasPrefix(parent, "modules/") ||
+		strings.HasSuffix(parent, "/modules") || strings.Contains(parent, "/modules/")
+}
+
 // closure returns the local module directories dir calls, transitively,
 // sorted, without dir itself; cycle reports whether dir reaches itself.
 func (g *graph) closure(dir string) (mods []string, cycle bool) {
@@ -103,10 +132,19 @@ func (g *graph) describe(s *Stack) (cycle bool) {
 	var providers []ProviderRequirement
 	for _, d := range append([]string{s.Dir}, s.Modules...) {
 		info := g.dirs[d]
+		if info == nil {
+			continue // a called directory without Terraform files
+		}
 		versions = append(versions, info.requiredVersions...)
 		linked = append(linked, info.linked...)
 		providers = append(providers, info.providers...)
+		for _, r := range info.reads {
+			if in, ok := r.input(d, s.Dir); ok {
+				s.Inputs = append(s.Inputs, in)
+			}
+		}
 	}
+	sortInputs(s)
 	s.RequiredVersion = strings.Join(uniqueInOrder(versions), ", ")
 	s.LinkedFiles = slices.Compact(slices.Sorted(slices.Values(linked)))
 	s.Providers = mergeProviders(providers)

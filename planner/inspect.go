@@ -12,7 +12,8 @@ import (
 // not cross: with os.DirFS("/") that is the whole file system.
 //
 // The Stack is named by its real directory and uses the default workspace;
-// the caller adds what .driftgate.hcl says. Problems are as for Discover.
+// the caller adds what .driftgate.hcl says. Without the walk of the whole
+// repo it has no Nested, nor Inputs from symbolic links in its directory. Problems are as for Discover.
 // It fails when ctx ends or dir is not a readable directory with Terraform
 // files (ErrNoConfiguration).
 func InspectStack(ctx context.Context, fsys fs.FS, dir string) (*Stack, []Problem, error) {
@@ -39,6 +40,10 @@ func InspectStack(ctx context.Context, fsys fs.FS, dir string) (*Stack, []Proble
 	s := &Stack{Name: real, Dir: real, Workspace: DefaultWorkspace}
 	if g.describe(s) {
 		l.problem(Problem{Dir: real, Summary: fmt.Sprintf("stack %q: local module calls form a cycle", s.Name)})
+	}
+	l.resolveInputs(s)
+	for _, p := range g.emptyCalls() {
+		l.problem(p)
 	}
 	return s, l.sortedProblems(), nil
 }

@@ -19,6 +19,7 @@ type dirInfo struct {
 	dir              string   // real, repo-relative
 	linked           []string // real paths of Terraform files outside dir, reached through links
 	calls            []string // real dirs of local module calls that resolved, sorted, unique
+	reads            []fileRead
 	requiredVersions []string
 	backend          string
 	providers        []ProviderRequirement
@@ -34,11 +35,21 @@ type loader struct {
 	res   *resolver
 	queue *workQueue
 
-	mu       sync.Mutex
-	walked   map[string]bool
-	parsed   map[string]bool
-	dirs     map[string]*dirInfo
-	problems []Problem
+	mu         sync.Mutex
+	walked     map[string]bool
+	parsed     map[string]bool
+	dirs       map[string]*dirInfo
+	links      []walkedLink // symbolic links the walk met, but those to Terraform files
+	terragrunt []string     // terragrunt.hcl files the walk met
+	problems   []Problem
+}
+
+// walkedLink is a symbolic link the walk met: its path, where it leads
+// (real; "" when dangling) and, when dangling, what it says.
+type walkedLink struct {
+	path     string
+	target   string
+	readLink string
 }
 
 func newLoader(ctx context.Context, fsys fs.FS) *loader {
@@ -107,6 +118,10 @@ func (l *loader) walkEntries(dir string, entries []fs.DirEntry) {
 			}
 		case e.Type().IsRegular() && isTerraformFile(name):
 			tfFiles = append(tfFiles, child)
+		case e.Type().IsRegular() && isTerragruntFile(name):
+			l.mu.Lock()
+			l.terragrunt = append(l.terragrunt, child)
+			l.mu.Unlock()
 		}
 	}
 	if len(tfFiles) > 0 && l.claim(l.parsed, dir) {
@@ -115,7 +130,8 @@ func (l *loader) walkEntries(dir string, entries []fs.DirEntry) {
 }
 
 // walkLink handles a symbolic link found in dir: a link to a directory is
-// walked (once, by its real path), a link to a Terraform file is read.
+// walked (once, by its real path), a link to a Terraform file is read, and
+// every other link is recorded to tell the stack it is in about its target.
 func (l *loader) walkLink(dir, link, name string, tfFiles *[]string) {
 	if l.res.links == nil {
 		return // cannot tell where it goes, or whether it stays in the repo
@@ -126,15 +142,24 @@ func (l *loader) walkLink(dir, link, name string, tfFiles *[]string) {
 	real, info, err := l.res.stat(link)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return // dangling: nothing to read
+		target, _ := l.res.links.ReadLink(link)
+		l.addLink(walkedLink{path: link, readLink: target})
 	case err != nil:
 		l.problem(Problem{Dir: dir, Summary: fmt.Sprintf("symbolic link not followed: %s", err)})
-		return
 	case info.IsDir():
+		l.addLink(walkedLink{path: link, target: real})
 		l.spawnWalk(real)
 	case info.Mode().IsRegular() && isTerraformFile(name):
 		*tfFiles = append(*tfFiles, real)
+	default:
+		l.addLink(walkedLink{path: link, target: real})
 	}
+}
+
+func (l *loader) addLink(k walkedLink) {
+	l.mu.Lock()
+	l.links = append(l.links, k)
+	l.mu.Unlock()
 }
 
 // spawnWalk walks dir unless it was walked already (links can reach a
@@ -206,6 +231,7 @@ func (l *loader) parseDir(dir string, files []string) {
 		}
 		mf, fileDiags := parseModuleFile(f, src)
 		diags = append(diags, fileDiags...)
+		info.reads = append(info.reads, mf.reads...)
 		info.requiredVersions = append(info.requiredVersions, mf.requiredVersions...)
 		info.providers = append(info.providers, mf.providers...)
 		if mf.backend != "" {
@@ -215,6 +241,9 @@ func (l *loader) parseDir(dir string, files []string) {
 			if target, ok := l.resolveCall(dir, c); ok {
 				calls[target] = true
 			}
+		}
+		for _, c := range mf.dynamicSources {
+			l.problem(dynamicSourceProblem(dir, c))
 		}
 	}
 	if diags.HasErrors() {
@@ -231,6 +260,20 @@ func (l *loader) parseDir(dir string, files []string) {
 	for _, target := range info.calls {
 		l.spawnLoad(target)
 	}
+}
+
+// dynamicSourceProblem reports a module block whose source is not a
+// literal string, which Terraform rejects and driftgate cannot follow.
+func dynamicSourceProblem(dir string, c moduleCall) Problem {
+	return Problem{Dir: dir, Summary: fmt.Sprintf("module %q: source is not a literal string", c.name), Diagnostics: []Diagnostic{{
+		Severity: SeverityError,
+		Summary:  "Module source is not a literal string",
+		Detail: fmt.Sprintf("Terraform requires the source of module %q to be a literal string, such as \"./modules/vpc\" or \"hashicorp/consul/aws\"; "+
+			"it rejects variables, functions and interpolation there. Write the source out; until then driftgate cannot tell which module this is.", c.name),
+		File:   c.rng.Filename,
+		Line:   c.rng.Start.Line,
+		Column: c.rng.Start.Column,
+	}}}
 }
 
 // resolveCall finds the real directory a local module call in dir names,

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -13,12 +14,14 @@ import (
 // it needs to build the module graph and describe a stack.
 type moduleFile struct {
 	calls            []moduleCall
+	dynamicSources   []moduleCall // module blocks whose source is not a literal string
+	reads            []fileRead
 	requiredVersions []string
 	backend          string
 	providers        []ProviderRequirement
 }
 
-// moduleCall is a module block with a literal source.
+// moduleCall is a module block and its source, when literal.
 type moduleCall struct {
 	name   string
 	source string
@@ -57,6 +60,12 @@ func isTerraformFile(name string) bool {
 	return strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tf.json")
 }
 
+// isTerragruntFile reports whether a file name is a Terragrunt
+// configuration, which driftgate does not plan.
+func isTerragruntFile(name string) bool {
+	return name == "terragrunt.hcl" || name == "terragrunt.hcl.json"
+}
+
 // parseModuleFile reads the parts of one .tf or .tf.json file that discovery
 // needs. It returns what it could read even when diagnostics report errors.
 func parseModuleFile(filename string, src []byte) (*moduleFile, hcl.Diagnostics) {
@@ -70,6 +79,14 @@ func parseModuleFile(filename string, src []byte) (*moduleFile, hcl.Diagnostics)
 	mf := &moduleFile{}
 	if file == nil || file.Body == nil {
 		return mf, diags
+	}
+	switch {
+	case strings.HasSuffix(filename, ".json"):
+		mf.reads = collectJSONReads(filename, src)
+	case bytes.Contains(src, []byte("path")) || bytes.Contains(src, []byte("file")):
+		// Without either word there is no path.x reference and no file
+		// function call: skip the walk, the dearest part of discovery.
+		mf.reads = collectReads(file.Body)
 	}
 	content, _, moreDiags := file.Body.PartialContent(tfFileSchema)
 	diags = append(diags, moreDiags...)
@@ -90,8 +107,12 @@ func (mf *moduleFile) readModule(block *hcl.Block) hcl.Diagnostics {
 	if !ok {
 		return diags
 	}
+	c := moduleCall{name: block.Labels[0], rng: attr.Expr.Range()}
 	if src, ok := literalString(attr.Expr); ok {
-		mf.calls = append(mf.calls, moduleCall{name: block.Labels[0], source: src, rng: attr.Expr.Range()})
+		c.source = src
+		mf.calls = append(mf.calls, c)
+	} else {
+		mf.dynamicSources = append(mf.dynamicSources, c)
 	}
 	return diags
 }

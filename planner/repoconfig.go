@@ -58,9 +58,22 @@ type RepoConfig struct {
 	// Stacks are the declared stacks, in file order. When there are any,
 	// they are the repo's stacks and discovery does not guess.
 	Stacks []StackConfig
+	// Discover filters the root modules that discovery makes stacks of.
+	// It applies only when Stacks is empty.
+	Discover DiscoverConfig
 	// Files holds the parsed source, so that diagnostics can be printed with
 	// snippets (see WriteDiagnostics).
 	Files map[string]*hcl.File
+}
+
+// DiscoverConfig is the `discover { ... }` block of the repo config: globs
+// of directories (the syntax of extra_triggers) that filter the root
+// modules discovery finds. A root module is a stack when Include is empty
+// or one of its globs matches the directory, and no Exclude glob matches
+// it.
+type DiscoverConfig struct {
+	Include []string
+	Exclude []string
 }
 
 // StackConfig is one `stack "NAME" { ... }` block of the repo config. Paths
@@ -157,7 +170,17 @@ func ParseDriftSchedule(spec string) (cron.Schedule, error) {
 // this file and the checks in repoconfig_check.go see it; the rest of the
 // planner sees RepoConfig.
 type repoConfigHCL struct {
-	Stacks []stackBlock `hcl:"stack,block"`
+	Stacks   []stackBlock    `hcl:"stack,block"`
+	Discover []discoverBlock `hcl:"discover,block"`
+}
+
+// discoverBlock is the discover block as written; more than one is an
+// error.
+type discoverBlock struct {
+	Include  []string  `hcl:"include,optional"`
+	Exclude  []string  `hcl:"exclude,optional"`
+	Body     hcl.Body  `hcl:",body"`
+	DefRange hcl.Range `hcl:",def_range"`
 }
 
 // stackBlock is one stack block as written. Optional arguments are pointers
@@ -290,6 +313,10 @@ func parseRepoConfig(res *resolver, src []byte) (*RepoConfig, hcl.Diagnostics) {
 		cfg.Stacks = append(cfg.Stacks, decoded.Stacks[i].config())
 	}
 	diags = append(diags, checkRepoConfig(res, decoded.Stacks, cfg.Stacks, decodeDiags)...)
+	if len(decoded.Discover) > 0 {
+		cfg.Discover = DiscoverConfig{Include: decoded.Discover[0].Include, Exclude: decoded.Discover[0].Exclude}
+		diags = append(diags, checkDiscover(decoded.Discover, decoded.Stacks, decodeDiags)...)
+	}
 	return cfg, diags
 }
 

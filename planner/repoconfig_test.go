@@ -512,6 +512,7 @@ func FuzzLoadRepoConfig(f *testing.F) {
 		"stack \"a\" {\n  dir = \"envs/prod\"\n  apply = \"auto\"\n  approvals = 2\n  approvers = [\"alice\", \"bob\"]\n  allow_destroy = true\n  self_approval = false\n}\n",
 		"stack \"a\" {\n  dir = \"envs/prod\"\n  apply = \"yes\"\n  approvals = 0\n  approvers = [\"\", \"a b\", \"x\", \"x\", null]\n  allow_destroy = \"no\"\n}\n",
 		"stack \"a\" {\n  dir = \"envs/prod\"\n  ignore_drift {\n    resources = [\"module..x\", \"**\", \"a.b[\\\"k.l\\\"]\"]\n    attributes = [\"tags[\\\"env\", \"ingress[*].cidr_blocks\", \"a..b\"]\n  }\n}\n",
+		"discover {\n  include = [\"envs/**\", \"{a,b}\"]\n  exclude = [\"/x\", \"[\", null]\n}\ndiscover {}\n",
 		"",
 	} {
 		f.Add([]byte(seed))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -34,18 +35,35 @@ func newAffectedCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "affected PATH (--from REV [--to REV] | --files FILE...)",
 		Short: "Print the stacks a change affects, as the daemon decides it",
-		Long: `Print the stacks of the repository at PATH that a change affects: a
-changed file in the stack's directory, in a local module it calls
-(transitively), one of its var files or extra_triggers, or .driftgate.hcl
-itself (which affects every stack).
+		Long: `Print the stacks of the repository at PATH that a change affects, with
+the rule that matched. A file belongs to the innermost unit holding it: a
+stack's directory, or a module's (a directory with .tf files). A change
+affects a stack when it is under the stack's directory outside nested
+units (its lock file included), a .tf/.tf.json file of a local module it
+calls (transitively), a file it or its modules read through path.module,
+path.root or a file function, the target of a symbolic link in its
+directory, one of its var files or extra_triggers, or .driftgate.hcl
+itself (which affects every stack). Anything else, such as a module's
+README.md, CHANGELOG.md or .github, affects nothing.
 
 With --from and --to (default HEAD) the change is the diff between two
 commits and the stacks are those of --to. With --files the change is the
-given paths (relative to PATH) and the stacks are those of the working tree.`,
-		Args: cobra.ExactArgs(1),
+given paths (relative to PATH, which comes first): --files a b c, --files
+a,b,c and --files a --files b all work. The stacks are those of the
+working tree.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := outputFormat(f.output, "table", "json"); err != nil {
 				return err
+			}
+			if len(args) > 1 {
+				if len(f.files) == 0 {
+					return fmt.Errorf("unexpected argument %q: affected takes one PATH; give changed files with --files FILE", args[1])
+				}
+				if st, err := os.Stat(args[0]); err != nil || !st.IsDir() {
+					return fmt.Errorf("%s is not a directory: PATH comes first, as in driftgate affected PATH --files FILE", args[0])
+				}
+				f.files = append(f.files, args[1:]...) // --files a b: b is a positional argument to cobra
 			}
 			out, fsys, err := changeSet(cmd, args[0], f)
 			if err != nil {
@@ -82,7 +100,7 @@ given paths (relative to PATH) and the stacks are those of the working tree.`,
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table or json")
 	fl.StringVar(&f.from, "from", "", "base revision of the change")
 	fl.StringVar(&f.to, "to", "HEAD", "revision the change leads to")
-	fl.StringSliceVar(&f.files, "files", nil, "changed files, relative to PATH (instead of --from/--to)")
+	fl.StringSliceVar(&f.files, "files", nil, "changed files, relative to PATH, instead of --from/--to (--files a b, or a,b)")
 	fl.BoolVar(&f.exitCode, "exit-code", false, "exit 2 when any stack is affected, 0 when none is")
 	return cmd
 }

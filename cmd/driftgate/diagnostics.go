@@ -32,7 +32,9 @@ func formatDiagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) string
 // that says how to fix it wrapped below.
 func writeProblems(w io.Writer, problems []planner.Problem) {
 	for _, p := range problems {
-		fmt.Fprintf(w, "  %s: %s\n", p.Dir, p.Summary)
+		// A long summary (a list of files) wraps within 80 columns.
+		summary := wordwrap.WrapString(p.Dir+": "+p.Summary, 76)
+		fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(summary, "\n", "\n    "))
 		for _, diag := range p.Diagnostics {
 			loc := diag.File
 			if diag.Line > 0 {

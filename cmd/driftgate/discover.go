@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/mitchellh/go-wordwrap"
 	"github.com/spf13/cobra"
 
 	"github.com/driftgate/driftgate/planner"
@@ -31,9 +32,13 @@ func newDiscoverCmd(g *globals) *cobra.Command {
 		Long: `Find the Terraform stacks of the repository at PATH without running
 terraform: the stacks .driftgate.hcl declares, else every root module (a
 directory with .tf files that no other directory calls as a module, or that
-configures a backend). For each: its local modules (transitively), backend,
-required_version and providers. Directories whose HCL does not parse are
-listed as problems; the rest is still found.`,
+configures a backend) that its discover block keeps. An uncalled module
+without a backend under a modules/ directory is listed as an unused module,
+not a stack. For each stack: its local modules (transitively), backend,
+required_version and providers. Problems are listed and never hide the rest:
+HCL that does not parse, module sources that are not literal strings, escape
+the repo or name no directory, symbolic links that leave the repo or, in a
+stack, point nowhere, and Terragrunt files in a repo without stacks.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := outputFormat(f.output, "table", "json"); err != nil {
@@ -121,12 +126,25 @@ func writeDiscoveryTable(g *globals, d *planner.Discovery) {
 	tw.Flush()
 	fmt.Fprintf(g.stdout, "\n%d stacks, %d directories with Terraform files.\n", len(d.Stacks), len(d.Modules))
 	if len(d.Undeclared) > 0 {
-		fmt.Fprintf(g.stdout, "Root modules not declared in %s: %s\n", planner.RepoConfigFile, strings.Join(d.Undeclared, ", "))
+		writeWrapped(g, "", fmt.Sprintf("Root modules not declared in %s: %s", planner.RepoConfigFile, strings.Join(d.Undeclared, ", ")))
+	}
+	if len(d.Excluded) > 0 {
+		writeWrapped(g, "", fmt.Sprintf("Root modules left out by the discover block of %s: %s", planner.RepoConfigFile, strings.Join(d.Excluded, ", ")))
+	}
+	if len(d.UnusedModules) > 0 {
+		writeWrapped(g, "", "Unused modules (under modules/, no caller, no backend): "+strings.Join(d.UnusedModules, ", "))
 	}
 	if len(d.Problems) > 0 {
 		fmt.Fprintf(g.stdout, "\nProblems (%d):\n", len(d.Problems))
 		writeProblems(g.stdout, d.Problems)
 	}
+}
+
+// writeWrapped prints text at indent, wrapped to fit 80 columns, its
+// continuation lines indented two more.
+func writeWrapped(g *globals, indent, text string) {
+	wrapped := wordwrap.WrapString(text, uint(78-len(indent)))
+	fmt.Fprintf(g.stdout, "%s%s\n", indent, strings.ReplaceAll(wrapped, "\n", "\n"+indent+"  "))
 }
 
 // moduleList shortens a module list to fit a table cell.

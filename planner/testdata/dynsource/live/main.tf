@@ -1,0 +1,11 @@
+variable "src" {
+  type = string
+}
+
+module "from_var" {
+  source = var.src
+}
+
+module "interpolated" {
+  source = "${path.module}/modules/x"
+}

@@ -1,0 +1,4 @@
+discover {
+  include = ["live/**", "wrappers/**"]
+  exclude = ["wrappers/**"]
+}

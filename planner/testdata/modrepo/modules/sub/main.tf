@@ -1,0 +1,5 @@
+variable "name" {}
+
+locals {
+  config = jsondecode(file("${path.module}/config.json"))
+}

@@ -1,0 +1,1 @@
+remote_state { backend = "s3" }
