@@ -33,7 +33,8 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 	b := run.Binding
 	res, err := d.runner.Apply(ctx, tfrun.StackApply{
 		StackPlan: t.plan, PlanFile: file, ExpectVersion: b.TerraformVersion,
-		ExpectState: &tfrun.StateRef{Serial: b.StateSerial, Lineage: b.StateLineage},
+		ExpectProduct: tfrun.Product(b.Product),
+		ExpectState:   &tfrun.StateRef{Serial: b.StateSerial, Lineage: b.StateLineage},
 	})
 	if ref, ok := applyRefusal(err); ok {
 		d.refuse(bg, run, ref)
@@ -42,7 +43,7 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 	run.FinishedAt = time.Now().UTC()
 	var log []byte
 	if res != nil {
-		log, run.TerraformVersion = res.Log, res.TerraformVersion
+		log, run.TerraformVersion, run.Product = res.Log, res.TerraformVersion, string(res.Product)
 	}
 	cutOff := false
 	switch {

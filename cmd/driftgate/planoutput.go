@@ -10,17 +10,20 @@ import (
 	"github.com/driftgate/driftgate/planner"
 	"github.com/driftgate/driftgate/planner/analysis"
 	"github.com/driftgate/driftgate/planner/drift"
+	"github.com/driftgate/driftgate/planner/tfrun"
 )
 
 // planOutput is what `driftgate plan -o json` prints.
 type planOutput struct {
-	Stack            planner.Stack      `json:"stack"`
-	Root             string             `json:"root"`
-	RunID            string             `json:"run_id,omitempty"`
-	StorePath        string             `json:"store,omitempty"`
-	TerraformVersion string             `json:"terraform_version"`
-	HasChanges       bool               `json:"has_changes"`
-	Analysis         *analysis.Analysis `json:"analysis"`
+	Stack            planner.Stack `json:"stack"`
+	Root             string        `json:"root"`
+	RunID            string        `json:"run_id,omitempty"`
+	StorePath        string        `json:"store,omitempty"`
+	TerraformVersion string        `json:"terraform_version"`
+	// Product is what planned: "terraform" or "opentofu".
+	Product    string             `json:"product"`
+	HasChanges bool               `json:"has_changes"`
+	Analysis   *analysis.Analysis `json:"analysis"`
 	// Drift is the drift engine's reading of this plan, as the daemon
 	// records it: status and findings with causes.
 	Drift *localDrift `json:"drift"`
@@ -48,7 +51,8 @@ func evaluateDrift(stack planner.Stack, a *analysis.Analysis) *localDrift {
 
 func writePlanText(w io.Writer, out planOutput, text []byte, noText bool) {
 	fmt.Fprintf(w, "Stack:     %s (%s)\n", out.Stack.Name, out.Stack.Dir)
-	fmt.Fprintf(w, "Terraform: %s\n", out.TerraformVersion)
+	// "Terraform: 1.11.4" or "OpenTofu:  1.10.10".
+	fmt.Fprintf(w, "%-11s%s\n", tfrun.Product(out.Product).Name()+":", out.TerraformVersion)
 	if out.RunID != "" {
 		fmt.Fprintf(w, "Run:       %s (recorded in %s)\n", out.RunID, out.StorePath)
 	}
