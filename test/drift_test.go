@@ -106,14 +106,18 @@ func finding(sd stackDrift, address string, open bool) (store.DriftFinding, bool
 }
 
 // TestDriftEndToEnd runs scheduled drift checks against real drift made by
-// editing the test provider's objects out of band.
+// editing the test provider's objects out of band, once per product
+// (tftest.Products).
 func TestDriftEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
+	tftest.Products(t, testDriftEndToEnd)
+}
+
+func testDriftEndToEnd(t *testing.T, env *tftest.Env) {
 	const secretValue = "db-password-0ld-value"
 	const driftedSecret = "db-password-TAMPERED-value"
-	env := tftest.Setup(t)
 	bin := buildDriftgate(t)
 	work := t.TempDir()
 	objects := filepath.Join(work, "objects")
@@ -173,10 +177,7 @@ resource "dgtest_secret" "db" {
 data_dir          = %q
 listen            = %q
 max_parallel_runs = 2
-
-terraform {
-  install = false
-}
+%s
 
 repo "infra" {
   url           = %q
@@ -188,7 +189,7 @@ notify "hook" {
   url        = %q
   secret_env = "E2E_WEBHOOK_SECRET"
 }
-`, filepath.Join(work, "data"), freeAddr(t), up.Dir, hook.URL)), 0o644); err != nil {
+`, filepath.Join(work, "data"), freeAddr(t), terraformBlock(env), up.Dir, hook.URL)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	d := newDaemon(t, env, bin, config, "E2E_WEBHOOK_SECRET="+webhookSecret)
