@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/driftgate/driftgate/planner/analysis"
 	"github.com/driftgate/driftgate/store"
@@ -34,5 +35,29 @@ func TestOutputsNameTheProduct(t *testing.T) {
 				t.Errorf("binding %q lacks %q", got, tt.binding)
 			}
 		})
+	}
+}
+
+// TestShowOpenTofuRun checks that driftgate show labels a run's version
+// with the product that ran it.
+func TestShowOpenTofuRun(t *testing.T) {
+	e := newAPIEnv(t)
+	run := store.Run{Repo: "infra", Stack: "network", Dir: "envs/prod/network", Trigger: "manual", Operation: "plan"}
+	if err := e.svc.Store.CreateRun(t.Context(), &run); err != nil {
+		t.Fatal(err)
+	}
+	run.Status, run.TerraformVersion, run.Product = store.StatusNoChanges, "1.10.10", "opentofu"
+	run.StartedAt = time.Now().UTC()
+	run.FinishedAt = run.StartedAt.Add(time.Second)
+	if err := e.svc.Store.FinishRun(t.Context(), &run, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := e.cli(t, "show", run.ID)
+	if code != exitOK {
+		t.Fatalf("show: exit %d: %s", code, errOut)
+	}
+	checkOutput(t, "show", out, "OpenTofu:  1.10.10")
+	if strings.Contains(out, "Terraform:") {
+		t.Errorf("show of an OpenTofu run says Terraform:\n%s", out)
 	}
 }
