@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/driftgate/driftgate/test/tftest"
 )
 
 func TestParseVersionOutput(t *testing.T) {
@@ -206,5 +208,24 @@ func TestVersionCacheWithoutProduct(t *testing.T) {
 	raw, err = os.ReadFile(filepath.Join(install, versionCacheFile))
 	if err != nil || !strings.Contains(string(raw), `"product": "opentofu"`) {
 		t.Errorf("cache file now %s, %v; want the product recorded", raw, err)
+	}
+}
+
+// TestResolveRealOpenTofu resolves the OpenTofu binary under test
+// (DRIFTGATE_TEST_TOFU) as tofu on PATH, with a constraint only its own
+// version meets.
+func TestResolveRealOpenTofu(t *testing.T) {
+	env := tftest.SetupTofu(t)
+	dir := t.TempDir()
+	if err := os.Symlink(env.TerraformPath, filepath.Join(dir, "tofu")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	b, err := (&Resolver{Product: OpenTofu}).Resolve(context.Background(), "~> 1.10.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Product != OpenTofu || b.Path != filepath.Join(dir, "tofu") || !strings.HasPrefix(b.String(), "OpenTofu 1.10.") {
+		t.Errorf("resolved %s at %s", b, b.Path)
 	}
 }

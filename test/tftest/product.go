@@ -42,14 +42,14 @@ func SetupTofu(tb testing.TB) *Env {
 	tb.Helper()
 	path := os.Getenv(TofuEnv)
 	if path == "" {
-		tb.Skipf("tftest: skipping the OpenTofu tier: set %s to a tofu binary (make test builds one with test/tools/build-tofu.sh)", TofuEnv)
+		tb.Skipf("tftest: skipping the OpenTofu tier: set %s to a tofu binary (`make tofu` builds .build/tofu/tofu, which `make test` then uses)", TofuEnv)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		tb.Fatalf("tftest: %s=%q: %v", TofuEnv, path, err)
 	}
 	if st, err := os.Stat(abs); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
-		tb.Fatalf("tftest: %s=%q is not an executable file; build one with test/tools/build-tofu.sh or unset it", TofuEnv, path)
+		tb.Fatalf("tftest: %s=%q is not an executable file; build one with `make tofu` or unset it", TofuEnv, path)
 	}
 	env := Setup(tb)
 	tofuOnce.Do(func() {
