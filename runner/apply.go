@@ -67,7 +67,7 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 		ps = d.recordState(bg, run, t)
 	}
 	if run.Status == store.StatusApplied {
-		info := store.AppliedInfo{RunID: run.ID, Commit: run.Commit, At: run.FinishedAt, LockHash: t.lockHash, TerraformVersion: run.TerraformVersion}
+		info := store.AppliedInfo{RunID: run.ID, Commit: run.Commit, At: run.FinishedAt, LockHash: t.lockHash, TerraformVersion: run.TerraformVersion, Product: run.Product}
 		if err := d.store.RecordApplied(bg, run.Repo, run.Stack, info); err != nil {
 			d.logger.Error("record apply", logRun, run.ID, logErr, err)
 		}
