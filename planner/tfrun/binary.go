@@ -34,8 +34,9 @@ type Binary struct {
 // cached, so a daemon asks each binary its version once.
 type Resolver struct {
 	// Product is the configured product (config terraform { product }).
-	// Empty means Terraform, except that a configured Path is taken for
-	// whatever it says it is.
+	// Empty looks for Terraform, but takes a configured Path, or a
+	// `terraform` on PATH, for whatever it says it is (some installs name
+	// tofu terraform); set, a binary of the other product is refused.
 	Product Product
 	// Path is the configured binary (config terraform { path }). When set it
 	// is the only candidate.
@@ -121,7 +122,7 @@ func (r *Resolver) Resolve(ctx context.Context, constraints ...string) (*Binary,
 		if err != nil {
 			continue
 		}
-		if b.Product == want && satisfies(cons, b.Version) {
+		if (r.Product == "" || b.Product == want) && satisfies(cons, b.Version) {
 			return b, nil
 		}
 		found = append(found, fmt.Sprintf("%s %s", b.Path, b))

@@ -166,6 +166,18 @@ func TestResolveProduct(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
+	t.Run("a tofu named terraform is what it says it is", func(t *testing.T) {
+		dir := t.TempDir()
+		named := fakeBinary(t, dir, "terraform", "OpenTofu v1.10.10\n")
+		t.Setenv("PATH", dir)
+		b, err := (&Resolver{}).Resolve(ctx, ">= 1.10")
+		if err != nil || b.Path != named || b.Product != OpenTofu {
+			t.Fatalf("resolve = %+v, %v", b, err)
+		}
+		if _, err := (&Resolver{Product: Terraform}).Resolve(ctx, ">= 1.10"); err == nil || !strings.Contains(err.Error(), named+" OpenTofu 1.10.10") {
+			t.Errorf("product = terraform took a tofu: %v", err)
+		}
+	})
 	t.Run("a dev build meets constraints on its release", func(t *testing.T) {
 		dev := fakeBinary(t, t.TempDir(), "tofu", "OpenTofu v1.10.10-dev\n")
 		b, err := (&Resolver{Path: dev}).Resolve(ctx, ">= 1.10.0")
