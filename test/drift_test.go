@@ -80,14 +80,24 @@ func (d *daemon) drift(repo, stack string) (stackDrift, string) {
 	return sd, string(body)
 }
 
-// waitDrift polls the stack's drift until cond holds.
+// waitDrift polls the stack's drift until cond holds. Until the daemon
+// has read the repo, the stack is not found: that is waited out too.
 func (d *daemon) waitDrift(what string, cond func(stackDrift) bool) stackDrift {
 	d.t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		sd, body := d.drift("infra", "app")
-		if cond(sd) {
-			return sd
+		status, raw := d.call("GET", "/api/v1/stacks/infra/app/drift?history=50", testToken)
+		body := string(raw)
+		if status == http.StatusOK {
+			var sd stackDrift
+			if err := json.Unmarshal(raw, &sd); err != nil {
+				d.t.Fatalf("decode drift: %v: %s", err, body)
+			}
+			if cond(sd) {
+				return sd
+			}
+		} else if status != http.StatusNotFound {
+			d.t.Fatalf("GET drift: %d %s", status, body)
 		}
 		if time.Now().After(deadline) {
 			d.t.Fatalf("timed out waiting for %s; drift: %s\nlog:\n%s", what, body, d.log())
