@@ -12,10 +12,14 @@ PROVIDER  := $(MIRROR)/registry.terraform.io/driftgate/dgtest/0.1.0/$(GOOS)_$(GO
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GOTESTFLAGS ?=
 STATICCHECK := $(abspath $(BUILD)/tools/staticcheck)
+# OpenTofu for the second tier of the end-to-end tests, built from the Go
+# module proxy by `make tofu`.
+TOFU         := $(abspath $(BUILD)/tofu/tofu)
+TOFU_VERSION ?= v1.10.10
 
 export DRIFTGATE_TEST_MIRROR := $(MIRROR)
 
-.PHONY: all build provider test lint bench example example-stop clean
+.PHONY: all build provider tofu test lint bench example example-stop clean
 
 all: lint build test
 
@@ -27,9 +31,16 @@ build:
 provider:
 	$(GO) build -ldflags "-s -w" -o $(PROVIDER) ./test/provider
 
-## test: every test (real terraform against the test provider)
+## tofu: OpenTofu $(TOFU_VERSION) built from the Go module proxy into .build/tofu (skipped when already built)
+tofu:
+	GO=$(GO) test/tools/build-tofu.sh $(TOFU_VERSION) $(TOFU)
+
+## test: every test (real terraform against the test provider); with
+## .build/tofu/tofu built (make tofu), the end-to-end tests run against
+## OpenTofu too (DRIFTGATE_TEST_TOFU)
 test: provider
-	$(GO) test -count=1 $(GOTESTFLAGS) ./...
+	DRIFTGATE_TEST_TOFU="$${DRIFTGATE_TEST_TOFU:-$(if $(wildcard $(TOFU)),$(TOFU))}" \
+		$(GO) test -count=1 $(GOTESTFLAGS) ./...
 
 ## lint: gofmt, go vet and staticcheck
 lint: $(STATICCHECK)

@@ -33,7 +33,8 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 	b := run.Binding
 	res, err := d.runner.Apply(ctx, tfrun.StackApply{
 		StackPlan: t.plan, PlanFile: file, ExpectVersion: b.TerraformVersion,
-		ExpectState: &tfrun.StateRef{Serial: b.StateSerial, Lineage: b.StateLineage},
+		ExpectProduct: tfrun.Product(b.Product),
+		ExpectState:   &tfrun.StateRef{Serial: b.StateSerial, Lineage: b.StateLineage},
 	})
 	if ref, ok := applyRefusal(err); ok {
 		d.refuse(ctx, run, ref)
@@ -42,7 +43,7 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 	run.FinishedAt = time.Now().UTC()
 	var log []byte
 	if res != nil {
-		log, run.TerraformVersion = res.Log, res.TerraformVersion
+		log, run.TerraformVersion, run.Product = res.Log, res.TerraformVersion, string(res.Product)
 	}
 	cutOff := false
 	switch {
@@ -66,7 +67,7 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 		ps = d.recordState(bg, run, t)
 	}
 	if run.Status == store.StatusApplied {
-		info := store.AppliedInfo{RunID: run.ID, Commit: run.Commit, At: run.FinishedAt, LockHash: t.lockHash, TerraformVersion: run.TerraformVersion}
+		info := store.AppliedInfo{RunID: run.ID, Commit: run.Commit, At: run.FinishedAt, LockHash: t.lockHash, TerraformVersion: run.TerraformVersion, Product: run.Product}
 		record := func(ctx context.Context) error { return d.store.RecordApplied(ctx, run.Repo, run.Stack, info) }
 		if err := d.persist(ctx, run.ID, "applied commit", record); err != nil {
 			d.logger.Error("record apply", logRun, run.ID, logErr, err)

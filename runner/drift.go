@@ -58,7 +58,7 @@ func (d *Daemon) recordDrift(ctx context.Context, run *store.Run, res *tfrun.Pla
 	var lastApplied *drift.Applied
 	if sd, err := d.store.StackDriftStatus(ctx, run.Repo, run.Stack); err == nil && sd.LastApplied != nil {
 		la := sd.LastApplied
-		lastApplied = &drift.Applied{Commit: la.Commit, LockHash: la.LockHash, TerraformVersion: la.TerraformVersion, Providers: la.Providers}
+		lastApplied = &drift.Applied{Commit: la.Commit, LockHash: la.LockHash, TerraformVersion: la.TerraformVersion, Product: la.Product, Providers: la.Providers}
 	}
 
 	now := time.Now().UTC()
@@ -67,7 +67,7 @@ func (d *Daemon) recordDrift(ctx context.Context, run *store.Run, res *tfrun.Pla
 	case runErr == nil && res != nil && res.Analysis != nil:
 		result = drift.Evaluate(prev, drift.Check{
 			RunID: run.ID, At: now, Commit: run.Commit, Analysis: res.Analysis,
-			LockHash: in.lockHash, TerraformVersion: res.TerraformVersion,
+			LockHash: in.lockHash, TerraformVersion: res.TerraformVersion, Product: string(res.Product),
 			LastApplied: lastApplied, Rules: rules(in.stack),
 		})
 	case run.Operation == OperationDrift && run.Status == store.StatusErrored:

@@ -72,7 +72,7 @@ func bindingOf(plan *store.Run, res *tfrun.PlanResult, lockHash string) (store.B
 	b := store.Binding{
 		PlanRun: plan.ID, PlanSHA256: hex.EncodeToString(sum[:]), Commit: plan.Commit,
 		StateSerial: serial, StateLineage: lineage, LockHash: lockHash,
-		TerraformVersion: res.TerraformVersion,
+		TerraformVersion: res.TerraformVersion, Product: string(res.Product),
 	}
 	if s := plan.Summary; s != nil {
 		b.Destroys = s.Destroy > 0 || s.Replace > 0

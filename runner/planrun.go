@@ -73,7 +73,7 @@ func (p *PlanRunner) Execute(ctx context.Context, run *store.Run, sp tfrun.Stack
 	var plan *store.Plan
 	var runLog []byte
 	if res != nil {
-		run.TerraformVersion = res.TerraformVersion
+		run.TerraformVersion, run.Product = res.TerraformVersion, string(res.Product)
 		runLog = res.Log
 	}
 	switch {

@@ -57,12 +57,15 @@ type StackDrift struct {
 
 // AppliedInfo describes a successful apply.
 type AppliedInfo struct {
-	RunID            string            `json:"run_id"`
-	Commit           string            `json:"commit"`
-	At               time.Time         `json:"at"`
-	LockHash         string            `json:"lock_hash,omitempty"`
-	TerraformVersion string            `json:"terraform_version,omitempty"`
-	Providers        map[string]string `json:"providers,omitempty"`
+	RunID            string    `json:"run_id"`
+	Commit           string    `json:"commit"`
+	At               time.Time `json:"at"`
+	LockHash         string    `json:"lock_hash,omitempty"`
+	TerraformVersion string    `json:"terraform_version,omitempty"`
+	// Product is what applied, "terraform" or "opentofu"; empty in
+	// records made before it was recorded.
+	Product   string            `json:"product,omitempty"`
+	Providers map[string]string `json:"providers,omitempty"`
 }
 
 // DriftFinding is one resource's drift, open or resolved.

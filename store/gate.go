@@ -29,6 +29,9 @@ type Binding struct {
 	LockHash string `json:"lock_hash,omitempty"`
 	// TerraformVersion is the version of terraform that planned.
 	TerraformVersion string `json:"terraform_version"`
+	// Product is what planned, "terraform" or "opentofu"; empty in
+	// bindings made before it was recorded, which check the version only.
+	Product string `json:"product,omitempty"`
 	// Destroys reports that the plan deletes or replaces resources.
 	Destroys bool `json:"destroys,omitempty"`
 }

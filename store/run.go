@@ -74,6 +74,10 @@ type Run struct {
 	Status RunStatus `json:"status"`
 	// TerraformVersion is the version of terraform that ran.
 	TerraformVersion string `json:"terraform_version,omitempty"`
+	// Product is what ran, "terraform" or "opentofu"; TerraformVersion is
+	// its version. Records from before it was recorded have it empty, read
+	// as terraform.
+	Product string `json:"product,omitempty"`
 	// CreatedAt is when the run was created. CreateRun sets it when zero.
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	// StartedAt is when terraform started.

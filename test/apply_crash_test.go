@@ -38,7 +38,7 @@ func TestApplyCrash(t *testing.T) {
 		"stacks/slow/main.tf": gateStack(statePath, objects, "slow", "small", slowApply),
 	})
 	first := up.Head()
-	config := writeGateConfig(t, work, up.Dir, `shutdown_timeout = "5s"`)
+	config := writeGateConfig(t, env, work, up.Dir, `shutdown_timeout = "5s"`)
 	d := newDaemon(t, env, bin, config)
 	d.start()
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/test/tftest"
 )
 
 // Tokens of the apply-gate tests, on top of testToken (admin).
@@ -40,9 +41,9 @@ token "viewer-bot" {
 }
 
 // writeGateConfig writes the server config of the apply-gate tests, for a
-// daemon with its data dir in work watching the repo at repoDir, with
-// extra top-level settings, and returns its path.
-func writeGateConfig(t *testing.T, work, repoDir, extra string) string {
+// daemon running env's product with its data dir in work watching the
+// repo at repoDir, with extra top-level settings, and returns its path.
+func writeGateConfig(t *testing.T, env *tftest.Env, work, repoDir, extra string) string {
 	t.Helper()
 	config := filepath.Join(work, "driftgate.hcl")
 	body := fmt.Sprintf(`
@@ -50,14 +51,12 @@ data_dir          = %q
 listen            = %q
 max_parallel_runs = 2
 %s
-terraform {
-  install = false
-}
+%s
 repo "infra" {
   url           = %q
   poll_interval = "1s"
 }
-%s`, filepath.Join(work, "data"), freeAddr(t), extra, repoDir, gateTokens())
+%s`, filepath.Join(work, "data"), freeAddr(t), extra, terraformBlock(env), repoDir, gateTokens())
 	if err := os.WriteFile(config, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}

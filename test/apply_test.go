@@ -24,12 +24,16 @@ import (
 // newer commit supersedes a waiting plan; a state changed since the plan,
 // or a tampered stored plan, refuses the apply and queues a fresh plan; an
 // auto stack applies by itself but never a plan that destroys; roles and
-// the destroy permission are enforced.
+// the destroy permission are enforced. It runs once per product
+// (tftest.Products); with OpenTofu the plan and the apply are both tofu's.
 func TestApplyGate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
-	env := tftest.Setup(t)
+	tftest.Products(t, testApplyGate)
+}
+
+func testApplyGate(t *testing.T, env *tftest.Env) {
 	bin := buildDriftgate(t)
 	work := t.TempDir()
 	objects := filepath.Join(work, "objects")
@@ -57,7 +61,7 @@ stack "service" {
 		"stacks/service/main.tf": stack("service", "small"),
 	})
 	first := up.Head()
-	config := writeGateConfig(t, work, up.Dir, "")
+	config := writeGateConfig(t, env, work, up.Dir, "")
 	d := newDaemon(t, env, bin, config)
 	d.start()
 
@@ -69,8 +73,12 @@ stack "service" {
 
 	// Manual stacks wait; a viewer cannot approve.
 	app1 := d.applyRun("app awaiting approval", "app", first, store.StatusAwaitingApproval)
-	if app1.Reason != store.ReasonNeedsApproval || app1.Binding == nil || app1.Binding.PlanSHA256 == "" || app1.Binding.TerraformVersion == "" {
-		t.Errorf("awaiting apply run %+v", app1)
+	if app1.Reason != store.ReasonNeedsApproval || app1.Binding == nil || app1.Binding.PlanSHA256 == "" {
+		t.Fatalf("awaiting apply run %+v", app1)
+	}
+	product, version := productVersion(t, env)
+	if b := app1.Binding; b.Product != product || b.TerraformVersion != version {
+		t.Errorf("binding names %q %q, want %q %q (what planned)", b.Product, b.TerraformVersion, product, version)
 	}
 	if status, body := d.post("/api/v1/runs/"+app1.ID+"/approve", viewerToken, ""); status != http.StatusForbidden {
 		t.Errorf("viewer approves: %d %s", status, body)

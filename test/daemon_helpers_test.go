@@ -232,3 +232,28 @@ func describe(runs []store.Run) string {
 	}
 	return b.String()
 }
+
+// terraformBlock is the server config's terraform block for env's product:
+// never install anything, and for OpenTofu select it and the binary under
+// test.
+func terraformBlock(env *tftest.Env) string {
+	if env.Product == tftest.OpenTofu {
+		return fmt.Sprintf("terraform {\n  product = \"opentofu\"\n  path    = %q\n}\n", env.TerraformPath)
+	}
+	return "terraform {\n  install = false\n}\n"
+}
+
+// productVersion is what a run with env should record: its product and
+// the version its binary reports ("OpenTofu v1.10.10" gives "opentofu",
+// "1.10.10").
+func productVersion(t *testing.T, env *tftest.Env) (product, version string) {
+	t.Helper()
+	out := env.Terraform(t, t.TempDir(), "version")
+	first, _, _ := strings.Cut(out, "\n")
+	name, v, ok := strings.Cut(strings.TrimSpace(first), " v")
+	want := map[string]string{tftest.Terraform: "Terraform", tftest.OpenTofu: "OpenTofu"}[env.Product]
+	if !ok || name != want {
+		t.Fatalf("%s version says %q, want %s v...", env.TerraformPath, first, want)
+	}
+	return env.Product, v
+}

@@ -51,12 +51,17 @@ const slowTF = `data "dgtest_wait" "slow" {
 // TestDaemonEndToEnd runs driftgate serve as a process against a real git
 // repository and real terraform: initial plans, a commit to one stack, a
 // change to the shared module, a force-push, kill -9 with one plan running
-// and one queued, and a graceful stop with a plan running.
+// and one queued, and a graceful stop with a plan running. It runs once per
+// product (tftest.Products): Terraform, and OpenTofu when
+// DRIFTGATE_TEST_TOFU names a tofu binary.
 func TestDaemonEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
-	env := tftest.Setup(t)
+	tftest.Products(t, testDaemonEndToEnd)
+}
+
+func testDaemonEndToEnd(t *testing.T, env *tftest.Env) {
 	bin := buildDriftgate(t)
 	up := gittest.New(t, map[string]string{
 		"stacks/a/main.tf":       stackTF("a", ""),
@@ -74,10 +79,7 @@ data_dir          = %q
 listen            = %q
 max_parallel_runs = 1
 shutdown_timeout  = "3s"
-
-terraform {
-  install = false
-}
+%s
 
 repo "infra" {
   url           = %q
@@ -94,7 +96,7 @@ repo "unreachable" {
   url           = %q
   poll_interval = "1s"
 }
-`, filepath.Join(work, "data"), addr, up.Dir, sha256Hex(viewerToken), filepath.Join(work, "no-such-repo"))), 0o644); err != nil {
+`, filepath.Join(work, "data"), addr, terraformBlock(env), up.Dir, sha256Hex(viewerToken), filepath.Join(work, "no-such-repo"))), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	d := newDaemon(t, env, bin, config, "DGTEST_ROOT="+filepath.Join(work, "objects"))
@@ -102,9 +104,13 @@ repo "unreachable" {
 
 	// First sight: every stack is planned once.
 	runs := d.waitRuns("initial plans", 2*time.Minute, func(r []store.Run) bool { return finished(r, first, "stacks/a", "stacks/b") })
+	product, version := productVersion(t, env)
 	for _, r := range atCommit(runs, first) {
-		if r.Status != store.StatusPlanned || r.Trigger != "initial" || r.Summary == nil || r.Summary.Add != 1 || r.TerraformVersion == "" {
+		if r.Status != store.StatusPlanned || r.Trigger != "initial" || r.Summary == nil || r.Summary.Add != 1 {
 			t.Errorf("initial run = %+v", r)
+		}
+		if r.Product != product || r.TerraformVersion != version {
+			t.Errorf("initial run recorded %q %q, want %q %q (what planned)", r.Product, r.TerraformVersion, product, version)
 		}
 	}
 

@@ -80,14 +80,24 @@ func (d *daemon) drift(repo, stack string) (stackDrift, string) {
 	return sd, string(body)
 }
 
-// waitDrift polls the stack's drift until cond holds.
+// waitDrift polls the stack's drift until cond holds. Until the daemon
+// has read the repo, the stack is not found: that is waited out too.
 func (d *daemon) waitDrift(what string, cond func(stackDrift) bool) stackDrift {
 	d.t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		sd, body := d.drift("infra", "app")
-		if cond(sd) {
-			return sd
+		status, raw := d.call("GET", "/api/v1/stacks/infra/app/drift?history=50", testToken)
+		body := string(raw)
+		if status == http.StatusOK {
+			var sd stackDrift
+			if err := json.Unmarshal(raw, &sd); err != nil {
+				d.t.Fatalf("decode drift: %v: %s", err, body)
+			}
+			if cond(sd) {
+				return sd
+			}
+		} else if status != http.StatusNotFound {
+			d.t.Fatalf("GET drift: %d %s", status, body)
 		}
 		if time.Now().After(deadline) {
 			d.t.Fatalf("timed out waiting for %s; drift: %s\nlog:\n%s", what, body, d.log())
@@ -106,14 +116,18 @@ func finding(sd stackDrift, address string, open bool) (store.DriftFinding, bool
 }
 
 // TestDriftEndToEnd runs scheduled drift checks against real drift made by
-// editing the test provider's objects out of band.
+// editing the test provider's objects out of band, once per product
+// (tftest.Products).
 func TestDriftEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
+	tftest.Products(t, testDriftEndToEnd)
+}
+
+func testDriftEndToEnd(t *testing.T, env *tftest.Env) {
 	const secretValue = "db-password-0ld-value"
 	const driftedSecret = "db-password-TAMPERED-value"
-	env := tftest.Setup(t)
 	bin := buildDriftgate(t)
 	work := t.TempDir()
 	objects := filepath.Join(work, "objects")
@@ -173,10 +187,7 @@ resource "dgtest_secret" "db" {
 data_dir          = %q
 listen            = %q
 max_parallel_runs = 2
-
-terraform {
-  install = false
-}
+%s
 
 repo "infra" {
   url           = %q
@@ -188,7 +199,7 @@ notify "hook" {
   url        = %q
   secret_env = "E2E_WEBHOOK_SECRET"
 }
-`, filepath.Join(work, "data"), freeAddr(t), up.Dir, hook.URL)), 0o644); err != nil {
+`, filepath.Join(work, "data"), freeAddr(t), terraformBlock(env), up.Dir, hook.URL)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	d := newDaemon(t, env, bin, config, "E2E_WEBHOOK_SECRET="+webhookSecret)

@@ -61,7 +61,7 @@ func TestLocalPlanAndRepoErrorsWithDaemon(t *testing.T) {
 `,
 	})
 	first := up.Head()
-	config := writeGateConfig(t, work, up.Dir, "")
+	config := writeGateConfig(t, env, work, up.Dir, "")
 	d := newDaemon(t, env, bin, config)
 	d.start()
 	d.applyRun("app applied by the daemon", "app", first, store.StatusApplied)

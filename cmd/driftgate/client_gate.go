@@ -9,6 +9,7 @@ import (
 	"github.com/mitchellh/go-wordwrap"
 	"github.com/spf13/cobra"
 
+	"github.com/driftgate/driftgate/planner/tfrun"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -212,7 +213,7 @@ func bindingText(b *store.Binding) string {
 		parts = append(parts, fmt.Sprintf("state serial %d lineage %s", b.StateSerial, dash(truncateRaw(b.StateLineage, lineageLen))))
 	}
 	if b.TerraformVersion != "" {
-		parts = append(parts, "terraform "+b.TerraformVersion)
+		parts = append(parts, tfrun.Product(b.Product).Command()+" "+b.TerraformVersion) // terraform 1.11.4, tofu 1.10.10
 	}
 	if b.Destroys {
 		parts = append(parts, "destroys resources")

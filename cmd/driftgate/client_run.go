@@ -13,6 +13,7 @@ import (
 	"github.com/mitchellh/go-wordwrap"
 	"github.com/spf13/cobra"
 
+	"github.com/driftgate/driftgate/planner/tfrun"
 	"github.com/driftgate/driftgate/runner/apiclient"
 	"github.com/driftgate/driftgate/store"
 )
@@ -111,7 +112,7 @@ func writeRun(g *globals, r *store.Run, now time.Time) {
 	line("Trigger", r.Trigger)
 	line("Operation", r.Operation)
 	line("Commit", r.Commit)
-	line("Terraform", r.TerraformVersion)
+	line(tfrun.Product(r.Product).Name(), r.TerraformVersion) // Terraform: or OpenTofu:
 	line("Created", when(r.CreatedAt))
 	line("Started", when(r.StartedAt))
 	if d := took(r); d != "" {

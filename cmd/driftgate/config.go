@@ -18,6 +18,7 @@ import (
 
 	"github.com/driftgate/driftgate/planner"
 	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/planner/tfrun"
 )
 
 // Config is the server configuration (driftgate.hcl), decoded and checked.
@@ -46,8 +47,12 @@ type LogConfig struct {
 	Format string // "text" or "json"
 }
 
-// TerraformConfig pins the Terraform binary.
+// TerraformConfig selects and pins the binary that plans: Terraform or
+// OpenTofu.
 type TerraformConfig struct {
+	// Product is tfrun.Terraform or tfrun.OpenTofu; empty when the file
+	// leaves it out (Terraform, or whatever Path is).
+	Product tfrun.Product
 	Path    string
 	Version string
 	Install bool
@@ -104,6 +109,7 @@ type logBlock struct {
 }
 
 type terraformBlock struct {
+	Product *string  `hcl:"product,optional"`
 	Path    *string  `hcl:"path,optional"`
 	Version *string  `hcl:"version,optional"`
 	Install *bool    `hcl:"install,optional"`
@@ -279,11 +285,19 @@ func decodeLog(lb *logBlock, out *LogConfig) hcl.Diagnostics {
 
 func decodeTerraform(tb *terraformBlock, baseDir string, out *TerraformConfig) hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	if tb.Product != nil {
+		p, err := tfrun.ParseProduct(*tb.Product)
+		if err != nil {
+			diags = append(diags, attrError(tb.Body, "product", "Invalid product",
+				fmt.Sprintf("%q is not a product driftgate runs. Use \"terraform\" (the default) or \"opentofu\".", *tb.Product)))
+		}
+		out.Product = p
+	}
 	if tb.Path != nil {
 		out.Path = absPath(baseDir, *tb.Path)
 		if st, err := os.Stat(out.Path); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
 			diags = append(diags, attrError(tb.Body, "path", "Terraform binary not found",
-				fmt.Sprintf("%s is not an executable file. Point terraform.path at a terraform binary, or leave it out to use the one on PATH.", out.Path)))
+				fmt.Sprintf("%s is not an executable file. Point terraform.path at a %s binary, or leave it out to use the one on PATH.", out.Path, out.Product.Command())))
 		}
 	}
 	if tb.Version != nil {
@@ -295,6 +309,14 @@ func decodeTerraform(tb *terraformBlock, baseDir string, out *TerraformConfig) h
 	}
 	if tb.Install != nil {
 		out.Install = *tb.Install
+	}
+	if out.Product == tfrun.OpenTofu {
+		// hc-install installs Terraform releases only.
+		if tb.Install != nil && *tb.Install {
+			diags = append(diags, attrError(tb.Body, "install", "install is Terraform-only",
+				"driftgate installs Terraform releases only; it cannot install OpenTofu. Put tofu on PATH or set terraform.path, and remove install (or set it to false)."))
+		}
+		out.Install = false
 	}
 	return diags
 }

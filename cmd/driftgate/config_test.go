@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/driftgate/driftgate/planner/tfrun"
 )
 
 // Secrets the tests put in the environment: diagnostics must never show
@@ -70,6 +72,22 @@ func TestLoadConfigFull(t *testing.T) {
 	}
 }
 
+// TestLoadConfigOpenTofu checks that product = "opentofu" selects
+// OpenTofu and turns off installing, which is Terraform-only.
+func TestLoadConfigOpenTofu(t *testing.T) {
+	cfg, parser, diags := LoadConfig(filepath.Join("testdata", "config", "opentofu.hcl"))
+	if diags.HasErrors() {
+		t.Fatal(FormatDiagnostics(parser, diags))
+	}
+	want := TerraformConfig{Product: tfrun.OpenTofu, Version: "1.10.10", Install: false}
+	if cfg.Terraform != want {
+		t.Errorf("terraform = %+v, want %+v", cfg.Terraform, want)
+	}
+	if r := newPlanner(cfg, nil).Resolver; r.Product != tfrun.OpenTofu || r.Install {
+		t.Errorf("resolver product %q install %v, want opentofu without install", r.Product, r.Install)
+	}
+}
+
 func TestLoadConfigErrors(t *testing.T) {
 	setTestEnv(t)
 	tests := []struct {
@@ -88,6 +106,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"creds_in_url.hcl", []string{"creds_in_url.hcl:2", "contains credentials"}},
 		{"bad_log.hcl", []string{"bad_log.hcl:2", "Invalid log level", "bad_log.hcl:3", "Invalid log format"}},
 		{"does_not_exist.hcl", []string{"Cannot read config file", "--config"}},
+		{"bad_product.hcl", []string{"bad_product.hcl:2:13: error: Invalid product", `"pulumi" is not a product driftgate runs. Use "terraform" (the default) or "opentofu".`}},
+		{"tofu_install.hcl", []string{"tofu_install.hcl:3:13: error: install is Terraform-only", "cannot install OpenTofu", "Put tofu on PATH or set terraform.path"}},
 
 		// Drift settings of a repo.
 		{"bad_schedule.hcl", []string{"bad_schedule.hcl:3:20: error: Invalid drift schedule", `"every hour": expected exactly 5 fields`, `"@every 30m"`, `"off"`}},

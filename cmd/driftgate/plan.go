@@ -125,7 +125,7 @@ func runPlan(cmd *cobra.Command, g *globals, f *planFlags, dir string) error {
 			return planFailed(g, res, err)
 		}
 	}
-	out.TerraformVersion = res.TerraformVersion
+	out.TerraformVersion, out.Product = res.TerraformVersion, string(res.Product)
 	out.HasChanges = res.HasChanges
 	out.Analysis = res.Analysis
 	out.Drift = evaluateDrift(ls.Stack, res.Analysis)

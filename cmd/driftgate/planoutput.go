@@ -10,6 +10,7 @@ import (
 	"github.com/driftgate/driftgate/planner"
 	"github.com/driftgate/driftgate/planner/analysis"
 	"github.com/driftgate/driftgate/planner/drift"
+	"github.com/driftgate/driftgate/planner/tfrun"
 )
 
 // planOutput is what `driftgate plan -o json` prints.
@@ -22,6 +23,8 @@ type planOutput struct {
 	// State is the state a stack without a backend was planned against;
 	// nil for a stack with a backend of its own.
 	State      *planStateOutput   `json:"state,omitempty"`
+	// Product is what planned: "terraform" or "opentofu".
+	Product    string             `json:"product"`
 	HasChanges bool               `json:"has_changes"`
 	Analysis   *analysis.Analysis `json:"analysis"`
 	// Drift is the drift engine's reading of this plan, as the daemon
@@ -68,7 +71,8 @@ func evaluateDrift(stack planner.Stack, a *analysis.Analysis) *localDrift {
 
 func writePlanText(w io.Writer, out planOutput, text []byte, noText bool) {
 	fmt.Fprintf(w, "Stack:     %s (%s)\n", out.Stack.Name, out.Stack.Dir)
-	fmt.Fprintf(w, "Terraform: %s\n", out.TerraformVersion)
+	// "Terraform: 1.11.4" or "OpenTofu:  1.10.10".
+	fmt.Fprintf(w, "%-11s%s\n", tfrun.Product(out.Product).Name()+":", out.TerraformVersion)
 	if out.State != nil {
 		fmt.Fprintf(w, "State:     %s\n", out.State)
 	}

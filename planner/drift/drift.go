@@ -147,10 +147,12 @@ func (f *Finding) Open() bool { return f.ResolvedAt.IsZero() }
 
 // Applied is what was live at the last apply driftgate knows of.
 type Applied struct {
-	Commit           string            `json:"commit"`
-	LockHash         string            `json:"lock_hash,omitempty"`
-	TerraformVersion string            `json:"terraform_version,omitempty"`
-	Providers        map[string]string `json:"providers,omitempty"`
+	Commit           string `json:"commit"`
+	LockHash         string `json:"lock_hash,omitempty"`
+	TerraformVersion string `json:"terraform_version,omitempty"`
+	// Product is "terraform" or "opentofu"; empty when not recorded.
+	Product   string            `json:"product,omitempty"`
+	Providers map[string]string `json:"providers,omitempty"`
 }
 
 // Check is one finished plan of a stack's tracked branch, with what
@@ -171,6 +173,9 @@ type Check struct {
 	LockHash         string
 	TerraformVersion string
 	Providers        map[string]string
+	// Product is what planned, "terraform" or "opentofu": switching
+	// between them is a toolchain change too. Empty is not compared.
+	Product string
 	// LastApplied is the last apply driftgate knows of; nil when driftgate
 	// never applied the stack.
 	LastApplied *Applied

@@ -157,8 +157,8 @@ func attributes(in []analysis.AttributeChange) []Attribute {
 
 // pendingCause explains the check's pending changes: code not applied when
 // the commit differs from the last apply's (or driftgate never applied),
-// else a provider or Terraform change when the lock hash, the Terraform
-// version or a provider version differs, else unknown. Values not
+// else a provider or Terraform change when the lock hash, the product
+// (Terraform or OpenTofu), its version or a provider version differs, else unknown. Values not
 // recorded on either side are not compared.
 func pendingCause(c Check) Cause {
 	la := c.LastApplied
@@ -169,7 +169,8 @@ func pendingCause(c Check) Cause {
 	if tfVersion == "" {
 		tfVersion = c.Analysis.TerraformVersion
 	}
-	if differs(la.LockHash, c.LockHash) || differs(la.TerraformVersion, tfVersion) || providersDiffer(la.Providers, c.Providers) {
+	if differs(la.LockHash, c.LockHash) || differs(la.TerraformVersion, tfVersion) || differs(la.Product, c.Product) ||
+		providersDiffer(la.Providers, c.Providers) {
 		return CauseProviderOrVersion
 	}
 	return CauseUnknown

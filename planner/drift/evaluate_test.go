@@ -225,6 +225,8 @@ func TestEvaluatePending(t *testing.T) {
 		{"lock file changed", with(func(c *Check) { c.LockHash = "lock2" }), CauseProviderOrVersion},
 		{"terraform upgraded", with(func(c *Check) { c.TerraformVersion = "1.10.0" }), CauseProviderOrVersion},
 		{"terraform version from the analysis", with(func(c *Check) { c.TerraformVersion = ""; c.Analysis.TerraformVersion = "1.10.0" }), CauseProviderOrVersion},
+		{"terraform replaced by opentofu", with(func(c *Check) { c.LastApplied.Product, c.Product = "terraform", "opentofu" }), CauseProviderOrVersion},
+		{"product not recorded at the apply", with(func(c *Check) { c.LastApplied.Product, c.Product = "", "opentofu" }), CauseUnknown},
 		{"provider upgraded", with(func(c *Check) { c.Providers = map[string]string{"hashicorp/aws": "5.1.0"} }), CauseProviderOrVersion},
 		{"provider added", with(func(c *Check) { c.Providers = map[string]string{"hashicorp/aws": "5.0.0", "hashicorp/random": "3.6.0"} }), CauseProviderOrVersion},
 		{"same commit, same toolchain", check(plan(nil, bucket)), CauseUnknown},

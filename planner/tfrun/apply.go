@@ -34,6 +34,8 @@ type ApplyRequest struct {
 // ApplyResult is what an apply produced. Log is terraform's output, in
 // which terraform itself masks sensitive values.
 type ApplyResult struct {
+	// Product and TerraformVersion are the binary's product and version.
+	Product          Product
 	TerraformVersion string
 	Log              []byte
 	Duration         time.Duration
@@ -53,7 +55,7 @@ const afterApplyPull = time.Minute
 // apply is never retried, so it must not start on a stale init.
 func (e *Executor) Apply(ctx context.Context, req ApplyRequest) (*ApplyResult, error) {
 	start := time.Now()
-	res := &ApplyResult{TerraformVersion: req.Binary.Version.String()}
+	res := &ApplyResult{Product: req.Binary.Product, TerraformVersion: req.Binary.Version.String()}
 	var log lockedBuffer
 	logw := io.Writer(&log)
 	if req.Log != nil {
@@ -111,14 +113,18 @@ type StackApply struct {
 	// (PlanResult.TerraformVersion). Apply then refuses, with a
 	// *VersionMismatchError, to apply it with any other version.
 	ExpectVersion string
+	// ExpectProduct, when set, is the product that made PlanFile
+	// (PlanResult.Product). Apply refuses, as for the version, to apply
+	// it with the other product; empty checks the version alone.
+	ExpectProduct Product
 }
 
 // Apply resolves the binary, copies the stack as for a plan (same default
 // backend state) and applies the saved plan. When sa.ExpectVersion is set
-// and the resolved binary is another version, it returns a
+// and the resolved binary is another product or version, it returns a
 // *VersionMismatchError before copying anything or running terraform.
 func (p *Planner) Apply(ctx context.Context, sa StackApply) (*ApplyResult, error) {
-	bin, wd, cleanup, err := p.prepare(ctx, sa.StackPlan, sa.ExpectVersion)
+	bin, wd, cleanup, err := p.prepare(ctx, sa.StackPlan, sa.ExpectProduct, sa.ExpectVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +134,7 @@ func (p *Planner) Apply(ctx context.Context, sa StackApply) (*ApplyResult, error
 		ExpectState: sa.ExpectState, Log: sa.Log,
 	})
 	if res != nil {
-		res.TerraformVersion = bin.Version.String()
+		res.Product, res.TerraformVersion = bin.Product, bin.Version.String()
 	}
 	return res, err
 }

@@ -2,34 +2,42 @@ package tfrun
 
 import "fmt"
 
-// VersionMismatchError reports that the terraform binary resolved for an
-// apply is not the version that made the saved plan. Terraform refuses a
-// plan made by another version anyway, but only after init; this error
-// comes before anything runs and says what to do. It matches
-// ErrVersionMismatch.
+// VersionMismatchError reports that the binary resolved for an apply is
+// not the product and version that made the saved plan. Terraform and
+// OpenTofu refuse a plan made by another version anyway, but only after
+// init; this error comes before anything runs and says what to do. It
+// matches ErrVersionMismatch.
 type VersionMismatchError struct {
-	// Want is the version that made the plan.
-	Want string
-	// Got is the version resolved for the apply.
-	Got string
+	// WantProduct and Want are the product and version that made the
+	// plan; WantProduct is empty when the plan did not record it.
+	WantProduct Product
+	Want        string
+	// GotProduct and Got are the product and version resolved for the
+	// apply.
+	GotProduct Product
+	Got        string
 }
 
-// Error says which version would apply the plan and what to do instead.
+// Error says which binary would apply the plan and what to do instead.
 func (e *VersionMismatchError) Error() string {
-	return fmt.Sprintf("terraform %s would apply a plan made by terraform %s: plan again with the current version", e.Got, e.Want)
+	want := e.WantProduct
+	if want == "" {
+		want = e.GotProduct
+	}
+	return fmt.Sprintf("%s would apply a plan made by %s: plan again with the current version",
+		Describe(string(e.GotProduct), e.Got), Describe(string(want), e.Want))
 }
 
 // Is reports whether target is ErrVersionMismatch.
 func (e *VersionMismatchError) Is(target error) bool { return target == ErrVersionMismatch }
 
-// checkVersion returns a *VersionMismatchError when want is set and bin is
-// another version.
-func checkVersion(bin *Binary, want string) error {
-	if want == "" {
-		return nil
-	}
-	if got := bin.Version.String(); got != want {
-		return &VersionMismatchError{Want: want, Got: got}
+// checkVersion returns a *VersionMismatchError when bin is another
+// version than wantVersion, or another product than wantProduct, of those
+// that are set.
+func checkVersion(bin *Binary, wantProduct Product, wantVersion string) error {
+	got := bin.Version.String()
+	if (wantVersion != "" && got != wantVersion) || (wantProduct != "" && bin.Product != wantProduct) {
+		return &VersionMismatchError{WantProduct: wantProduct, Want: wantVersion, GotProduct: bin.Product, Got: got}
 	}
 	return nil
 }

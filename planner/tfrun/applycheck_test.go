@@ -14,19 +14,28 @@ import (
 )
 
 func TestCheckVersion(t *testing.T) {
-	bin := &Binary{Path: "/bin/terraform", Version: version.Must(version.NewVersion("1.11.4"))}
+	bin := &Binary{Path: "/bin/terraform", Product: Terraform, Version: version.Must(version.NewVersion("1.11.4"))}
+	tofu := &Binary{Path: "/bin/tofu", Product: OpenTofu, Version: version.Must(version.NewVersion("1.10.10"))}
 	tests := []struct {
-		want    string
-		wantErr string
+		name        string
+		bin         *Binary
+		wantProduct Product
+		want        string
+		wantErr     string
 	}{
-		{"", ""},
-		{"1.11.4", ""},
-		{"1.10.0", "terraform 1.11.4 would apply a plan made by terraform 1.10.0: plan again with the current version"},
-		{"v1.11.4", "terraform 1.11.4 would apply a plan made by terraform v1.11.4: plan again with the current version"},
+		{"nothing expected", bin, "", "", ""},
+		{"same version", bin, "", "1.11.4", ""},
+		{"same product and version", bin, Terraform, "1.11.4", ""},
+		{"older version", bin, "", "1.10.0", "Terraform 1.11.4 would apply a plan made by Terraform 1.10.0: plan again with the current version"},
+		{"spelled otherwise", bin, "", "v1.11.4", "Terraform 1.11.4 would apply a plan made by Terraform v1.11.4: plan again with the current version"},
+		{"tofu same version", tofu, OpenTofu, "1.10.10", ""},
+		{"tofu plan, terraform apply", bin, OpenTofu, "1.11.4", "Terraform 1.11.4 would apply a plan made by OpenTofu 1.11.4: plan again with the current version"},
+		{"terraform plan, tofu apply", tofu, Terraform, "1.10.10", "OpenTofu 1.10.10 would apply a plan made by Terraform 1.10.10: plan again with the current version"},
+		{"no product recorded", tofu, "", "1.10.9", "OpenTofu 1.10.10 would apply a plan made by OpenTofu 1.10.9: plan again with the current version"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			err := checkVersion(bin, tt.want)
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkVersion(tt.bin, tt.wantProduct, tt.want)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Errorf("err = %v, want nil", err)
@@ -37,7 +46,7 @@ func TestCheckVersion(t *testing.T) {
 				t.Errorf("err = %v, want %q", err, tt.wantErr)
 			}
 			var vm *VersionMismatchError
-			if !errors.As(err, &vm) || vm.Want != tt.want || vm.Got != "1.11.4" {
+			if !errors.As(err, &vm) || vm.Want != tt.want || vm.Got != tt.bin.Version.String() || vm.GotProduct != tt.bin.Product {
 				t.Errorf("err = %#v, want a *VersionMismatchError", err)
 			}
 			if wrapped := fmt.Errorf("apply: %w", err); !errors.Is(wrapped, ErrVersionMismatch) {

@@ -19,18 +19,25 @@ import (
 	"github.com/hashicorp/hc-install/releases"
 )
 
-// Binary is a Terraform executable and its version.
+// Binary is a Terraform or OpenTofu executable, its product and version.
 type Binary struct {
 	Path    string
+	Product Product
 	Version *version.Version
 }
 
-// Resolver finds the Terraform binary for a stack: the configured path; else
-// a binary on PATH (or one installed earlier into InstallDir) that satisfies
-// the stack's constraints; else, when the release site is reachable, it
-// installs the newest matching release into InstallDir. Versions it has seen
-// are cached, so a daemon asks each binary its version once.
+// Resolver finds the binary for a stack: the configured path; else the
+// product's command on PATH (or, for Terraform, a release installed
+// earlier into InstallDir) that satisfies the stack's constraints; else,
+// for Terraform only and when the release site is reachable, it installs
+// the newest matching release into InstallDir. Versions it has seen are
+// cached, so a daemon asks each binary its version once.
 type Resolver struct {
+	// Product is the configured product (config terraform { product }).
+	// Empty looks for Terraform, but takes a configured Path, or a
+	// `terraform` on PATH, for whatever it says it is (some installs name
+	// tofu terraform); set, a binary of the other product is refused.
+	Product Product
 	// Path is the configured binary (config terraform { path }). When set it
 	// is the only candidate.
 	Path string
@@ -38,8 +45,8 @@ type Resolver struct {
 	Version string
 	// InstallDir receives installed releases, one directory per version.
 	InstallDir string
-	// Install allows downloading releases. Tests and air-gapped sites turn
-	// it off to fail fast.
+	// Install allows downloading Terraform releases (hc-install installs
+	// no OpenTofu). Tests and air-gapped sites turn it off to fail fast.
 	Install bool
 	// InstallTimeout bounds one download; default 2 minutes.
 	InstallTimeout time.Duration
@@ -50,9 +57,11 @@ type Resolver struct {
 	loaded   bool
 }
 
-// NoBinaryError says that no Terraform binary satisfies a constraint. It
-// names what was required, what was found, and why installing failed.
+// NoBinaryError says that no binary of the product satisfies a
+// constraint. It names what was required, what was found, and why
+// installing failed.
 type NoBinaryError struct {
+	Product    Product
 	Constraint string
 	Found      []string
 	InstallErr error
@@ -60,25 +69,29 @@ type NoBinaryError struct {
 
 func (e *NoBinaryError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "no terraform binary satisfies %q", e.Constraint)
+	fmt.Fprintf(&b, "no %s binary satisfies %q", e.Product.Name(), e.Constraint)
 	if len(e.Found) > 0 {
 		fmt.Fprintf(&b, " (found %s)", strings.Join(e.Found, ", "))
 	} else {
-		b.WriteString(" (none found on PATH)")
+		fmt.Fprintf(&b, " (no %s on PATH)", e.Product.Command())
 	}
 	if e.InstallErr != nil {
 		fmt.Fprintf(&b, "; installing one failed: %v", e.InstallErr)
 	}
-	b.WriteString("; install a matching terraform on PATH or set terraform { path = \"...\" } in the server config")
+	fmt.Fprintf(&b, "; install a matching %s on PATH or set terraform { path = \"...\" } in the server config", e.Product.Command())
 	return b.String()
 }
 
 // Unwrap returns the install error, if any.
 func (e *NoBinaryError) Unwrap() error { return e.InstallErr }
 
+// errInstallTerraformOnly is why no OpenTofu release is ever installed.
+var errInstallTerraformOnly = errors.New("installing releases is Terraform-only (hc-install installs no OpenTofu)")
+
 // Resolve returns the binary to run for the given version constraints
 // (required_version and a configured terraform_version; empty ones are
-// ignored).
+// ignored). The constraints are checked against the binary's own
+// version: OpenTofu's for OpenTofu.
 func (r *Resolver) Resolve(ctx context.Context, constraints ...string) (*Binary, error) {
 	cons, desc, err := parseConstraints(r.Version, constraints)
 	if err != nil {
@@ -89,28 +102,39 @@ func (r *Resolver) Resolve(ctx context.Context, constraints ...string) (*Binary,
 		if err != nil {
 			return nil, fmt.Errorf("configured terraform path: %w", err)
 		}
-		if !cons.Check(b.Version) {
-			return nil, &NoBinaryError{Constraint: desc, Found: []string{fmt.Sprintf("%s %s (configured path)", b.Path, b.Version)}}
+		if r.Product != "" && b.Product != r.Product {
+			return nil, fmt.Errorf("configured terraform path %s is %s, not %s: set terraform { product = %q } or point path at a %s binary",
+				b.Path, b, r.Product.Name(), string(b.Product), r.Product.Command())
+		}
+		if !satisfies(cons, b.Version) {
+			return nil, &NoBinaryError{Product: b.Product, Constraint: desc, Found: []string{fmt.Sprintf("%s %s (configured path)", b.Path, b)}}
 		}
 		return b, nil
 	}
 
+	want := r.Product
+	if want == "" {
+		want = Terraform
+	}
 	var found []string
-	for _, cand := range r.candidates() {
+	for _, cand := range r.candidates(want) {
 		b, err := r.inspect(ctx, cand)
 		if err != nil {
 			continue
 		}
-		if cons.Check(b.Version) {
+		if (r.Product == "" || b.Product == want) && satisfies(cons, b.Version) {
 			return b, nil
 		}
-		found = append(found, fmt.Sprintf("%s %s", b.Path, b.Version))
+		found = append(found, fmt.Sprintf("%s %s", b.Path, b))
+	}
+	if want != Terraform {
+		return nil, &NoBinaryError{Product: want, Constraint: desc, Found: found, InstallErr: errInstallTerraformOnly}
 	}
 	// Other terraform binaries on PATH, through hc-install's finder.
 	if len(cons) > 0 {
 		finder := &fs.Version{Product: product.Terraform, Constraints: cons}
 		if path, err := finder.Find(ctx); err == nil {
-			if b, err := r.inspect(ctx, path); err == nil {
+			if b, err := r.inspect(ctx, path); err == nil && b.Product == want {
 				return b, nil
 			}
 		}
@@ -119,19 +143,19 @@ func (r *Resolver) Resolve(ctx context.Context, constraints ...string) (*Binary,
 	if installErr == nil {
 		return b, nil
 	}
-	return nil, &NoBinaryError{Constraint: desc, Found: found, InstallErr: installErr}
+	return nil, &NoBinaryError{Product: want, Constraint: desc, Found: found, InstallErr: installErr}
 }
 
-// candidates lists binaries to try in order: terraform on PATH, then the
-// releases installed earlier, newest first.
-func (r *Resolver) candidates() []string {
+// candidates lists binaries of product p to try in order: its command on
+// PATH, then, for Terraform, the releases installed earlier, newest first.
+func (r *Resolver) candidates(p Product) []string {
 	var out []string
-	if p, err := exec.LookPath("terraform"); err == nil {
-		if abs, err := filepath.Abs(p); err == nil {
+	if path, err := exec.LookPath(p.Command()); err == nil {
+		if abs, err := filepath.Abs(path); err == nil {
 			out = append(out, abs)
 		}
 	}
-	if r.InstallDir == "" {
+	if r.InstallDir == "" || p != Terraform {
 		return out
 	}
 	entries, err := os.ReadDir(r.InstallDir)
@@ -151,22 +175,39 @@ func (r *Resolver) candidates() []string {
 	return out
 }
 
-// inspect returns the binary at path with its version, from the cache when
-// the file has not changed.
+// inspect returns the binary at path with its product and version, from
+// the cache when the file has not changed.
 func (r *Resolver) inspect(ctx context.Context, path string) (*Binary, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("terraform binary: %w", err)
 	}
-	if v := r.loadCached(path, st); v != nil {
-		return &Binary{Path: path, Version: v}, nil
+	if p, v := r.loadCached(path, st); v != nil {
+		return &Binary{Path: path, Product: p, Version: v}, nil
 	}
-	v, err := product.Terraform.GetVersion(ctx, path)
+	p, v, err := askVersion(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("terraform version of %s: %w", path, err)
+		return nil, err
 	}
-	r.remember(path, versionEntry{modTime: st.ModTime(), size: st.Size(), version: v})
-	return &Binary{Path: path, Version: v}, nil
+	r.remember(path, versionEntry{modTime: st.ModTime(), size: st.Size(), product: p, version: v})
+	return &Binary{Path: path, Product: p, Version: v}, nil
+}
+
+// askVersion runs `path version` and reads the product and version from
+// its first line.
+func askVersion(ctx context.Context, path string) (Product, *version.Version, error) {
+	cmd := exec.CommandContext(ctx, path, "version")
+	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
+	cmd.Dir = os.TempDir() // away from any .terraform the daemon was started in
+	out, err := cmd.Output()
+	if err != nil {
+		return "", nil, fmt.Errorf("version of %s: %w", path, err)
+	}
+	p, v, err := parseVersionOutput(out)
+	if err != nil {
+		return "", nil, fmt.Errorf("version of %s: %w", path, err)
+	}
+	return p, v, nil
 }
 
 // install downloads the newest release matching cons into InstallDir.
@@ -199,7 +240,7 @@ func (r *Resolver) install(ctx context.Context, cons version.Constraints) (*Bina
 	if err != nil {
 		return nil, err
 	}
-	v, err := product.Terraform.GetVersion(ctx, path)
+	_, v, err := askVersion(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("installed terraform: %w", err)
 	}

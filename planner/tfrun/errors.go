@@ -27,6 +27,9 @@ var (
 	// probe: the cloud and remote backends, whose plans run in HCP
 	// Terraform or Terraform Enterprise, where the workspace shows its lock.
 	ErrNoLockProbe = errors.New("state lock of this backend cannot be probed")
+	// ErrNotTerraform reports a binary that says it is neither Terraform
+	// nor OpenTofu when asked its version.
+	ErrNotTerraform = errors.New("not a terraform or tofu binary")
 	// errBadLockInfo reports a local lock info file that is not the JSON
 	// Terraform writes.
 	errBadLockInfo = errors.New("unreadable lock info")

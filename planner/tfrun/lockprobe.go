@@ -31,7 +31,7 @@ func (p *Planner) probeLock(ctx context.Context, sp StackPlan) (*LockInfo, error
 	if slices.Contains(remoteRunBackends, sp.Backend) {
 		return nil, fmt.Errorf("backend %q: %w", sp.Backend, ErrNoLockProbe)
 	}
-	bin, wd, cleanup, err := p.prepare(ctx, sp, "")
+	bin, wd, cleanup, err := p.prepare(ctx, sp, "", "")
 	if err != nil {
 		return nil, err
 	}

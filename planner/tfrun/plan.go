@@ -84,6 +84,8 @@ type PlanRequest struct {
 // PlanResult is what a plan run produced. Every byte in it except PlanFile
 // is redacted.
 type PlanResult struct {
+	// Product and TerraformVersion are the binary's product and version.
+	Product          Product
 	TerraformVersion string
 	HasChanges       bool
 	PlanFile         []byte
@@ -99,7 +101,7 @@ type PlanResult struct {
 // partial result (its Log holds Terraform's diagnostics) with the error.
 func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, error) {
 	start := time.Now()
-	res := &PlanResult{TerraformVersion: req.Binary.Version.String()}
+	res := &PlanResult{Product: req.Binary.Product, TerraformVersion: req.Binary.Version.String()}
 	var log lockedBuffer
 	logw := io.Writer(&log)
 	if req.Log != nil {
@@ -140,7 +142,7 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 			return finish(nil, err)
 		}
 		defer cache.close()
-		if fp, err = fingerprint(req.Workdir.Src, res.TerraformVersion, req.Workspace); err != nil {
+		if fp, err = fingerprint(req.Workdir.Src, req.Binary.String(), req.Workspace); err != nil {
 			return finish(nil, err)
 		}
 	}

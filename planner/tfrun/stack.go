@@ -92,7 +92,7 @@ func safeKey(key string) string {
 // removed afterwards unless KeepWorkdirs is set. On failure the returned
 // result, when not nil, holds the redacted log.
 func (p *Planner) Plan(ctx context.Context, sp StackPlan) (*PlanResult, error) {
-	bin, wd, cleanup, err := p.prepare(ctx, sp, "")
+	bin, wd, cleanup, err := p.prepare(ctx, sp, "", "")
 	if err != nil {
 		return nil, err
 	}
@@ -109,20 +109,21 @@ func (p *Planner) Plan(ctx context.Context, sp StackPlan) (*PlanResult, error) {
 	}
 	res, err := p.Executor.Plan(ctx, req)
 	if res != nil {
-		res.TerraformVersion = bin.Version.String()
+		res.Product, res.TerraformVersion = bin.Product, bin.Version.String()
 	}
 	return res, err
 }
 
-// prepare resolves the binary for sp, which must be version expect when
-// that is set (a *VersionMismatchError otherwise, before anything is
-// copied), and makes the run's private copy of the stack (see workdir).
-func (p *Planner) prepare(ctx context.Context, sp StackPlan, expect string) (*Binary, *Workdir, func(), error) {
+// prepare resolves the binary for sp, which must be product wantProduct
+// and version wantVersion when those are set (a *VersionMismatchError
+// otherwise, before anything is copied), and makes the run's private copy
+// of the stack (see workdir).
+func (p *Planner) prepare(ctx context.Context, sp StackPlan, wantProduct Product, wantVersion string) (*Binary, *Workdir, func(), error) {
 	bin, err := p.Resolver.Resolve(ctx, sp.Constraints...)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := checkVersion(bin, expect); err != nil {
+	if err := checkVersion(bin, wantProduct, wantVersion); err != nil {
 		return nil, nil, nil, err
 	}
 	wd, cleanup, err := p.workdir(ctx, sp)

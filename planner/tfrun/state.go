@@ -33,8 +33,9 @@ type PulledState struct {
 	Lineage string
 	// TerraformVersion is the version of the binary that pulled the state,
 	// as in PlanResult and ApplyResult; the state's own terraform_version
-	// is in Raw.
+	// is in Raw. Product is the binary's product.
 	TerraformVersion string
+	Product          Product
 	// Empty reports that the backend holds no state yet: the stack was
 	// never applied. Raw is then empty, and Serial and Lineage are zero.
 	Empty bool
@@ -76,14 +77,14 @@ func pullState(ctx context.Context, tf *tfexec.Terraform, bin *Binary, logw io.W
 	if err != nil {
 		return nil, &Error{Stage: StageStatePull, Err: err}
 	}
-	ps.TerraformVersion = bin.Version.String()
+	ps.Product, ps.TerraformVersion = bin.Product, bin.Version.String()
 	return ps, nil
 }
 
 // PullState resolves the binary, copies the stack as for a plan (same
 // default backend state) and pulls its current state.
 func (p *Planner) PullState(ctx context.Context, sp StackPlan) (*PulledState, error) {
-	bin, wd, cleanup, err := p.prepare(ctx, sp, "")
+	bin, wd, cleanup, err := p.prepare(ctx, sp, "", "")
 	if err != nil {
 		return nil, err
 	}

@@ -17,18 +17,22 @@ const versionCacheFile = "versions.json"
 type versionEntry struct {
 	modTime time.Time
 	size    int64
+	product Product
 	version *version.Version
 }
 
 type cachedVersion struct {
 	ModTime time.Time `json:"mod_time"`
 	Size    int64     `json:"size"`
+	Product Product   `json:"product,omitempty"`
 	Version string    `json:"version"`
 }
 
-// loadCached returns the remembered version of the binary at path if the
-// file is unchanged since, reading the cache file on first use.
-func (r *Resolver) loadCached(path string, st os.FileInfo) *version.Version {
+// loadCached returns the remembered product and version of the binary at
+// path if the file is unchanged since, reading the cache file on first
+// use. Entries written before the product was recorded are not used: the
+// binary is asked again.
+func (r *Resolver) loadCached(path string, st os.FileInfo) (Product, *version.Version) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.loaded && r.InstallDir != "" {
@@ -40,17 +44,17 @@ func (r *Resolver) loadCached(path string, st os.FileInfo) *version.Version {
 				r.versions = map[string]versionEntry{}
 			}
 			for p, c := range disk {
-				if v, err := version.NewVersion(c.Version); err == nil {
-					r.versions[p] = versionEntry{modTime: c.ModTime, size: c.Size, version: v}
+				if v, err := version.NewVersion(c.Version); err == nil && c.Product != "" {
+					r.versions[p] = versionEntry{modTime: c.ModTime, size: c.Size, product: c.Product, version: v}
 				}
 			}
 		}
 	}
 	e, ok := r.versions[path]
 	if ok && e.modTime.Equal(st.ModTime()) && e.size == st.Size() {
-		return e.version
+		return e.product, e.version
 	}
-	return nil
+	return "", nil
 }
 
 // remember records a version in memory and, best effort, on disk.
@@ -66,7 +70,7 @@ func (r *Resolver) remember(path string, e versionEntry) {
 	}
 	disk := make(map[string]cachedVersion, len(r.versions))
 	for p, v := range r.versions {
-		disk[p] = cachedVersion{ModTime: v.modTime, Size: v.size, Version: v.version.String()}
+		disk[p] = cachedVersion{ModTime: v.modTime, Size: v.size, Product: v.product, Version: v.version.String()}
 	}
 	raw, err := json.MarshalIndent(disk, "", "  ")
 	if err != nil {

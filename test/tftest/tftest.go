@@ -20,6 +20,9 @@
 //
 // Set DRIFTGATE_TEST_MIRROR to the absolute path of a directory that already
 // holds the mirror layout (see MirrorDir) to skip the build.
+//
+// SetupTofu does the same for OpenTofu, with the tofu binary named by
+// DRIFTGATE_TEST_TOFU, and Products runs one test once per product.
 package tftest
 
 import (
@@ -43,9 +46,14 @@ const (
 // mirror directory instead of building the provider.
 const MirrorEnv = "DRIFTGATE_TEST_MIRROR"
 
-// Env is a Terraform installation that finds the test provider offline.
+// Env is a Terraform (or OpenTofu) installation that finds the test
+// provider offline.
 type Env struct {
-	// TerraformPath is the absolute path of the terraform binary.
+	// Product is what TerraformPath is: Terraform (Setup) or OpenTofu
+	// (SetupTofu).
+	Product string
+	// TerraformPath is the absolute path of the terraform (or tofu)
+	// binary.
 	TerraformPath string
 	// CLIConfigFile is the Terraform CLI configuration file that installs
 	// driftgate/* providers from MirrorDir; Environ points
@@ -89,6 +97,7 @@ func Setup(tb testing.TB) *Env {
 		tb.Fatalf("tftest: %v", installed.err)
 	}
 	return &Env{
+		Product:       Terraform,
 		TerraformPath: tfPath,
 		CLIConfigFile: installed.configFile,
 		MirrorDir:     installed.mirrorDir,

@@ -1,0 +1,6 @@
+data_dir = "data"
+
+terraform {
+  product = "opentofu"
+  version = "1.10.10"
+}

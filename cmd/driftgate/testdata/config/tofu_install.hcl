@@ -1,0 +1,4 @@
+terraform {
+  product = "opentofu"
+  install = true
+}
