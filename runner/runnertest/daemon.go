@@ -70,7 +70,7 @@ func Start(tb testing.TB, repos ...Repo) *Daemon {
 	d := &Daemon{Store: st, Terraform: NewTerraform(), Git: map[string]*gittest.Repo{}, tb: tb}
 	cfg := runner.Config{
 		DataDir: tb.TempDir(), Listen: "127.0.0.1:0", MaxParallelRuns: 2,
-		ShutdownTimeout: 5 * time.Second, Auth: apitest.Auth(),
+		ShutdownTimeout: time.Second, Auth: apitest.Auth(),
 	}
 	for _, r := range repos {
 		files := map[string]string{"README.md": "# " + r.Name + "\n"}
@@ -201,4 +201,16 @@ func (d *Daemon) Latest(repo, stack, op string) *store.Run {
 		d.tb.Fatalf("stack %s/%s has no %s run", repo, stack, op)
 	}
 	return &runs[0]
+}
+
+// WaitReason waits until run id waits for reason and returns it.
+func (d *Daemon) WaitReason(id string, reason store.RunReason) *store.Run {
+	d.tb.Helper()
+	var run *store.Run
+	d.waitFor("run "+id+" to wait for "+string(reason), func() (bool, error) {
+		var err error
+		run, err = d.Store.GetRun(context.Background(), id)
+		return err == nil && run.Reason == reason, err
+	})
+	return run
 }
