@@ -1,68 +1,31 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/driftgate/driftgate/runner/api/apitest"
 	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
-// gateConfig is infra's .driftgate.hcl in newGateEnv: network needs two
-// approvals, database the default one.
-const gateConfig = `
-stack "network" {
-  dir       = "envs/prod/network"
-  approvals = 2
-}
-
-stack "database" {
-  dir = "envs/prod/database"
-}
-`
-
-// gateEnv is the real daemon (runnertest) with repos infra (stacks
-// network and database) and platform (stack dns), each planned once.
+// gateEnv is the real daemon of runnertest.StartGate.
 type gateEnv struct {
-	d *runnertest.Daemon
+	d *runnertest.Gate
 	// awaiting is infra/network's apply run, awaiting two approvals.
 	awaiting *store.Run
-	// hold holds platform/dns, as a cut-off apply leaves it (seeded).
+	// hold holds platform/dns (seeded).
 	hold store.Hold
 }
 
-// newGateEnv starts the daemon and seeds the hold of platform/dns.
 func newGateEnv(t *testing.T) *gateEnv {
 	t.Helper()
-	d := runnertest.Start(t,
-		runnertest.Repo{Name: "infra", Config: gateConfig, Dirs: []string{"envs/prod/network", "envs/prod/database"}},
-		runnertest.Repo{Name: "platform", Config: "stack \"dns\" {\n  dir = \"dns\"\n}\n", Dirs: []string{"dns"}},
-	)
-	e := &gateEnv{d: d, awaiting: d.Latest("infra", "network", "apply")}
-	if e.awaiting.Status != store.StatusAwaitingApproval {
-		t.Fatalf("infra/network's apply run is %s, want awaiting_approval", e.awaiting.Status)
-	}
-	cut := d.Latest("platform", "dns", "apply")
-	e.hold = store.Hold{
-		Repo: "platform", Stack: "dns", RunID: cut.ID, Since: time.Now().UTC(),
-		Reason:      "apply run " + cut.ID + " was cut off by a shutdown; the state may be half written",
-		StatePulled: true, StateSerial: 7, StateLineage: apitest.StateLineage,
-		Lock: &store.StateLock{
-			ID: apitest.LockID, Path: "platform/dns.tfstate", Who: "driftgate@runner-1", Operation: "OperationTypeApply",
-			Created: cut.CreatedAt, Command: "terraform force-unlock -force " + apitest.LockID,
-		},
-	}
-	if err := d.Store.HoldStack(context.Background(), &e.hold); err != nil {
-		t.Fatal(err)
-	}
-	return e
+	g := runnertest.StartGate(t)
+	return &gateEnv{d: g, awaiting: g.Awaiting, hold: g.Hold}
 }
 
 // send sends one request to the daemon with body as token (a whole
