@@ -12,6 +12,7 @@ import (
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -361,7 +362,7 @@ func TestLocks(t *testing.T) {
 		{"/api/v1/locks?repo=platform", `{"locks":[{"repo":"platform","stack":"dns","hold":{`},
 		{"/api/v1/stacks/infra/network/lock", `{"repo":"infra","stack":"network"}`},
 		{"/api/v1/stacks/infra/database/lock", `{"repo":"infra","stack":"database","holder":{"run_id":"` + db.ID + `","operation":"apply","trigger":"initial","since":`},
-		{"/api/v1/stacks/platform/dns/lock", `"lock":{"id":"` + apitest.LockID + `"`},
+		{"/api/v1/stacks/platform/dns/lock", `"lock":{"id":"` + runnertest.LockID + `"`},
 	}
 	for _, tt := range tests {
 		rec := e.send(t, "GET", tt.path, "", "")

@@ -120,7 +120,7 @@ func TestLocksAndRelease(t *testing.T) {
 		}
 	}
 	l, err := c.StackLock(ctx, "platform", "dns")
-	if err != nil || l.Hold == nil || !reflect.DeepEqual(*l.Hold, e.Hold) || l.Hold.Lock.ID != apitest.LockID {
+	if err != nil || l.Hold == nil || !reflect.DeepEqual(*l.Hold, e.Hold) || l.Hold.Lock.ID != runnertest.LockID {
 		t.Errorf("StackLock(platform/dns) = %+v, %v", l, err)
 	}
 	l, err = c.StackLock(ctx, "infra", "network")

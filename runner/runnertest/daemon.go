@@ -45,8 +45,8 @@ type Daemon struct {
 }
 
 // settleChecks is how many checks in a row, 5ms apart, must find the
-// queue empty for Settle.
-const settleChecks = 6
+// daemon settled for Settle.
+const settleChecks = 3
 
 // pollInterval is long: each repo is fetched once at start, so stored
 // fixtures are not overwritten by later polls.
@@ -152,23 +152,54 @@ func (d *Daemon) waitFor(what string, cond func() (bool, error)) {
 }
 
 // Settle waits until no run is queued or running (runs awaiting
-// approval stay).
+// approval stay), and every planned plan run has opened its apply run
+// (Terraform's plans always have changes).
 func (d *Daemon) Settle() {
 	d.tb.Helper()
 	quiet := 0
 	d.waitFor("the queue to settle", func() (bool, error) {
-		runs, err := d.Store.ActiveRuns(context.Background())
-		for _, r := range runs {
-			if r.Status == store.StatusQueued || r.Status == store.StatusRunning {
-				quiet = 0
-				return false, err
-			}
+		settled, err := d.settled(context.Background())
+		if !settled {
+			quiet = 0
+			return false, err
 		}
-		// A finished plan opens its apply run just after it is recorded:
-		// quiet must last.
 		quiet++
-		return quiet >= settleChecks, err
+		return quiet >= settleChecks, nil
 	})
+}
+
+// settled reports whether nothing is queued or running and every planned
+// plan run has an apply run.
+func (d *Daemon) settled(ctx context.Context) (bool, error) {
+	runs, err := d.Store.ActiveRuns(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range runs {
+		if r.Status == store.StatusQueued || r.Status == store.StatusRunning {
+			return false, nil
+		}
+	}
+	plans, _, err := d.Store.ListRuns(ctx, store.RunFilter{Operation: "plan", Status: store.StatusPlanned, Limit: store.MaxListLimit})
+	if err != nil {
+		return false, err
+	}
+	applies, _, err := d.Store.ListRuns(ctx, store.RunFilter{Operation: "apply", Limit: store.MaxListLimit})
+	if err != nil {
+		return false, err
+	}
+	opened := map[string]bool{}
+	for _, a := range applies {
+		if a.Binding != nil {
+			opened[a.Binding.PlanRun] = true
+		}
+	}
+	for _, p := range plans {
+		if !opened[p.ID] {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // WaitRun waits until run id has one of statuses and returns it.

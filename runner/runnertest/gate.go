@@ -30,7 +30,7 @@ type Gate struct {
 	// Awaiting is infra/network's apply run, awaiting two approvals.
 	Awaiting *store.Run
 	// Hold holds platform/dns as an apply cut off by a shutdown leaves
-	// it, with the state lock apitest.LockID left behind. The daemon did
+	// it, with the state lock LockID left behind. The daemon did
 	// not make it: it is seeded in the store.
 	Hold store.Hold
 }
@@ -52,8 +52,8 @@ func StartGate(tb testing.TB) *Gate {
 		Reason:      "apply run " + cut.ID + " was cut off by a shutdown; the state may be half written",
 		StatePulled: true, StateSerial: 7, StateLineage: apitest.StateLineage,
 		Lock: &store.StateLock{
-			ID: apitest.LockID, Path: "platform/dns.tfstate", Who: "driftgate@runner-1", Operation: "OperationTypeApply",
-			Created: cut.CreatedAt, Command: "terraform force-unlock -force " + apitest.LockID,
+			ID: LockID, Path: "platform/dns.tfstate", Who: "driftgate@runner-1", Operation: "OperationTypeApply",
+			Created: cut.CreatedAt, Command: "terraform force-unlock -force " + LockID,
 		},
 	}
 	if err := d.Store.HoldStack(context.Background(), &g.Hold); err != nil {
@@ -61,3 +61,6 @@ func StartGate(tb testing.TB) *Gate {
 	}
 	return g
 }
+
+// LockID is the id of the Terraform state lock Gate.Hold reports.
+const LockID = "8d2f4a1c-6b3e-4f5a-9c7d-1e2f3a4b5c6d"

@@ -18,6 +18,9 @@ type Canned struct {
 	Err error
 	// Answer is the run the methods answering one answer.
 	Answer *store.Run
+	// Later, when set, is what Run answers instead of Answer: the run as
+	// it ended, for a client that waits.
+	Later *store.Run
 }
 
 var _ api.Service = (*Canned)(nil)
@@ -41,7 +44,12 @@ func (c *Canned) Runs(context.Context, store.RunFilter) ([]store.Run, string, er
 }
 
 // Run implements api.Service.
-func (c *Canned) Run(context.Context, string) (*store.Run, error) { return c.run() }
+func (c *Canned) Run(context.Context, string) (*store.Run, error) {
+	if c.Err == nil && c.Later != nil {
+		return c.Later, nil
+	}
+	return c.run()
+}
 
 // Plan implements api.Service.
 func (c *Canned) Plan(context.Context, string) (*store.Plan, error) { return &store.Plan{}, c.Err }

@@ -19,8 +19,8 @@ import (
 // records the run filters it is asked for, can be made to fail or to be
 // unready, and can move runs along a script of statuses. Like the daemon, it
 // records in the store's audit log what principals ask it to do: the plans
-// and drift checks it queues, the cancels, and the gate's approvals,
-// rejections, applies and releases, done or not (see gate.go).
+// and drift checks it queues and the cancels, done or not. It has no apply
+// gate (see nogate.go): gate tests start the real daemon (runnertest).
 type Service struct {
 	// Store is the store the Service reads and writes.
 	Store *store.Store
@@ -31,7 +31,6 @@ type Service struct {
 	filters  []store.RunFilter
 	script   map[string][]store.RunStatus
 	next     []store.RunStatus // the script of the next triggered run
-	gate     gateState         // see gate.go
 }
 
 var _ api.Service = (*Service)(nil)
