@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/store"
@@ -53,9 +52,9 @@ func (s service) decide(ctx context.Context, id, comment string, decision store.
 		elsewhere = len(store.Approvers(run.Binding, all)) - len(store.Approvers(run.Binding, run.Approvals))
 		out, err = s.d.store.ApproveRun(ctx, id, a, max(1, pol.required-elsewhere))
 	}
-	if errors.Is(err, store.ErrConflict) {
+	if c, ok := errors.AsType[*store.ConflictError](err); ok {
 		s.d.audit(ctx, action, run, store.AuditRefused, err.Error())
-		return nil, fmt.Errorf("%s: %w", conflictText(err), api.ErrConflict)
+		return nil, fmt.Errorf("%s: %w", c.Reason, api.ErrConflict)
 	}
 	if err != nil {
 		return nil, err
@@ -105,8 +104,8 @@ func (s service) ApplyRun(ctx context.Context, id string) (*store.Run, error) {
 		return nil, fmt.Errorf("%s: %w", msg, api.ErrConflict)
 	}
 	out, err := s.d.store.QueueAwaiting(ctx, id)
-	if errors.Is(err, store.ErrConflict) {
-		return nil, fmt.Errorf("%s: %w", conflictText(err), api.ErrConflict)
+	if c, ok := errors.AsType[*store.ConflictError](err); ok {
+		return nil, fmt.Errorf("%s: %w", c.Reason, api.ErrConflict)
 	}
 	if err != nil {
 		return nil, err
@@ -135,15 +134,6 @@ func (s service) applyRun(ctx context.Context, id string) (*store.Run, policy, e
 		return nil, policy{}, fmt.Errorf("read the apply policy of stack %s at commit %s: %w: %w", run.Stack, run.Commit, api.ErrConflict, err)
 	}
 	return run, policyOf(t.stack), nil
-}
-
-// conflictText is the store's conflict message without its wrapping.
-func conflictText(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, store.ErrConflict.Error()+": "); i >= 0 {
-		return msg[i+len(store.ErrConflict.Error())+2:]
-	}
-	return msg
 }
 
 func suffix(s string) string {

@@ -43,14 +43,14 @@ func (s *Store) ApproveRun(ctx context.Context, id string, a Approval, required 
 			return notLive(run, "awaiting approval")
 		}
 		if run.Binding == nil {
-			return fmt.Errorf("%w: run %s has no plan to approve", ErrConflict, run.ID)
+			return conflict("run %s has no plan to approve", run.ID)
 		}
 		if *run.Binding != a.Binding {
-			return fmt.Errorf("%w: the plan of run %s changed since it was shown: approve again", ErrConflict, run.ID)
+			return conflict("the plan of run %s changed since it was shown: approve again", run.ID)
 		}
 		for _, have := range run.Approvals {
 			if have.Decision == DecisionApprove && have.Approver == a.Approver {
-				return fmt.Errorf("%w: run %s is already approved by %s", ErrConflict, run.ID, a.Approver)
+				return conflict("run %s is already approved by %s", run.ID, a.Approver)
 			}
 		}
 		run.Approvals = append(run.Approvals, a)
@@ -218,5 +218,5 @@ func notLive(run *Run, want string) error {
 			msg += " (" + run.Error + ")"
 		}
 	}
-	return fmt.Errorf("%w: %s, not %s", ErrConflict, msg, want)
+	return conflict("%s, not %s", msg, want)
 }

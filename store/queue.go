@@ -103,7 +103,7 @@ func (s *Store) ActiveRuns(ctx context.Context) ([]Run, error) {
 func (s *Store) ClaimRun(ctx context.Context, id string) (*Run, error) {
 	return s.transition(ctx, "claim run", id, func(run *Run) error {
 		if run.Status != StatusQueued {
-			return fmt.Errorf("%w: run %s is %s, not queued", ErrConflict, run.ID, run.Status)
+			return conflict("run %s is %s, not queued", run.ID, run.Status)
 		}
 		run.Status = StatusRunning
 		run.StartedAt = time.Now().UTC()
@@ -117,7 +117,7 @@ func (s *Store) ClaimRun(ctx context.Context, id string) (*Run, error) {
 func (s *Store) CancelQueued(ctx context.Context, id, reason string) (*Run, error) {
 	return s.transition(ctx, "cancel run", id, func(run *Run) error {
 		if run.Status != StatusQueued {
-			return fmt.Errorf("%w: run %s is %s", ErrConflict, run.ID, run.Status)
+			return conflict("run %s is %s", run.ID, run.Status)
 		}
 		run.Status = StatusCanceled
 		run.FinishedAt = time.Now().UTC()
