@@ -51,7 +51,7 @@ type gateStore interface {
 	RejectRun(ctx context.Context, id string, a store.Approval) (*store.Run, error)
 	QueueAwaiting(ctx context.Context, id string) (*store.Run, error)
 	SetWaiting(ctx context.Context, id string, reason store.RunReason, waiting string) (*store.Run, error)
-	SupersedeLive(ctx context.Context, repo, stack, operation, byRunID, byCommit string) ([]string, error)
+	SupersedeLive(ctx context.Context, repo, stack string, operation store.Operation, byRunID, byCommit string) ([]string, error)
 	HoldStack(ctx context.Context, h *store.Hold) error
 	GetHold(ctx context.Context, repo, stack string) (*store.Hold, error)
 	ReleaseStack(ctx context.Context, repo, stack string) (*store.Hold, error)

@@ -110,7 +110,7 @@ func (s service) stackRecord(ctx context.Context, repo, stack string) (*store.St
 }
 
 // queueAtHead queues an operation on a stack at the last fetched head.
-func (s service) queueAtHead(ctx context.Context, repo, stack, op string) (*store.Run, error) {
+func (s service) queueAtHead(ctx context.Context, repo, stack string, op store.Operation) (*store.Run, error) {
 	var by string
 	if p, ok := api.PrincipalFromContext(ctx); ok {
 		by = p.Name
@@ -130,7 +130,7 @@ func (s service) queueAtHead(ctx context.Context, repo, stack, op string) (*stor
 // queueAtHead queues a run of op on a stack at the last fetched head of
 // its repo's branch, triggered by trigger (and the principal named by, if
 // any).
-func (d *Daemon) queueAtHead(ctx context.Context, repo, stack, op, trigger, by string) (*store.Run, error) {
+func (d *Daemon) queueAtHead(ctx context.Context, repo, stack string, op store.Operation, trigger, by string) (*store.Run, error) {
 	rec, err := service{d}.stackRecord(ctx, repo, stack)
 	if err != nil {
 		return nil, err
@@ -145,7 +145,7 @@ func (d *Daemon) queueAtHead(ctx context.Context, repo, stack, op, trigger, by s
 	}
 	run := &store.Run{Repo: repo, Stack: stack, Dir: rec.Dir, Commit: head.String(), Trigger: trigger, Operation: op}
 	if by != "" {
-		run.Attrs = map[string]string{AttrTriggeredBy: by}
+		run.Attrs = map[store.AttrKey]string{store.AttrTriggeredBy: by}
 	}
 	if err := d.enqueue(ctx, run); err != nil {
 		return nil, err

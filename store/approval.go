@@ -142,7 +142,7 @@ func (s *Store) SetWaiting(ctx context.Context, id string, reason RunReason, wai
 // byCommit). Each gets Reason ReasonSuperseded, an Error naming byRunID
 // and AttrSupersededBy. Running runs are left alone. It returns the ids of
 // the superseded runs, oldest first.
-func (s *Store) SupersedeLive(ctx context.Context, repo, stack, operation, byRunID, byCommit string) ([]string, error) {
+func (s *Store) SupersedeLive(ctx context.Context, repo, stack string, operation Operation, byRunID, byCommit string) ([]string, error) {
 	if err := checkStackKey(repo, stack); err != nil {
 		return nil, fmt.Errorf("supersede runs: %w", err)
 	}
@@ -180,7 +180,7 @@ func (s *Store) SupersedeLive(ctx context.Context, repo, stack, operation, byRun
 			run.Reason, run.Waiting = ReasonSuperseded, ""
 			run.Error = fmt.Sprintf("superseded by run %s (%s)", byRunID, shortCommit(byCommit))
 			if run.Attrs == nil {
-				run.Attrs = map[string]string{}
+				run.Attrs = map[AttrKey]string{}
 			}
 			run.Attrs[AttrSupersededBy] = byRunID
 			if err := putRun(tx, k, run); err != nil {

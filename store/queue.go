@@ -14,12 +14,6 @@ import (
 // found running at start-up were cut off by a crash and are marked
 // interrupted (InterruptRunning), never resumed or run twice.
 
-// Attrs keys the queue writes on runs.
-const (
-	// AttrSupersededBy names the run that superseded a queued one.
-	AttrSupersededBy = "superseded_by"
-)
-
 // EnqueueRun stores r as a new queued run and, in the same transaction,
 // marks every older queued run of the same stack and operation superseded
 // by it. It returns the ids of the superseded runs.
@@ -60,7 +54,7 @@ func (s *Store) EnqueueRun(ctx context.Context, r *Run) ([]string, error) {
 			old.FinishedAt = now
 			old.Error = fmt.Sprintf("superseded by run %s (%s)", run.ID, shortCommit(run.Commit))
 			if old.Attrs == nil {
-				old.Attrs = map[string]string{}
+				old.Attrs = map[AttrKey]string{}
 			}
 			old.Attrs[AttrSupersededBy] = run.ID
 			if err := putRun(tx, k, old); err != nil {

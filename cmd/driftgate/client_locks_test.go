@@ -133,7 +133,7 @@ func TestReleaseCommand(t *testing.T) {
 		t.Errorf("release in the audit log: %+v, %v", entries, err)
 	}
 	plan := e.Latest("platform", "dns", "plan")
-	if plan.Trigger != "release" || plan.Attrs["triggered_by"] != apitest.Admin {
+	if plan.Trigger != "release" || plan.Attrs[store.AttrTriggeredBy] != apitest.Admin {
 		t.Fatalf("queued plan: %+v", plan)
 	}
 	want := "Released platform/dns, held for 0s: apply run " + e.Hold.RunID + " was cut\n" +

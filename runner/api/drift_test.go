@@ -226,7 +226,7 @@ func TestCheckDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	if run.Status != store.StatusQueued || run.Operation != "drift" || run.Trigger != "manual" ||
-		run.Commit != apitest.InfraCommit || run.Attrs["requested_by"] != "default" {
+		run.Commit != apitest.InfraCommit || run.Attrs[store.AttrTriggeredBy] != "default" {
 		t.Errorf("queued check %+v", run)
 	}
 	if got, want := rec.Header().Get("Location"), "/api/v1/runs/"+run.ID; got != want {

@@ -315,7 +315,7 @@ func TestApprovalsBindToThePlan(t *testing.T) {
 	if next.ID == old || next.Status != store.StatusAwaitingApproval || len(next.Approvals) != 0 || next.Binding.PlanRun != plan.ID {
 		t.Fatalf("new apply run %s %s %+v %+v", next.ID, next.Status, next.Approvals, next.Binding)
 	}
-	if next.Attrs["triggered_by"] != api.DefaultTokenName {
+	if next.Attrs[store.AttrTriggeredBy] != api.DefaultTokenName {
 		t.Errorf("new apply run attrs %v, want triggered_by %s", next.Attrs, api.DefaultTokenName)
 	}
 	rec = e.send(t, "POST", "/api/v1/runs/"+old+"/approve", "Bearer "+apitest.DestroyerToken, "")

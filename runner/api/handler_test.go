@@ -381,7 +381,7 @@ func TestTriggerPlan(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &run); err != nil {
 		t.Fatal(err)
 	}
-	if run.Status != store.StatusQueued || run.Trigger != "manual" || run.Commit != apitest.InfraCommit || run.Attrs["requested_by"] != "default" {
+	if run.Status != store.StatusQueued || run.Trigger != "manual" || run.Commit != apitest.InfraCommit || run.Attrs[store.AttrTriggeredBy] != "default" {
 		t.Errorf("triggered run %+v", run)
 	}
 	if got, want := rec.Header().Get("Location"), "/api/v1/runs/"+run.ID; got != want {

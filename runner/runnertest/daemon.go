@@ -180,11 +180,11 @@ func (d *Daemon) settled(ctx context.Context) (bool, error) {
 			return false, nil
 		}
 	}
-	plans, _, err := d.Store.ListRuns(ctx, store.RunFilter{Operation: "plan", Status: store.StatusPlanned, Limit: store.MaxListLimit})
+	plans, _, err := d.Store.ListRuns(ctx, store.RunFilter{Operation: store.OperationPlan, Status: store.StatusPlanned, Limit: store.MaxListLimit})
 	if err != nil {
 		return false, err
 	}
-	applies, _, err := d.Store.ListRuns(ctx, store.RunFilter{Operation: "apply", Limit: store.MaxListLimit})
+	applies, _, err := d.Store.ListRuns(ctx, store.RunFilter{Operation: store.OperationApply, Limit: store.MaxListLimit})
 	if err != nil {
 		return false, err
 	}
@@ -222,7 +222,7 @@ func (d *Daemon) WaitRun(id string, statuses ...store.RunStatus) *store.Run {
 }
 
 // Latest returns the newest run of operation op of repo/stack.
-func (d *Daemon) Latest(repo, stack, op string) *store.Run {
+func (d *Daemon) Latest(repo, stack string, op store.Operation) *store.Run {
 	d.tb.Helper()
 	runs, _, err := d.Store.ListRuns(context.Background(), store.RunFilter{Repo: repo, Stack: stack, Operation: op, Limit: 1})
 	if err != nil {

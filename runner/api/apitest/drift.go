@@ -14,7 +14,7 @@ import (
 )
 
 // opDrift is the operation of drift checks, as the daemon names it.
-const opDrift = "drift"
+const opDrift = store.OperationDrift
 
 // Drift implements api.Service over the store's drift records: every stack
 // of repo (or of every repo) with its open findings, unknown when never

@@ -211,7 +211,7 @@ func (s *Service) audit(ctx context.Context, action store.AuditAction, repo, sta
 
 // queue queues a manual run of operation op at the repo's last commit,
 // requested by the principal in ctx, and gives it the triggered script.
-func (s *Service) queue(ctx context.Context, repo, stack, op string) (*store.Run, error) {
+func (s *Service) queue(ctx context.Context, repo, stack string, op store.Operation) (*store.Run, error) {
 	if err := s.failure(); err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func (s *Service) queue(ctx context.Context, repo, stack, op string) (*store.Run
 		Trigger: "manual", Operation: op, Status: store.StatusQueued,
 	}
 	if p, ok := api.PrincipalFromContext(ctx); ok {
-		run.Attrs = map[string]string{"requested_by": p.Name}
+		run.Attrs = map[store.AttrKey]string{store.AttrTriggeredBy: p.Name}
 	}
 	if err := s.Store.CreateRun(ctx, run); err != nil {
 		return nil, err
@@ -270,7 +270,7 @@ func (s *Service) cancel(ctx context.Context, id string) (*store.Run, error) {
 		run.Status, run.FinishedAt = store.StatusCanceled, time.Now().UTC()
 	case store.StatusRunning:
 		if run.Attrs == nil {
-			run.Attrs = make(map[string]string)
+			run.Attrs = make(map[store.AttrKey]string)
 		}
 		run.Attrs["cancel_requested"] = "true"
 	default:
