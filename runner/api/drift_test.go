@@ -215,43 +215,6 @@ func TestDriftBadRequests(t *testing.T) {
 	}
 }
 
-func TestCheckDrift(t *testing.T) {
-	e, _ := newDriftEnv(t)
-	rec := e.do(t, "POST", "/api/v1/stacks/infra/network/drift-check", "")
-	if rec.Code != 202 {
-		t.Fatalf("drift-check = %d %s, want 202", rec.Code, rec.Body)
-	}
-	var run store.Run
-	if err := json.Unmarshal(rec.Body.Bytes(), &run); err != nil {
-		t.Fatal(err)
-	}
-	if run.Status != store.StatusQueued || run.Operation != "drift" || run.Trigger != "manual" ||
-		run.Commit != apitest.InfraCommit || run.Attrs[store.AttrTriggeredBy] != "default" {
-		t.Errorf("queued check %+v", run)
-	}
-	if got, want := rec.Header().Get("Location"), "/api/v1/runs/"+run.ID; got != want {
-		t.Errorf("Location %q, want %q", got, want)
-	}
-	if _, err := e.svc.Store.GetRun(t.Context(), run.ID); err != nil {
-		t.Errorf("queued check not stored: %v", err)
-	}
-
-	rec = e.do(t, "POST", "/api/v1/stacks/infra/nope/drift-check", "")
-	if msg := errorMessage(t, rec); rec.Code != 404 || !strings.Contains(msg, `stack "nope" in repo "infra" not found; list stacks with GET /api/v1/stacks?repo=infra`) {
-		t.Errorf("drift-check of an unknown stack = %d %q", rec.Code, msg)
-	}
-	if err := e.svc.Store.PutRepo(t.Context(), &store.RepoRecord{Name: "fresh"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.svc.Store.PutStack(t.Context(), &store.StackRecord{Repo: "fresh", Name: "app"}); err != nil {
-		t.Fatal(err)
-	}
-	rec = e.do(t, "POST", "/api/v1/stacks/fresh/app/drift-check", "")
-	if msg := errorMessage(t, rec); rec.Code != 409 || !strings.Contains(msg, "has not been fetched yet") {
-		t.Errorf("drift-check on an unsynced repo = %d %q, want 409", rec.Code, msg)
-	}
-}
-
 func TestDriftMethodsAndAuth(t *testing.T) {
 	e, _ := newDriftEnv(t)
 	methods := []struct {
@@ -320,46 +283,6 @@ func TestDriftServiceErrors(t *testing.T) {
 		}
 		if tt.wantStatus == 500 && !strings.Contains(e.logs.String(), "disk I/O") {
 			t.Errorf("the cause of a 500 is not logged:\n%s", e.logs)
-		}
-	}
-}
-
-// TestCheckDriftScript checks the fake records a scripted check's outcome,
-// as the CLI tests rely on it.
-func TestCheckDriftScript(t *testing.T) {
-	e, _ := newDriftEnv(t)
-	tests := []struct {
-		stack  string
-		script []store.RunStatus
-		want   string
-	}{
-		{"network", []store.RunStatus{store.StatusErrored}, "errored 1 1"},
-		{"network", []store.RunStatus{store.StatusNoChanges}, "in_sync 0 1"},
-		{"dns", []store.RunStatus{store.StatusPlanned}, "drifted 0 0"},
-		{"cdn", []store.RunStatus{store.StatusCanceled}, "unknown 0 0"},
-	}
-	for _, tt := range tests {
-		repo := "infra"
-		if tt.stack != "network" {
-			repo = "platform"
-		}
-		e.svc.ScriptTriggered(tt.script...)
-		run, err := e.svc.CheckDrift(t.Context(), repo, tt.stack)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.svc.Run(t.Context(), run.ID); err != nil {
-			t.Fatal(err)
-		}
-		v, err := e.svc.StackDrift(t.Context(), repo, tt.stack, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := fmt.Sprintf("%s %d %d", v.Status, v.Open, v.Accepted); got != tt.want {
-			t.Errorf("%s after %v: %s, want %s", tt.stack, tt.script, got, tt.want)
-		}
-		if tt.want != "unknown 0 0" && v.RunID != run.ID {
-			t.Errorf("%s after %v: run %s, want %s", tt.stack, tt.script, v.RunID, run.ID)
 		}
 	}
 }

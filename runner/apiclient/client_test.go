@@ -13,6 +13,7 @@ import (
 
 	"github.com/driftgate/driftgate/runner/api/apitest"
 	"github.com/driftgate/driftgate/runner/apiclient"
+	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -103,20 +104,43 @@ func TestRunsFilterAndPaging(t *testing.T) {
 	}
 }
 
+// TestTriggerAndCancel triggers plans through the real daemon and cancels
+// them: queued, running and finished.
 func TestTriggerAndCancel(t *testing.T) {
-	c, _, fx := setup(t)
+	d := runnertest.StartGate(t)
+	c := apiclient.New(d.URL, apitest.Token)
 	ctx := t.Context()
-	run, err := c.TriggerPlan(ctx, "infra", "network")
-	if err != nil || run.Status != store.StatusQueued || run.Stack != "network" || run.ID == "" {
-		t.Fatalf("TriggerPlan = %+v, %v", run, err)
+	d.Terraform.BlockPlans("network")
+	running, err := c.TriggerPlan(ctx, "infra", "network")
+	if err != nil || running.Status != store.StatusQueued || running.Stack != "network" || running.ID == "" {
+		t.Fatalf("TriggerPlan = %+v, %v", running, err)
 	}
-	canceled, err := c.CancelRun(ctx, run.ID)
+	<-d.Terraform.Started()
+	queued, err := c.TriggerPlan(ctx, "infra", "network")
+	if err != nil {
+		t.Fatal(err)
+	}
+	canceled, err := c.CancelRun(ctx, queued.ID)
 	if err != nil || canceled.Status != store.StatusCanceled {
 		t.Errorf("CancelRun(queued) = %+v, %v", canceled, err)
 	}
-	running, err := c.CancelRun(ctx, fx.Running.ID)
-	if err != nil || running.Status != store.StatusRunning || running.Attrs["cancel_requested"] != "true" {
-		t.Errorf("CancelRun(running) = %+v, %v", running, err)
+	got, err := c.CancelRun(ctx, running.ID)
+	if err != nil || got.Status != store.StatusRunning {
+		t.Errorf("CancelRun(running) = %+v, %v", got, err)
+	}
+	done, err := c.Wait(ctx, running.ID, time.Millisecond)
+	if err != nil || done.Status != store.StatusCanceled || done.FinishedAt.IsZero() {
+		t.Errorf("Wait(canceled run) = %+v, %v", done, err)
+	}
+
+	finished := d.Latest("infra", "database", "plan")
+	_, err = c.CancelRun(ctx, finished.ID)
+	if !apiclient.IsStatus(err, 409) || !strings.Contains(err.Error(), `run "`+finished.ID+`" already finished (planned); nothing to cancel`) {
+		t.Errorf("CancelRun(finished): %v, want 409", err)
+	}
+	_, err = c.TriggerPlan(ctx, "infra", "a/b")
+	if !apiclient.IsStatus(err, 404) || !strings.Contains(err.Error(), `repo "infra" has no stack "a/b" at its last commit`) {
+		t.Errorf("TriggerPlan(unknown stack): %v, want 404", err)
 	}
 }
 
@@ -146,14 +170,6 @@ func TestErrors(t *testing.T) {
 			_, err := c.Plan(ctx, fx.Queued.ID)
 			return err
 		}, 404, "has no plan yet"},
-		{"unknown stack", func() error {
-			_, err := c.TriggerPlan(ctx, "infra", "a/b")
-			return err
-		}, 404, `stack "a/b" in repo "infra" not found`},
-		{"cancel finished", func() error {
-			_, err := c.CancelRun(ctx, fx.Planned.ID)
-			return err
-		}, 409, "already finished as planned"},
 		{"bad status", func() error {
 			_, _, err := c.Runs(ctx, store.RunFilter{Status: "done"})
 			return err
@@ -218,20 +234,30 @@ func TestConnectionErrors(t *testing.T) {
 }
 
 func TestWait(t *testing.T) {
-	c, svc, fx := setup(t)
-	svc.Script(fx.Running.ID, store.StatusRunning, store.StatusRunning, store.StatusNoChanges)
-	run, err := c.Wait(t.Context(), fx.Running.ID, time.Millisecond)
+	d := runnertest.StartGate(t)
+	c := apiclient.New(d.URL, apitest.Token)
+	d.Terraform.NoChanges("network")
+	trig, err := c.TriggerPlan(t.Context(), "infra", "network")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := c.Wait(t.Context(), trig.ID, time.Millisecond)
 	if err != nil || run.Status != store.StatusNoChanges || run.FinishedAt.IsZero() {
 		t.Fatalf("Wait = %+v, %v", run, err)
 	}
-	run, err = c.Wait(t.Context(), fx.Errored.ID, 0)
-	if err != nil || run.Status != store.StatusErrored {
+	run, err = c.Wait(t.Context(), trig.ID, 0)
+	if err != nil || run.Status != store.StatusNoChanges {
 		t.Errorf("Wait(finished run) = %+v, %v", run, err)
 	}
 
+	d.Terraform.BlockPlans("database")
+	blocked, err := c.TriggerPlan(t.Context(), "infra", "database")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
-	_, err = c.Wait(ctx, fx.Queued.ID, time.Millisecond)
+	_, err = c.Wait(ctx, blocked.ID, time.Millisecond)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Wait past the deadline: %v", err)
 	}

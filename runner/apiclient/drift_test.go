@@ -7,9 +7,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/driftgate/driftgate/runner/api/apitest"
 	"github.com/driftgate/driftgate/runner/apiclient"
+	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -55,16 +57,20 @@ func TestDrift(t *testing.T) {
 		}
 	}
 
-	run, err := c.CheckDrift(ctx, "infra", "network")
-	if err != nil || run.Status != store.StatusQueued || run.Operation != "drift" || run.Trigger != "manual" || run.ID == "" {
+}
+
+// TestCheckDrift checks a stack through the real daemon and waits for the
+// drift state it leaves.
+func TestCheckDrift(t *testing.T) {
+	d := runnertest.StartGate(t)
+	c := apiclient.New(d.URL, apitest.Token)
+	ctx := t.Context()
+	d.Terraform.NoChanges("dns")
+	run, err := c.CheckDrift(ctx, "platform", "dns")
+	if err != nil || run.Status != store.StatusQueued || run.Operation != store.OperationDrift || run.Trigger != "manual" || run.ID == "" {
 		t.Fatalf("CheckDrift = %+v, %v", run, err)
 	}
-	svc.ScriptTriggered(store.StatusRunning, store.StatusNoChanges)
-	run, err = c.CheckDrift(ctx, "platform", "dns")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done, err := c.Wait(ctx, run.ID, 1)
+	done, err := c.Wait(ctx, run.ID, time.Millisecond)
 	if err != nil || done.Status != store.StatusNoChanges {
 		t.Fatalf("Wait(check) = %+v, %v", done, err)
 	}

@@ -25,6 +25,10 @@ type Terraform struct {
 	serials  map[string]uint64 // by stack
 	destroys map[string]bool   // stack -> its plans delete something
 	block    map[string]bool   // stack -> Apply blocks until canceled
+	blockPl  map[string]bool   // stack -> Plan blocks until canceled
+	same     map[string]bool   // stack -> its plans change nothing
+	planErr  map[string]error  // stack -> what Plan answers
+	drift    map[string][]analysis.ResourceChange
 	lock     *tfrun.LockInfo   // what StateLock answers
 	applies  []string          // stacks applied, in order
 	n        int
@@ -35,6 +39,8 @@ type Terraform struct {
 func NewTerraform() *Terraform {
 	return &Terraform{
 		serials: map[string]uint64{}, destroys: map[string]bool{}, block: map[string]bool{},
+		blockPl: map[string]bool{}, same: map[string]bool{}, planErr: map[string]error{},
+		drift: map[string][]analysis.ResourceChange{},
 		started: make(chan string, 8),
 	}
 }
@@ -60,7 +66,36 @@ func (f *Terraform) BlockApplies(stack string) {
 	f.block[stack] = true
 }
 
-// Started receives the stack of every apply that blocks.
+// BlockPlans makes the plans of stack block until their context ends;
+// Started then receives the stack.
+func (f *Terraform) BlockPlans(stack string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.blockPl[stack] = true
+}
+
+// NoChanges makes the plans of stack change nothing.
+func (f *Terraform) NoChanges(stack string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.same[stack] = true
+}
+
+// FailPlans makes the plans of stack fail with err (nil: succeed again).
+func (f *Terraform) FailPlans(stack string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.planErr[stack] = err
+}
+
+// Drift makes the plans of stack report changes made outside terraform.
+func (f *Terraform) Drift(stack string, changes ...analysis.ResourceChange) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.drift[stack] = changes
+}
+
+// Started receives the stack of every plan or apply that blocks.
 func (f *Terraform) Started() <-chan string { return f.started }
 
 // SetLock makes StateLock answer l (nil: no lock).
@@ -77,11 +112,23 @@ func (f *Terraform) Applies() []string {
 	return append([]string(nil), f.applies...)
 }
 
-// Plan answers a plan of one change with a plan file of the stack's state.
-func (f *Terraform) Plan(_ context.Context, sp tfrun.StackPlan) (*tfrun.PlanResult, error) {
+// Plan answers a plan of one change with a plan file of the stack's state
+// (or as BlockPlans, NoChanges, FailPlans and Drift say).
+func (f *Terraform) Plan(ctx context.Context, sp tfrun.StackPlan) (*tfrun.PlanResult, error) {
+	stack := stackOfKey(sp.Key)
+	f.mu.Lock()
+	block := f.blockPl[stack]
+	f.mu.Unlock()
+	if block {
+		f.started <- stack
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	stack := stackOfKey(sp.Key)
+	if err := f.planErr[stack]; err != nil {
+		return &tfrun.PlanResult{TerraformVersion: Version, Log: []byte("$ terraform plan\n" + err.Error())}, err
+	}
 	f.n++
 	file, err := planFile(f.serials[stack], stack, fmt.Sprintf("plan %d of %s", f.n, stack))
 	if err != nil {
@@ -91,9 +138,14 @@ func (f *Terraform) Plan(_ context.Context, sp tfrun.StackPlan) (*tfrun.PlanResu
 	if f.destroys[stack] {
 		sum = analysis.Summary{Destroy: 1, HasChanges: true}
 	}
-	a := &analysis.Analysis{Summary: sum, Changes: []analysis.ResourceChange{}, Drift: []analysis.ResourceChange{}}
+	drift := append([]analysis.ResourceChange{}, f.drift[stack]...)
+	sum.Drifted = len(drift)
+	if f.same[stack] {
+		sum = analysis.Summary{Drifted: len(drift)}
+	}
+	a := &analysis.Analysis{Summary: sum, Changes: []analysis.ResourceChange{}, Drift: drift}
 	return &tfrun.PlanResult{
-		TerraformVersion: Version, HasChanges: true, PlanFile: file, PlanJSON: []byte(`{}`),
+		TerraformVersion: Version, HasChanges: sum.HasChanges, PlanFile: file, PlanJSON: []byte(`{}`),
 		Text: []byte("Plan: 1 to change"), Log: []byte("$ terraform plan"), Analysis: a,
 	}, nil
 }
