@@ -29,8 +29,8 @@ type Terraform struct {
 	same     map[string]bool   // stack -> its plans change nothing
 	planErr  map[string]error  // stack -> what Plan answers
 	drift    map[string][]analysis.ResourceChange
-	lock     *tfrun.LockInfo   // what StateLock answers
-	applies  []string          // stacks applied, in order
+	lock     *tfrun.LockInfo // what StateLock answers
+	applies  []string        // stacks applied, in order
 	n        int
 	started  chan string
 }
@@ -40,7 +40,7 @@ func NewTerraform() *Terraform {
 	return &Terraform{
 		serials: map[string]uint64{}, destroys: map[string]bool{}, block: map[string]bool{},
 		blockPl: map[string]bool{}, same: map[string]bool{}, planErr: map[string]error{},
-		drift: map[string][]analysis.ResourceChange{},
+		drift:   map[string][]analysis.ResourceChange{},
 		started: make(chan string, 8),
 	}
 }
