@@ -13,9 +13,6 @@ import (
 	"github.com/driftgate/driftgate/store"
 )
 
-// opDrift is the operation of drift checks, as the daemon names it.
-const opDrift = store.OperationDrift
-
 // Drift implements api.Service over the store's drift records: every stack
 // of repo (or of every repo) with its open findings, unknown when never
 // checked. An unknown repo is api.ErrNotFound.
@@ -48,13 +45,10 @@ func (s *Service) StackDrift(ctx context.Context, repo, stack string, history in
 	return s.driftView(ctx, repo, stack, history == 0, history)
 }
 
-// CheckDrift implements api.Service: it queues a manual drift check at the
-// repo's last commit, like TriggerPlan. When a script moves the check to
-// planned, no_changes or errored, the stack's drift state is recorded.
+// CheckDrift implements api.Service: it stores a queued manual drift check,
+// like TriggerPlan.
 func (s *Service) CheckDrift(ctx context.Context, repo, stack string) (*store.Run, error) {
-	run, err := s.queue(ctx, repo, stack, opDrift)
-	s.audit(ctx, store.AuditDriftCheck, repo, stack, run, err)
-	return run, err
+	return s.queue(ctx, repo, stack, store.OperationDrift)
 }
 
 // driftView reads a stack's drift record (unknown when there is none) and
@@ -84,46 +78,6 @@ func (s *Service) driftView(ctx context.Context, repo, stack string, openOnly bo
 		v.Findings = append(v.Findings, f)
 	}
 	return v, nil
-}
-
-// recordCheck records the drift state a finished drift check leaves, as the
-// daemon would: planned is drifted, no_changes in sync (resolving the open
-// findings that are not accepted), errored errored with the run's error.
-// Other statuses record nothing.
-func (s *Service) recordCheck(ctx context.Context, run *store.Run) error {
-	var status store.DriftStatus
-	switch run.Status {
-	case store.StatusPlanned:
-		status = store.DriftDrifted
-	case store.StatusNoChanges:
-		status = store.DriftInSync
-	case store.StatusErrored:
-		status = store.DriftErrored
-	default:
-		return nil
-	}
-	open, err := s.Store.DriftFindings(ctx, run.Repo, run.Stack, true, 0)
-	if err != nil {
-		return err
-	}
-	now := time.Now().UTC()
-	sd := &store.StackDrift{
-		Repo: run.Repo, Stack: run.Stack, Status: status, CheckedAt: now,
-		RunID: run.ID, Commit: run.Commit, Error: run.Error,
-	}
-	var changed []store.DriftFinding
-	for _, f := range open {
-		switch {
-		case f.Accepted:
-			sd.Accepted++
-		case status == store.DriftInSync:
-			f.ResolvedAt, f.LastRun = now, run.ID
-			changed = append(changed, f)
-		default:
-			sd.Open++
-		}
-	}
-	return s.Store.RecordDriftCheck(ctx, sd, changed)
 }
 
 // AcceptRule is the drift rule that accepted DriftFixture.Accepted.
@@ -168,7 +122,7 @@ func SeedDrift(tb testing.TB, svc *Service, fx Fixture) DriftFixture {
 	var d DriftFixture
 	d.Check = store.Run{
 		Repo: "infra", Stack: "network", Dir: "envs/prod/network", Commit: InfraCommit,
-		Trigger: "schedule", Operation: opDrift, CreatedAt: now.Add(-11 * time.Minute),
+		Trigger: "schedule", Operation: store.OperationDrift, CreatedAt: now.Add(-11 * time.Minute),
 	}
 	must("check run", st.CreateRun(ctx, &d.Check))
 	d.Check.Status = store.StatusPlanned

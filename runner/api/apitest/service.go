@@ -9,18 +9,18 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/store"
 )
 
-// Service is an api.Service over a real store in a temporary directory. It
-// records the run filters it is asked for, can be made to fail or to be
-// unready, and can move runs along a script of statuses. Like the daemon, it
-// records in the store's audit log what principals ask it to do: the plans
-// and drift checks it queues and the cancels, done or not. It has no apply
-// gate (see nogate.go): gate tests start the real daemon (runnertest).
+// Service is an api.Service that answers from a real store in a temporary
+// directory, for tests of how the handler reads and encodes stored data
+// (seeded with Seed, SeedDrift, SeedState). It records the run filters it
+// is asked for and can be made to fail or to be unready. It decides
+// nothing: it has no apply gate (see nogate.go), queues runs without the
+// daemon's checks and cancels nothing; tests of what the daemon does start
+// it with runner/runnertest.
 type Service struct {
 	// Store is the store the Service reads and writes.
 	Store *store.Store
@@ -29,8 +29,6 @@ type Service struct {
 	err      error
 	readyErr error
 	filters  []store.RunFilter
-	script   map[string][]store.RunStatus
-	next     []store.RunStatus // the script of the next triggered run
 }
 
 var _ api.Service = (*Service)(nil)
@@ -48,7 +46,7 @@ func NewService(tb testing.TB) *Service {
 			tb.Errorf("close store: %v", err)
 		}
 	})
-	return &Service{Store: st, script: make(map[string][]store.RunStatus)}
+	return &Service{Store: st}
 }
 
 // FailWith makes every method but Ready return err; nil restores them.
@@ -70,24 +68,6 @@ func (s *Service) Filters() []store.RunFilter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]store.RunFilter(nil), s.filters...)
-}
-
-// Script makes each later call of Run(id) first move the run to the next of
-// statuses, so a waiting client sees it progress. Terminal statuses set
-// FinishedAt. A drift check moved to planned, no_changes or errored records
-// the stack's drift state as the daemon does (see CheckDrift).
-func (s *Service) Script(id string, statuses ...store.RunStatus) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script[id] = append(s.script[id], statuses...)
-}
-
-// ScriptTriggered gives the next run TriggerPlan or CheckDrift queues the
-// script statuses (see Script).
-func (s *Service) ScriptTriggered(statuses ...store.RunStatus) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.next = append(s.next, statuses...)
 }
 
 // failure returns the error set by FailWith.
@@ -129,37 +109,12 @@ func (s *Service) Runs(ctx context.Context, f store.RunFilter) ([]store.Run, str
 	return s.Store.ListRuns(ctx, f)
 }
 
-// Run implements api.Service, applying the run's script first.
+// Run implements api.Service.
 func (s *Service) Run(ctx context.Context, id string) (*store.Run, error) {
 	if err := s.failure(); err != nil {
 		return nil, err
 	}
-	run, err := s.Store.GetRun(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	next, ok := store.RunStatus(""), len(s.script[run.ID]) > 0
-	if ok {
-		next, s.script[run.ID] = s.script[run.ID][0], s.script[run.ID][1:]
-	}
-	s.mu.Unlock()
-	if !ok {
-		return run, nil
-	}
-	run.Status = next
-	if next.Terminal() {
-		run.FinishedAt = time.Now().UTC()
-	}
-	if err := s.Store.UpdateRun(ctx, run); err != nil {
-		return nil, err
-	}
-	if run.Operation == opDrift {
-		if err := s.recordCheck(ctx, run); err != nil {
-			return nil, err
-		}
-	}
-	return run, nil
+	return s.Store.GetRun(ctx, id)
 }
 
 // Plan implements api.Service.
@@ -178,39 +133,14 @@ func (s *Service) Log(ctx context.Context, id string) ([]byte, error) {
 	return s.Store.GetLog(ctx, id)
 }
 
-// TriggerPlan implements api.Service: it queues a manual run at the repo's
-// last commit, requested by the principal in ctx.
+// TriggerPlan implements api.Service: it stores a queued manual plan at
+// the repo's last commit, triggered by the principal in ctx.
 func (s *Service) TriggerPlan(ctx context.Context, repo, stack string) (*store.Run, error) {
-	run, err := s.queue(ctx, repo, stack, "plan")
-	s.audit(ctx, store.AuditPlan, repo, stack, run, err)
-	return run, err
+	return s.queue(ctx, repo, stack, store.OperationPlan)
 }
 
-// audit appends to the audit log that the principal in ctx asked for
-// action on repo/stack and got run or err: refused for api.ErrConflict
-// (the state forbade it) and api.ErrForbidden (the stack's policy did),
-// failed for other errors. Without a principal it records nothing.
-func (s *Service) audit(ctx context.Context, action store.AuditAction, repo, stack string, run *store.Run, err error) {
-	p, ok := api.PrincipalFromContext(ctx)
-	if !ok {
-		return
-	}
-	e := &store.AuditEntry{Actor: p.Name, Action: action, Repo: repo, Stack: stack, Result: store.AuditOK}
-	if run != nil {
-		e.Repo, e.Stack, e.RunID = run.Repo, run.Stack, run.ID
-	}
-	switch {
-	case errors.Is(err, api.ErrConflict), errors.Is(err, api.ErrForbidden):
-		e.Result, e.Detail = store.AuditRefused, err.Error()
-	case err != nil:
-		e.Result, e.Detail = store.AuditFailed, err.Error()
-	}
-	// The fake's log is best effort: a test that needs it reads it back.
-	_ = s.Store.AppendAudit(context.WithoutCancel(ctx), e)
-}
-
-// queue queues a manual run of operation op at the repo's last commit,
-// requested by the principal in ctx, and gives it the triggered script.
+// queue stores a queued manual run of operation op at the repo's last
+// commit, triggered by the principal in ctx.
 func (s *Service) queue(ctx context.Context, repo, stack string, op store.Operation) (*store.Run, error) {
 	if err := s.failure(); err != nil {
 		return nil, err
@@ -223,9 +153,6 @@ func (s *Service) queue(ctx context.Context, repo, stack string, op store.Operat
 	if err != nil {
 		return nil, err
 	}
-	if rec.LastCommit == "" {
-		return nil, fmt.Errorf("repo %s has not been fetched yet; try again after its first sync: %w", repo, api.ErrConflict)
-	}
 	run := &store.Run{
 		Repo: repo, Stack: stack, Dir: st.Dir, Commit: rec.LastCommit,
 		Trigger: "manual", Operation: op, Status: store.StatusQueued,
@@ -236,50 +163,13 @@ func (s *Service) queue(ctx context.Context, repo, stack string, op store.Operat
 	if err := s.Store.CreateRun(ctx, run); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	s.script[run.ID], s.next = s.next, nil
-	s.mu.Unlock()
 	return run, nil
 }
 
-// CancelRun implements api.Service: a queued run is canceled, a running run
-// gets Attrs["cancel_requested"], a finished run is api.ErrConflict.
+// CancelRun implements api.Service: it answers the run as stored, changing
+// nothing.
 func (s *Service) CancelRun(ctx context.Context, id string) (*store.Run, error) {
-	run, err := s.cancel(ctx, id)
-	if run == nil {
-		run = &store.Run{ID: id}
-	}
-	s.audit(ctx, store.AuditCancel, "", "", run, err)
-	if err != nil {
-		return nil, err
-	}
-	return run, nil
-}
-
-// cancel does CancelRun's work. On a refusal it returns the run too.
-func (s *Service) cancel(ctx context.Context, id string) (*store.Run, error) {
-	if err := s.failure(); err != nil {
-		return nil, err
-	}
-	run, err := s.Store.GetRun(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	switch run.Status {
-	case store.StatusQueued:
-		run.Status, run.FinishedAt = store.StatusCanceled, time.Now().UTC()
-	case store.StatusRunning:
-		if run.Attrs == nil {
-			run.Attrs = make(map[store.AttrKey]string)
-		}
-		run.Attrs["cancel_requested"] = "true"
-	default:
-		return run, fmt.Errorf("run %s already finished as %s; there is nothing to cancel: %w", run.ID, run.Status, api.ErrConflict)
-	}
-	if err := s.Store.UpdateRun(ctx, run); err != nil {
-		return nil, err
-	}
-	return run, nil
+	return s.Run(ctx, id)
 }
 
 // Ready implements api.Service.
