@@ -1,13 +1,18 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
 	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
@@ -78,4 +83,28 @@ func decodeRun(t *testing.T, rec *httptest.ResponseRecorder) store.Run {
 		t.Fatalf("answer %q is not a run: %v", rec.Body, err)
 	}
 	return run
+}
+
+// newDaemonEnv is an env whose handler is the real daemon's
+// (runnertest.StartGate) over its store seeded with
+// apitest.SeedFinished's fixture: the daemon only reads it. e.svc seeds
+// that store; its own methods are not served.
+func newDaemonEnv(t *testing.T) *env {
+	t.Helper()
+	g := runnertest.StartGate(t)
+	u, err := url.Parse(g.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &apitest.Service{Store: g.Store}
+	return &env{svc: svc, fx: apitest.SeedFinished(t, svc), h: httputil.NewSingleHostReverseProxy(u), logs: &bytes.Buffer{}}
+}
+
+// newCannedEnv is an env whose handler serves c, a Service of canned
+// answers, with the admin test token and a log.
+func newCannedEnv(t *testing.T, c *apitest.Canned) *env {
+	t.Helper()
+	logs := &bytes.Buffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return &env{h: api.NewHandler(c, api.StaticToken(apitest.Token), logger), logs: logs}
 }

@@ -17,7 +17,7 @@ import (
 // newDriftEnv is newEnv with SeedDrift's records.
 func newDriftEnv(t *testing.T) (*env, apitest.DriftFixture) {
 	t.Helper()
-	e := newEnv(t)
+	e := newDaemonEnv(t)
 	return e, apitest.SeedDrift(t, e.svc, e.fx)
 }
 
@@ -199,9 +199,9 @@ func TestDriftBadRequests(t *testing.T) {
 		{"/api/v1/stacks/infra/network/drift?limit=2", 400, `unknown query parameter "limit": /api/v1/stacks/{repo}/{stack}/drift accepts history`},
 		{"/api/v1/drift?stack=network", 400, `unknown query parameter "stack": /api/v1/drift accepts repo`},
 		{"/api/v1/drift?repo=%zz", 400, "malformed query string"},
-		{"/api/v1/drift?repo=nope", 404, `repo "nope" not found; list repos with GET /api/v1/repos`},
-		{"/api/v1/stacks/infra/nope/drift", 404, `stack "nope" in repo "infra" not found; list stacks with GET /api/v1/stacks?repo=infra`},
-		{"/api/v1/stacks/nope/network/drift", 404, `stack "network" in repo "nope" not found`},
+		{"/api/v1/drift?repo=nope", 404, `repo "nope" is not configured; list repos with GET /api/v1/repos`},
+		{"/api/v1/stacks/infra/nope/drift", 404, `repo "infra" has no stack "nope" at its last commit; list stacks with GET /api/v1/stacks?repo=infra`},
+		{"/api/v1/stacks/nope/network/drift", 404, `repo "nope" is not configured`},
 	}
 	for _, tt := range tests {
 		rec := e.do(t, "GET", tt.path, "")
@@ -265,8 +265,7 @@ func TestDriftServiceErrors(t *testing.T) {
 		{errors.New("bolt: disk I/O error"), 500, "internal error; the driftgate server log has the details"},
 	}
 	for _, tt := range tests {
-		e, _ := newDriftEnv(t)
-		e.svc.FailWith(tt.err)
+		e := newCannedEnv(t, &apitest.Canned{Err: tt.err})
 		for _, req := range []struct{ method, path string }{
 			{"GET", "/api/v1/drift"},
 			{"GET", "/api/v1/stacks/infra/network/drift"},

@@ -88,6 +88,18 @@ type Fixture struct {
 // stacks and five runs (see Fixture) in svc's store.
 func Seed(tb testing.TB, svc *Service) Fixture {
 	tb.Helper()
+	return seed(tb, svc, true)
+}
+
+// SeedFinished is Seed without the running and queued runs, for a store a
+// running daemon serves: it would start a queued run.
+func SeedFinished(tb testing.TB, svc *Service) Fixture {
+	tb.Helper()
+	return seed(tb, svc, false)
+}
+
+func seed(tb testing.TB, svc *Service, active bool) Fixture {
+	tb.Helper()
 	ctx := context.Background()
 	st := svc.Store
 	must := func(what string, err error) {
@@ -143,6 +155,9 @@ func Seed(tb testing.TB, svc *Service) Fixture {
 	f.Errored.Error = "terraform init: Error: Failed to query available provider packages\n\nCould not retrieve the list of available versions for provider acme/dns."
 	finish(&f.Errored, store.StatusErrored, 5*time.Second, nil)
 
+	if !active {
+		return f
+	}
 	f.Running = create(store.Run{Repo: "infra", Stack: "network", Dir: "envs/prod/network", Commit: InfraCommit, Trigger: "manual", Status: store.StatusRunning}, 2*time.Minute)
 	f.Queued = create(store.Run{Repo: "infra", Stack: "database", Dir: "envs/prod/database", Commit: InfraCommit, Trigger: "commit"}, 30*time.Second)
 	return f
