@@ -13,13 +13,14 @@ import (
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
 	"github.com/driftgate/driftgate/runner/apiclient"
+	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
-// newDriftAPIEnv is newAPIEnv with apitest.SeedDrift's records.
+// newDriftAPIEnv is newDaemonAPIEnv with apitest.SeedDrift's records.
 func newDriftAPIEnv(t *testing.T) (*apiEnv, apitest.DriftFixture) {
 	t.Helper()
-	e := newAPIEnv(t)
+	e := newDaemonAPIEnv(t)
 	return e, apitest.SeedDrift(t, e.svc, e.fx)
 }
 
@@ -72,7 +73,7 @@ func TestDriftCommand(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		{[]string{"--repo", "nope"}, `repo "nope" not found; list repos with GET /api/v1/repos`},
+		{[]string{"--repo", "nope"}, `repo "nope" is not configured; list repos with GET /api/v1/repos`},
 		{[]string{"nope"}, `unknown command "nope" for "driftgate drift"`},
 		{[]string{"-o", "yaml"}, `unknown output format "yaml"`},
 	}
@@ -83,11 +84,8 @@ func TestDriftCommand(t *testing.T) {
 		}
 	}
 
-	empty := newAPIEnv(t)
-	if err := empty.svc.Store.PutRepo(t.Context(), &store.RepoRecord{Name: "bare"}); err != nil {
-		t.Fatal(err)
-	}
-	code, out, _ = empty.cli(t, "drift", "--repo", "bare", "--exit-code")
+	bare := runnertest.Start(t, runnertest.Repo{Name: "bare"})
+	code, out, _ = runCLI(t, "drift", "--repo", "bare", "--exit-code", "--server", bare.URL, "--token", apitest.Token)
 	if code != exitOK || out != "No stacks.\n" {
 		t.Errorf("drift of a repo without stacks: exit %d %q", code, out)
 	}
@@ -158,7 +156,7 @@ Resolved findings (2, newest first):
 		args    []string
 		wantErr string
 	}{
-		{[]string{"infra", "nope"}, `stack "nope" in repo "infra" not found; list stacks with GET /api/v1/stacks?repo=infra`},
+		{[]string{"infra", "nope"}, `repo "infra" has no stack "nope" at its last commit; list stacks with GET /api/v1/stacks?repo=infra`},
 		{[]string{"infra", "network", "--history", "501"}, "--history 501 is out of range: give 0 to 500"},
 		{[]string{"infra", "network", "--history", "-1"}, "--history -1 is out of range: give 0 to 500"},
 		{[]string{"infra"}, "accepts 2 arg(s), received 1"},

@@ -16,7 +16,7 @@ import (
 // newStateAPIEnv is newAPIEnv with apitest.SeedState's state versions.
 func newStateAPIEnv(t *testing.T) (*apiEnv, apitest.StateFixture) {
 	t.Helper()
-	e := newAPIEnv(t)
+	e := newDaemonAPIEnv(t)
 	return e, apitest.SeedState(t, e.svc, e.fx)
 }
 
@@ -68,7 +68,7 @@ func TestStateHistoryCommand(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		{[]string{"infra", "nope"}, `stack "nope" in repo "infra" not found`},
+		{[]string{"infra", "nope"}, `repo "infra" has no stack "nope" at its last commit`},
 		{[]string{"infra", "network", "--limit", "-1"}, "--limit -1 is negative"},
 		{[]string{"infra"}, "accepts 2 arg(s), received 1"},
 		{[]string{"infra", "network", "-o", "yaml"}, `unknown output format "yaml"`},
@@ -151,7 +151,7 @@ Outputs:
 		wantErr string
 	}{
 		{[]string{"infra", "network", "1", "9"}, "stack infra/network has no state version 9"},
-		{[]string{"infra", "nope", "1", "2"}, `stack "nope" in repo "infra" not found`},
+		{[]string{"infra", "nope", "1", "2"}, `repo "infra" has no stack "nope" at its last commit`},
 		{[]string{"infra", "network", "0", "2"}, `FROM "0" is not a state serial: give a positive whole number`},
 		{[]string{"infra", "network", "1", "x"}, `TO "x" is not a state serial`},
 		{[]string{"infra", "network", "1", "-2"}, `unknown shorthand flag: '2'`},

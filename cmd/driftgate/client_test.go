@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -25,6 +26,16 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	svc := apitest.NewService(t)
 	fx := apitest.Seed(t, svc)
 	return &apiEnv{url: apitest.NewServer(t, svc).URL, svc: svc, fx: fx}
+}
+
+// newDaemonAPIEnv is an apiEnv served by the real daemon
+// (runnertest.StartGate) over its store seeded with apitest.SeedFinished's
+// fixture; e.svc only seeds that store.
+func newDaemonAPIEnv(t *testing.T) *apiEnv {
+	t.Helper()
+	g := runnertest.StartGate(t)
+	svc := &apitest.Service{Store: g.Store}
+	return &apiEnv{url: g.URL, svc: svc, fx: apitest.SeedFinished(t, svc)}
 }
 
 // cli runs a client command against the server with the right token.

@@ -26,6 +26,16 @@ func setup(t *testing.T) (*apiclient.Client, *apitest.Service, apitest.Fixture) 
 	return apiclient.New(srv.URL+"/", apitest.Token, apiclient.WithHTTPClient(srv.Client())), svc, fx
 }
 
+// setupDaemon returns a client of the real daemon (runnertest.StartGate)
+// over its store seeded with apitest.SeedFinished's fixture, and a
+// Service whose store is the daemon's, to seed more.
+func setupDaemon(t *testing.T) (*apiclient.Client, *apitest.Service, apitest.Fixture) {
+	t.Helper()
+	g := runnertest.StartGate(t)
+	svc := &apitest.Service{Store: g.Store}
+	return apiclient.New(g.URL, apitest.Token), svc, apitest.SeedFinished(t, svc)
+}
+
 func TestReads(t *testing.T) {
 	c, _, fx := setup(t)
 	ctx := t.Context()

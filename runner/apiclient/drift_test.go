@@ -16,7 +16,7 @@ import (
 )
 
 func TestDrift(t *testing.T) {
-	c, svc, fx := setup(t)
+	c, svc, fx := setupDaemon(t)
 	d := apitest.SeedDrift(t, svc, fx)
 	ctx := t.Context()
 
@@ -81,7 +81,7 @@ func TestCheckDrift(t *testing.T) {
 }
 
 func TestDriftErrors(t *testing.T) {
-	c, svc, fx := setup(t)
+	c, svc, fx := setupDaemon(t)
 	apitest.SeedDrift(t, svc, fx)
 	ctx := t.Context()
 	tests := []struct {
@@ -93,11 +93,11 @@ func TestDriftErrors(t *testing.T) {
 		{"unknown repo", func() error {
 			_, err := c.Drift(ctx, "nope")
 			return err
-		}, 404, `repo "nope" not found`},
+		}, 404, `repo "nope" is not configured`},
 		{"unknown stack", func() error {
 			_, err := c.StackDrift(ctx, "infra", "nope", -1)
 			return err
-		}, 404, `stack "nope" in repo "infra" not found`},
+		}, 404, `repo "infra" has no stack "nope" at its last commit`},
 		{"history too long", func() error {
 			_, err := c.StackDrift(ctx, "infra", "network", 501)
 			return err
@@ -105,7 +105,7 @@ func TestDriftErrors(t *testing.T) {
 		{"check unknown stack", func() error {
 			_, err := c.CheckDrift(ctx, "infra", "a/b")
 			return err
-		}, 404, `stack "a/b" in repo "infra" not found`},
+		}, 404, `repo "infra" has no stack "a/b" at its last commit`},
 	}
 	for _, tt := range tests {
 		err := tt.call()
