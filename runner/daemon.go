@@ -146,7 +146,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.addr.Store(ln.Addr())
 	srv := &http.Server{
-		Handler:           api.NewHandler(service{d}, d.cfg.Auth, d.logger, api.WithAudit(d.store)),
+		Handler:           d.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	d.logger.Info("driftgate serving", logAddr, ln.Addr().String(), logCount, len(d.watchers))
@@ -181,6 +181,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.ready.Store(false)
 	d.logger.Info("driftgate stopped")
 	return err
+}
+
+// Handler is the daemon's HTTP API, as Run serves it. It reads and writes
+// the store without Run: tests serve it over a store they seeded, with
+// nothing running in the background.
+func (d *Daemon) Handler() http.Handler {
+	return api.NewHandler(service{d}, d.cfg.Auth, d.logger, api.WithAudit(d.store))
 }
 
 // Addr is the API's listening address once Run is serving, else nil.

@@ -34,7 +34,7 @@ func getAudit(t *testing.T, e *env, query string) auditPage {
 
 func TestAuditList(t *testing.T) {
 	e := newRoleEnv(t)
-	seeded := apitest.SeedAudit(t, e.svc, e.fx) // oldest first
+	seeded := apitest.SeedAudit(t, e.st, e.fx) // oldest first
 	ids := func(is ...int) []string {
 		out := []string{}
 		for _, i := range is {
@@ -84,7 +84,7 @@ func TestAuditList(t *testing.T) {
 
 func TestAuditPaging(t *testing.T) {
 	e := newRoleEnv(t)
-	seeded := apitest.SeedAudit(t, e.svc, e.fx)
+	seeded := apitest.SeedAudit(t, e.st, e.fx)
 	var got []string
 	query := "?limit=3"
 	for range len(seeded) + 1 {
@@ -131,7 +131,7 @@ func TestAuditBadRequests(t *testing.T) {
 }
 
 func TestAuditWithoutLog(t *testing.T) {
-	e := newEnv(t) // no WithAudit
+	e := newCannedEnv(t, &apitest.Canned{}) // no WithAudit
 	rec := e.do(t, "GET", "/api/v1/audit", "")
 	if msg := errorMessage(t, rec); rec.Code != http.StatusNotFound || msg != "this driftgate server keeps no audit log" {
 		t.Errorf("GET /api/v1/audit without a log = %d %q, want 404", rec.Code, msg)

@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -85,20 +83,6 @@ func decodeRun(t *testing.T, rec *httptest.ResponseRecorder) store.Run {
 	return run
 }
 
-// newDaemonEnv is an env whose handler is the real daemon's
-// (runnertest.StartGate) over its store seeded with
-// apitest.SeedFinished's fixture: the daemon only reads it. e.svc seeds
-// that store; its own methods are not served.
-func newDaemonEnv(t *testing.T) *env {
-	t.Helper()
-	g := runnertest.StartGate(t)
-	u, err := url.Parse(g.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := &apitest.Service{Store: g.Store}
-	return &env{svc: svc, fx: apitest.SeedFinished(t, svc), h: httputil.NewSingleHostReverseProxy(u), logs: &bytes.Buffer{}}
-}
 
 // newCannedEnv is an env whose handler serves c, a Service of canned
 // answers, with the admin test token and a log.

@@ -17,8 +17,8 @@ import (
 // newDriftEnv is newEnv with SeedDrift's records.
 func newDriftEnv(t *testing.T) (*env, apitest.DriftFixture) {
 	t.Helper()
-	e := newDaemonEnv(t)
-	return e, apitest.SeedDrift(t, e.svc, e.fx)
+	e := newEnv(t)
+	return e, apitest.SeedDrift(t, e.st, e.fx)
 }
 
 // addresses lists the findings' addresses, in order.
@@ -83,7 +83,7 @@ func TestDriftList(t *testing.T) {
 func TestDriftJSONShape(t *testing.T) {
 	e, d := newDriftEnv(t)
 	at := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
-	if err := e.svc.Store.RecordApplied(t.Context(), "infra", "network", store.AppliedInfo{
+	if err := e.st.RecordApplied(t.Context(), "infra", "network", store.AppliedInfo{
 		RunID: e.fx.Planned.ID, Commit: apitest.InfraCommit, At: at, TerraformVersion: "1.11.4",
 	}); err != nil {
 		t.Fatal(err)
@@ -232,7 +232,7 @@ func TestDriftMethodsAndAuth(t *testing.T) {
 		}
 	}
 
-	before, _, err := e.svc.Store.ListRuns(t.Context(), store.RunFilter{})
+	before, _, err := e.st.ListRuns(t.Context(), store.RunFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestDriftMethodsAndAuth(t *testing.T) {
 			}
 		}
 	}
-	after, _, err := e.svc.Store.ListRuns(t.Context(), store.RunFilter{})
+	after, _, err := e.st.ListRuns(t.Context(), store.RunFilter{})
 	if err != nil || len(after) != len(before) {
 		t.Errorf("unauthenticated drift-checks queued runs: %d runs before, %d after (%v)", len(before), len(after), err)
 	}

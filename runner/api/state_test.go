@@ -16,8 +16,8 @@ import (
 // newStateEnv is newEnv with SeedState's records.
 func newStateEnv(t *testing.T) (*env, apitest.StateFixture) {
 	t.Helper()
-	e := newDaemonEnv(t)
-	return e, apitest.SeedState(t, e.svc, e.fx)
+	e := newEnv(t)
+	return e, apitest.SeedState(t, e.st, e.fx)
 }
 
 func TestStateVersionsList(t *testing.T) {

@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"context"
+	"sync"
 
 	"github.com/driftgate/driftgate/planner/statever"
 	"github.com/driftgate/driftgate/runner/api"
@@ -21,6 +22,18 @@ type Canned struct {
 	// Later, when set, is what Run answers instead of Answer: the run as
 	// it ended, for a client that waits.
 	Later *store.Run
+	// ReadyErr is what Ready answers.
+	ReadyErr error
+
+	mu      sync.Mutex
+	filters []store.RunFilter
+}
+
+// Filters returns the run filters Runs was called with, in order.
+func (c *Canned) Filters() []store.RunFilter {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]store.RunFilter(nil), c.filters...)
 }
 
 var _ api.Service = (*Canned)(nil)
@@ -38,8 +51,11 @@ func (c *Canned) Repos(context.Context) ([]store.RepoRecord, error) { return nil
 // Stacks implements api.Service.
 func (c *Canned) Stacks(context.Context, string) ([]store.StackRecord, error) { return nil, c.Err }
 
-// Runs implements api.Service.
-func (c *Canned) Runs(context.Context, store.RunFilter) ([]store.Run, string, error) {
+// Runs implements api.Service and records f.
+func (c *Canned) Runs(_ context.Context, f store.RunFilter) ([]store.Run, string, error) {
+	c.mu.Lock()
+	c.filters = append(c.filters, f)
+	c.mu.Unlock()
 	return nil, "", c.Err
 }
 
@@ -115,4 +131,4 @@ func (c *Canned) ReleaseStack(context.Context, string, string, string) (*api.Rel
 }
 
 // Ready implements api.Service.
-func (c *Canned) Ready(context.Context) error { return nil }
+func (c *Canned) Ready(context.Context) error { return c.ReadyErr }

@@ -85,23 +85,22 @@ type Fixture struct {
 }
 
 // Seed stores two repos (infra, synced; platform, failing to sync), three
-// stacks and five runs (see Fixture) in svc's store.
-func Seed(tb testing.TB, svc *Service) Fixture {
+// stacks and five runs (see Fixture) in st.
+func Seed(tb testing.TB, st *store.Store) Fixture {
 	tb.Helper()
-	return seed(tb, svc, true)
+	return seed(tb, st, true)
 }
 
 // SeedFinished is Seed without the running and queued runs, for a store a
 // running daemon serves: it would start a queued run.
-func SeedFinished(tb testing.TB, svc *Service) Fixture {
+func SeedFinished(tb testing.TB, st *store.Store) Fixture {
 	tb.Helper()
-	return seed(tb, svc, false)
+	return seed(tb, st, false)
 }
 
-func seed(tb testing.TB, svc *Service, active bool) Fixture {
+func seed(tb testing.TB, st *store.Store, active bool) Fixture {
 	tb.Helper()
 	ctx := context.Background()
-	st := svc.Store
 	must := func(what string, err error) {
 		tb.Helper()
 		if err != nil {
@@ -163,11 +162,11 @@ func seed(tb testing.TB, svc *Service, active bool) Fixture {
 	return f
 }
 
-// SeedAudit appends to svc's audit log, oldest first: Approver's plan of
+// SeedAudit appends to st's audit log, oldest first: Approver's plan of
 // infra/network (fx.Planned), Viewer refused a cancel of fx.Running,
 // driftgate's drift check of infra/database, and Admin's cancel of
 // fx.Queued. It returns the entries as stored, oldest first.
-func SeedAudit(tb testing.TB, svc *Service, fx Fixture) []store.AuditEntry {
+func SeedAudit(tb testing.TB, st *store.Store, fx Fixture) []store.AuditEntry {
 	tb.Helper()
 	var out []store.AuditEntry
 	for _, e := range []store.AuditEntry{
@@ -177,7 +176,7 @@ func SeedAudit(tb testing.TB, svc *Service, fx Fixture) []store.AuditEntry {
 		{Actor: store.AuditActor, Action: store.AuditDriftCheck, Repo: "infra", Stack: "database", RunID: fx.NoChanges.ID, Result: store.AuditOK},
 		{Actor: Admin, Action: store.AuditCancel, Repo: "infra", Stack: "database", RunID: fx.Queued.ID, Result: store.AuditOK},
 	} {
-		if err := svc.Store.AppendAudit(context.Background(), &e); err != nil {
+		if err := st.AppendAudit(context.Background(), &e); err != nil {
 			tb.Fatalf("seed audit %s by %s: %v", e.Action, e.Actor, err)
 		}
 		out = append(out, e)
