@@ -21,7 +21,7 @@ import (
 func newDriftAPIEnv(t *testing.T) (*apiEnv, apitest.DriftFixture) {
 	t.Helper()
 	e := newDaemonAPIEnv(t)
-	return e, apitest.SeedDrift(t, e.svc, e.fx)
+	return e, apitest.SeedDrift(t, e.st, e.fx)
 }
 
 func TestDriftCommand(t *testing.T) {
@@ -174,7 +174,7 @@ Resolved findings (2, newest first):
 func TestDriftShowLongValues(t *testing.T) {
 	e, _ := newDriftAPIEnv(t)
 	ctx := t.Context()
-	st := e.svc.Store
+	st := e.st
 	if err := st.PutStack(ctx, &store.StackRecord{Repo: "infra", Name: "long"}); err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,6 @@ func decodeRun(t *testing.T, rec *httptest.ResponseRecorder) store.Run {
 	return run
 }
 
-
 // newCannedEnv is an env whose handler serves c, a Service of canned
 // answers, with the admin test token and a log.
 func newCannedEnv(t *testing.T, c *apitest.Canned) *env {

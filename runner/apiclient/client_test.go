@@ -17,23 +17,20 @@ import (
 	"github.com/driftgate/driftgate/store"
 )
 
-// setup returns a client of a real API handler over a seeded fake service.
-func setup(t *testing.T) (*apiclient.Client, *apitest.Service, apitest.Fixture) {
+// setup returns a client of the daemon's API (runnertest.Serve, nothing
+// running) over a store seeded with apitest.Seed's fixture, and the store.
+func setup(t *testing.T) (*apiclient.Client, *store.Store, apitest.Fixture) {
 	t.Helper()
-	svc := apitest.NewService(t)
-	fx := apitest.Seed(t, svc)
-	srv := apitest.NewServer(t, svc)
-	return apiclient.New(srv.URL+"/", apitest.Token, apiclient.WithHTTPClient(srv.Client())), svc, fx
+	s := runnertest.Serve(t, nil, "infra", "platform")
+	return apiclient.New(s.URL+"/", apitest.Token), s.Store, apitest.Seed(t, s.Store)
 }
 
-// setupDaemon returns a client of the real daemon (runnertest.StartGate)
-// over its store seeded with apitest.SeedFinished's fixture, and a
-// Service whose store is the daemon's, to seed more.
-func setupDaemon(t *testing.T) (*apiclient.Client, *apitest.Service, apitest.Fixture) {
+// setupDaemon is setup on a running daemon (runnertest.StartGate), over
+// apitest.SeedFinished's fixture: it would start a queued run.
+func setupDaemon(t *testing.T) (*apiclient.Client, *store.Store, apitest.Fixture) {
 	t.Helper()
 	g := runnertest.StartGate(t)
-	svc := &apitest.Service{Store: g.Store}
-	return apiclient.New(g.URL, apitest.Token), svc, apitest.SeedFinished(t, svc)
+	return apiclient.New(g.URL, apitest.Token), g.Store, apitest.SeedFinished(t, g.Store)
 }
 
 func TestReads(t *testing.T) {
@@ -77,19 +74,24 @@ func TestReads(t *testing.T) {
 	if err := c.Health(ctx); err != nil {
 		t.Errorf("Health: %v", err)
 	}
-	if err := c.Ready(ctx); err != nil {
+	ready := apiclient.New(apitest.NewServer(t, &apitest.Canned{}).URL, apitest.Token)
+	if err := ready.Ready(ctx); err != nil {
 		t.Errorf("Ready: %v", err)
 	}
 }
 
 func TestRunsFilterAndPaging(t *testing.T) {
-	c, svc, fx := setup(t)
+	c, _, fx := setup(t)
 	f := store.RunFilter{Repo: "infra", Stack: "network", Status: store.StatusPlanned, Limit: 7}
 	runs, next, err := c.Runs(t.Context(), f)
 	if err != nil || len(runs) != 1 || runs[0].ID != fx.Planned.ID || next != "" {
 		t.Errorf("Runs(%+v) = %v, %q, %v", f, runs, next, err)
 	}
-	if got := svc.Filters(); len(got) != 1 || got[0] != f {
+	canned := &apitest.Canned{}
+	if _, _, err := apiclient.New(apitest.NewServer(t, canned).URL, apitest.Token).Runs(t.Context(), f); err != nil {
+		t.Fatal(err)
+	}
+	if got := canned.Filters(); len(got) != 1 || got[0] != f {
 		t.Errorf("the service got filters %+v, want [%+v]", got, f)
 	}
 
@@ -155,7 +157,7 @@ func TestTriggerAndCancel(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	c, svc, fx := setup(t)
+	c, _, fx := setup(t)
 	ctx := t.Context()
 	srvURL := c.BaseURL()
 	tests := []struct {
@@ -204,14 +206,13 @@ func TestErrors(t *testing.T) {
 		}
 	}
 
-	svc.FailWith(errors.New("disk on fire"))
-	_, err := c.Repos(ctx)
+	failing := apiclient.New(apitest.NewServer(t, &apitest.Canned{Err: errors.New("disk on fire")}).URL, apitest.Token)
+	_, err := failing.Repos(ctx)
 	if !apiclient.IsStatus(err, 500) || strings.Contains(err.Error(), "disk on fire") {
 		t.Errorf("service failure: %v, want a generic 500", err)
 	}
-	svc.FailWith(nil)
-	svc.SetReady(errors.New("store not open"))
-	if err := c.Ready(ctx); !apiclient.IsStatus(err, 503) || !strings.Contains(err.Error(), "store not open") {
+	// The daemon serving these tests runs nothing, so it is not ready.
+	if err := c.Ready(ctx); !apiclient.IsStatus(err, 503) || !strings.Contains(err.Error(), "starting: the queue is being recovered") {
 		t.Errorf("Ready when not ready: %v", err)
 	}
 }
