@@ -202,7 +202,9 @@ func TestApplyRun(t *testing.T) {
 	if msg := errorMessage(t, rec); rec.Code != 409 || !strings.HasPrefix(msg, "run "+plan.ID+" is a plan run; only apply runs are approved or applied") {
 		t.Errorf("apply of a plan run = %d %q, want 409", rec.Code, msg)
 	}
-	rec = e.send(t, "POST", "/api/v1/runs/"+id+"/reject", "", "")
+	if rec := e.send(t, "POST", "/api/v1/runs/"+id+"/reject", "", ""); rec.Code != 200 {
+		t.Fatalf("reject = %d %s", rec.Code, rec.Body)
+	}
 	rec = e.send(t, "POST", path, "", "")
 	if msg := errorMessage(t, rec); rec.Code != 409 || msg != "run "+id+" is rejected, not awaiting approval (rejected by default)" {
 		t.Errorf("apply of a rejected run = %d %q, want 409", rec.Code, msg)
