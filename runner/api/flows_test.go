@@ -41,6 +41,18 @@ func TestTriggerPlan(t *testing.T) {
 	}
 }
 
+// TestTriggerBeforeFetch asks for a plan and a drift check of a stack
+// whose repo the daemon has not fetched yet: a conflict it explains.
+func TestTriggerBeforeFetch(t *testing.T) {
+	e := newEnv(t) // runnertest.Serve: nothing is ever fetched
+	for _, path := range []string{"/api/v1/stacks/infra/network/plan", "/api/v1/stacks/infra/network/drift-check"} {
+		rec := e.do(t, "POST", path, "")
+		if msg := errorMessage(t, rec); rec.Code != 409 || msg != `repo "infra" has not been fetched yet; see its status with GET /api/v1/repos` {
+			t.Errorf("POST %s = %d %q, want 409", path, rec.Code, msg)
+		}
+	}
+}
+
 // TestCancelRun cancels a queued run, a running one and finished ones
 // through the real daemon.
 func TestCancelRun(t *testing.T) {
