@@ -101,7 +101,7 @@ func Start(tb testing.TB, repos ...Repo) *Daemon {
 		select {
 		case err := <-done:
 			done <- err
-			return false, fmt.Errorf("daemon stopped: %v", err)
+			return false, fmt.Errorf("daemon stopped: %w", err)
 		default:
 		}
 		if a := daemon.Addr(); a != nil {
