@@ -53,7 +53,7 @@ type gateStore interface {
 	RejectRun(ctx context.Context, id string, a store.Approval) (*store.Run, error)
 	QueueAwaiting(ctx context.Context, id string) (*store.Run, error)
 	SetWaiting(ctx context.Context, id string, reason store.RunReason, waiting string) (*store.Run, error)
-	SupersedeLive(ctx context.Context, repo, stack, operation, byRunID, byCommit string) ([]string, error)
+	SupersedeLive(ctx context.Context, repo, stack string, operation store.Operation, byRunID, byCommit string) ([]string, error)
 	HoldStack(ctx context.Context, h *store.Hold) error
 	GetHold(ctx context.Context, repo, stack string) (*store.Hold, error)
 	ReleaseStack(ctx context.Context, repo, stack string) (*store.Hold, error)
@@ -166,7 +166,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			logAddr, ln.Addr().String())
 	}
 	srv := &http.Server{
-		Handler:           api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store)),
+		Handler:           d.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	d.logger.Info("driftgate serving", logAddr, ln.Addr().String(), logCount, len(d.watchers))
@@ -242,6 +242,13 @@ func loopback(listen string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// Handler is the daemon's HTTP API, as Run serves it. It reads and writes
+// the store without Run: tests serve it over a store they seeded, with
+// nothing running in the background.
+func (d *Daemon) Handler() http.Handler {
+	return api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store))
 }
 
 // Addr is the API's listening address once Run is serving, else nil.

@@ -12,7 +12,7 @@ import (
 )
 
 // OperationPlan is the operation of plan runs.
-const OperationPlan = "plan"
+const OperationPlan = store.OperationPlan
 
 // errCanceled is the cancellation cause of a run canceled through the API.
 var errCanceled = errors.New("canceled on request")
@@ -254,7 +254,7 @@ func (d *dispatcher) drain() {
 func stackKey(repo, stack string) string { return repo + "\x00" + stack }
 
 // priority orders queued runs: lower runs first.
-func priority(op string) int {
+func priority(op store.Operation) int {
 	switch op {
 	case OperationApply:
 		return 0

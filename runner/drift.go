@@ -14,17 +14,12 @@ import (
 
 // Operations and triggers of drift checks and remediation.
 const (
-	OperationDrift = "drift"
-	OperationApply = "apply"
+	OperationDrift = store.OperationDrift
+	OperationApply = store.OperationApply
 
 	TriggerSchedule    = "schedule"
 	TriggerRemediation = "drift-remediation"
 	TriggerPostApply   = "post-apply"
-
-	// AttrPlanRun names the plan run whose saved plan an apply run applies.
-	AttrPlanRun = "plan_run"
-	// AttrTriggeredBy names the API token that triggered a run.
-	AttrTriggeredBy = "triggered_by"
 )
 
 // on_drift settings.

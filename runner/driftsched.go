@@ -10,12 +10,6 @@ import (
 	"github.com/driftgate/driftgate/store"
 )
 
-// Stack record attributes the watcher keeps for the scheduler.
-const (
-	AttrDriftSchedule = "drift_schedule"
-	AttrOnDrift       = "on_drift"
-)
-
 // schedStore is what the drift scheduler reads.
 type schedStore interface {
 	ListStacks(ctx context.Context, repo string) ([]store.StackRecord, error)
@@ -90,7 +84,7 @@ func (s *driftScheduler) check(ctx context.Context, now time.Time) error {
 		}
 		for _, st := range stacks {
 			key := stackKey(rc.Name, st.Name)
-			spec := st.Attrs[AttrDriftSchedule]
+			spec := st.Attrs[store.AttrDriftSchedule]
 			if spec == "" {
 				spec = rc.DriftSchedule
 			}

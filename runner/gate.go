@@ -18,14 +18,6 @@ import (
 // binding, and the apply verifies the binding again before terraform runs
 // (verify.go).
 
-// Attrs keys the gate writes on apply runs.
-const (
-	// AttrDependsOn lists, comma-separated, the stacks an apply run's
-	// stack depends_on at its commit: they must apply the same commit
-	// first.
-	AttrDependsOn = "depends_on"
-)
-
 // Triggers of runs the gate queues.
 const (
 	// TriggerReplan is a fresh plan queued because an apply was refused.
@@ -102,7 +94,7 @@ func (p policy) mayDecide(run *store.Run, pr api.Principal, decision store.Decis
 	if decision != store.DecisionApprove {
 		return nil
 	}
-	if !p.selfApproval && run.Attrs[AttrTriggeredBy] == pr.Name {
+	if !p.selfApproval && run.Attrs[store.AttrTriggeredBy] == pr.Name {
 		return fmt.Errorf("%s triggered this plan and stack %s forbids approving one's own plan; ask another approver, or set self_approval = true: %w",
 			pr.Name, p.stack, api.ErrForbidden)
 	}

@@ -42,8 +42,8 @@ stack "app" {
 	if apply.Binding == nil || *apply.Binding != wantBinding {
 		t.Fatalf("binding = %+v, want %+v", apply.Binding, wantBinding)
 	}
-	if apply.Attrs[AttrPlanRun] != plan.ID || apply.Commit != h.repo.Head() {
-		t.Errorf("apply run points at plan %s commit %s", apply.Attrs[AttrPlanRun], apply.Commit)
+	if apply.Attrs[store.AttrPlanRun] != plan.ID || apply.Commit != h.repo.Head() {
+		t.Errorf("apply run points at plan %s commit %s", apply.Attrs[store.AttrPlanRun], apply.Commit)
 	}
 
 	got := h.approve(alice, apply.ID)
@@ -137,7 +137,7 @@ stack "self" {
 				t.Errorf("the older apply run is %s, want superseded by the new plan", r.Status)
 			}
 			apply := h.latest(tt.stack, OperationApply)
-			if apply.Attrs[AttrPlanRun] != plan.ID || apply.Attrs[AttrTriggeredBy] != "alice" {
+			if apply.Attrs[store.AttrPlanRun] != plan.ID || apply.Attrs[store.AttrTriggeredBy] != "alice" {
 				t.Fatalf("apply run attrs = %v, want plan %s triggered by alice", apply.Attrs, plan.ID)
 			}
 			got, err := service{h.d}.ApproveRun(h.as(alice), apply.ID, "")

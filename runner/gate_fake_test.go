@@ -349,7 +349,7 @@ func (h *gateHarness) active() string {
 }
 
 // runs returns the stack's runs of op, newest first.
-func (h *gateHarness) runs(stack, op string) []store.Run {
+func (h *gateHarness) runs(stack string, op store.Operation) []store.Run {
 	h.tb.Helper()
 	runs, _, err := h.st.ListRuns(h.ctx, store.RunFilter{Repo: "infra", Stack: stack, Operation: op, Limit: store.MaxListLimit})
 	if err != nil {
@@ -359,7 +359,7 @@ func (h *gateHarness) runs(stack, op string) []store.Run {
 }
 
 // latest returns the stack's newest run of op.
-func (h *gateHarness) latest(stack, op string) store.Run {
+func (h *gateHarness) latest(stack string, op store.Operation) store.Run {
 	h.tb.Helper()
 	runs := h.runs(stack, op)
 	if len(runs) == 0 {

@@ -30,7 +30,7 @@ func TestGateDependsOn(t *testing.T) {
 	if net.Status != store.StatusAwaitingApproval || svc.Status != store.StatusAwaitingApproval {
 		t.Fatalf("applies = net %s, svc %s; want both awaiting approval", net.Status, svc.Status)
 	}
-	if svc.Attrs[AttrDependsOn] != "net" {
+	if svc.Attrs[store.AttrDependsOn] != "net" {
 		t.Errorf("svc apply attrs = %v, want depends_on net", svc.Attrs)
 	}
 
@@ -197,7 +197,7 @@ func TestGateReleaseQueuesPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rel.Plan == nil || rel.Plan.Trigger != TriggerRelease || rel.Plan.Attrs[AttrTriggeredBy] != "root" {
+	if rel.Plan == nil || rel.Plan.Trigger != TriggerRelease || rel.Plan.Attrs[store.AttrTriggeredBy] != "root" {
 		t.Fatalf("release plan = %+v, want a release plan triggered by root", rel.Plan)
 	}
 }

@@ -28,13 +28,13 @@ func (d *Daemon) openApply(ctx context.Context, plan *store.Run, res *tfrun.Plan
 	apply := &store.Run{
 		Repo: plan.Repo, Stack: plan.Stack, Dir: plan.Dir, Commit: plan.Commit,
 		Trigger: trigger, Operation: OperationApply, Binding: &b, Summary: plan.Summary,
-		Attrs: map[string]string{AttrPlanRun: plan.ID},
+		Attrs: map[store.AttrKey]string{store.AttrPlanRun: plan.ID},
 	}
-	if by := plan.Attrs[AttrTriggeredBy]; by != "" {
-		apply.Attrs[AttrTriggeredBy] = by
+	if by := plan.Attrs[store.AttrTriggeredBy]; by != "" {
+		apply.Attrs[store.AttrTriggeredBy] = by
 	}
 	if len(stack.DependsOn) > 0 {
-		apply.Attrs[AttrDependsOn] = strings.Join(stack.DependsOn, ",")
+		apply.Attrs[store.AttrDependsOn] = strings.Join(stack.DependsOn, ",")
 	}
 	pol := policyOf(stack)
 	if auto(b) {

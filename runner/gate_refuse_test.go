@@ -84,8 +84,8 @@ func TestGateRefusesApply(t *testing.T) {
 			h.fake.set(func(f *fakeTerraform) { delete(f.applyErr, "a") })
 			h.settle()
 			fresh := h.latest("a", OperationApply)
-			if fresh.ID == apply.ID || fresh.Status != store.StatusAwaitingApproval || fresh.Attrs[AttrPlanRun] != replan.ID {
-				t.Fatalf("after the replan: apply %s %s of plan %s, want a new one awaiting approval", fresh.ID, fresh.Status, fresh.Attrs[AttrPlanRun])
+			if fresh.ID == apply.ID || fresh.Status != store.StatusAwaitingApproval || fresh.Attrs[store.AttrPlanRun] != replan.ID {
+				t.Fatalf("after the replan: apply %s %s of plan %s, want a new one awaiting approval", fresh.ID, fresh.Status, fresh.Attrs[store.AttrPlanRun])
 			}
 			if st := h.fake.state("a"); fresh.Binding.StateSerial != st.serial || fresh.Binding.StateLineage != st.lineage {
 				t.Errorf("fresh binding state %d %q, want the current %d %q", fresh.Binding.StateSerial, fresh.Binding.StateLineage, st.serial, st.lineage)

@@ -18,9 +18,9 @@ func TestPolicyMayDecide(t *testing.T) {
 	bobDestroy := api.Principal{Name: "bob", Role: api.RoleApprover, Permissions: []string{api.PermDestroy}}
 	admin := api.Principal{Name: "root", Role: api.RoleAdmin}
 	run := func(b store.Binding, by string) *store.Run {
-		r := &store.Run{Binding: &b, Attrs: map[string]string{}}
+		r := &store.Run{Binding: &b, Attrs: map[store.AttrKey]string{}}
 		if by != "" {
-			r.Attrs[AttrTriggeredBy] = by
+			r.Attrs[store.AttrTriggeredBy] = by
 		}
 		return r
 	}

@@ -52,7 +52,7 @@ func (d *Daemon) applyWait(ctx context.Context, run *store.Run) (store.RunReason
 	if why, err := d.headUnreadable(run); err != nil || why != "" {
 		return store.ReasonHeadUnreadable, why, err
 	}
-	deps := run.Attrs[AttrDependsOn]
+	deps := run.Attrs[store.AttrDependsOn]
 	if deps == "" {
 		return "", "", nil
 	}

@@ -111,9 +111,9 @@ func (s service) stackRecord(ctx context.Context, repo, stack string) (*store.St
 
 // queueAtHead queues an operation on a stack at the last fetched head,
 // recorded in the audit log in the same write: when the store cannot
-// write, neither is (ErrUnavailable). The entry names the stack and the
-// commit; the run's id is assigned in that write.
-func (s service) queueAtHead(ctx context.Context, repo, stack, op string) (*store.Run, error) {
+// write, neither is (ErrUnavailable). The entry names the stack, the
+// commit and the id the run is given in that write.
+func (s service) queueAtHead(ctx context.Context, repo, stack string, op store.Operation) (*store.Run, error) {
 	var by string
 	if p, ok := api.PrincipalFromContext(ctx); ok {
 		by = p.Name
@@ -126,11 +126,11 @@ func (s service) queueAtHead(ctx context.Context, repo, stack, op string) (*stor
 	if op == OperationDrift {
 		action = store.AuditDriftCheck
 	}
-	if err := s.d.enqueue(s.d.withAudit(ctx, action, run, "queued at "+run.Commit), run); err != nil {
+	if err := s.d.enqueue(s.d.withQueuedAudit(ctx, action, run, "queued at "+run.Commit), run); err != nil {
 		if run.ID != "" { // queued and audited; what failed came after
 			return nil, err
 		}
-		return nil, s.d.writeFailed(err, "no "+op+" of stack "+stack+" was queued")
+		return nil, s.d.writeFailed(err, "no "+string(op)+" of stack "+stack+" was queued")
 	}
 	return run, nil
 }
@@ -138,7 +138,7 @@ func (s service) queueAtHead(ctx context.Context, repo, stack, op string) (*stor
 // queueAtHead queues a run of op on a stack at the last fetched head of
 // its repo's branch, triggered by trigger (and the principal named by, if
 // any).
-func (d *Daemon) queueAtHead(ctx context.Context, repo, stack, op, trigger, by string) (*store.Run, error) {
+func (d *Daemon) queueAtHead(ctx context.Context, repo, stack string, op store.Operation, trigger, by string) (*store.Run, error) {
 	run, err := d.runAtHead(ctx, repo, stack, op, trigger, by)
 	if err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ func (d *Daemon) queueAtHead(ctx context.Context, repo, stack, op, trigger, by s
 }
 
 // runAtHead is the run queueAtHead queues, not stored yet.
-func (d *Daemon) runAtHead(ctx context.Context, repo, stack, op, trigger, by string) (*store.Run, error) {
+func (d *Daemon) runAtHead(ctx context.Context, repo, stack string, op store.Operation, trigger, by string) (*store.Run, error) {
 	rec, err := service{d}.stackRecord(ctx, repo, stack)
 	if err != nil {
 		return nil, err
@@ -169,7 +169,7 @@ func (d *Daemon) runAtHead(ctx context.Context, repo, stack, op, trigger, by str
 	}
 	run := &store.Run{Repo: repo, Stack: stack, Dir: rec.Dir, Commit: head.String(), Trigger: trigger, Operation: op}
 	if by != "" {
-		run.Attrs = map[string]string{AttrTriggeredBy: by}
+		run.Attrs = map[store.AttrKey]string{store.AttrTriggeredBy: by}
 	}
 	return run, nil
 }

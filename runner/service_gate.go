@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/store"
@@ -62,9 +61,9 @@ func (s service) decide(ctx context.Context, id, comment string, decision store.
 	} else {
 		out, err = s.d.store.ApproveRun(actx, id, a, max(1, pol.required-elsewhere))
 	}
-	if errors.Is(err, store.ErrConflict) {
+	if c, ok := errors.AsType[*store.ConflictError](err); ok {
 		s.d.audit(ctx, action, run, store.AuditRefused, err.Error())
-		return nil, fmt.Errorf("%s: %w", conflictText(err), api.ErrConflict)
+		return nil, fmt.Errorf("%s: %w", c.Reason, api.ErrConflict)
 	}
 	if err != nil {
 		return nil, s.d.writeFailed(err, "the "+string(decision)+" of run "+id+" was not recorded")
@@ -106,8 +105,8 @@ func (s service) ApplyRun(ctx context.Context, id string) (*store.Run, error) {
 		return nil, fmt.Errorf("%s: %w", msg, api.ErrConflict)
 	}
 	out, err := s.d.store.QueueAwaiting(s.d.withAudit(ctx, store.AuditApply, run, "queued for apply"), id)
-	if errors.Is(err, store.ErrConflict) {
-		return nil, fmt.Errorf("%s: %w", conflictText(err), api.ErrConflict)
+	if c, ok := errors.AsType[*store.ConflictError](err); ok {
+		return nil, fmt.Errorf("%s: %w", c.Reason, api.ErrConflict)
 	}
 	if err != nil {
 		return nil, s.d.writeFailed(err, "run "+id+" was not queued for apply")
@@ -135,15 +134,6 @@ func (s service) applyRun(ctx context.Context, id string) (*store.Run, policy, e
 		return nil, policy{}, fmt.Errorf("read the apply policy of stack %s at commit %s: %w: %w", run.Stack, run.Commit, api.ErrConflict, err)
 	}
 	return run, policyOf(t.stack), nil
-}
-
-// conflictText is the store's conflict message without its wrapping.
-func conflictText(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, store.ErrConflict.Error()+": "); i >= 0 {
-		return msg[i+len(store.ErrConflict.Error())+2:]
-	}
-	return msg
 }
 
 func suffix(s string) string {

@@ -131,7 +131,7 @@ func (s service) ReleaseStack(ctx context.Context, repo, stack, comment string) 
 
 func holderOf(r store.Run) *api.LockHolder {
 	return &api.LockHolder{
-		RunID: r.ID, Operation: r.Operation, Trigger: r.Trigger,
-		TriggeredBy: r.Attrs[AttrTriggeredBy], Since: r.StartedAt,
+		RunID: r.ID, Operation: string(r.Operation), Trigger: r.Trigger,
+		TriggeredBy: r.Attrs[store.AttrTriggeredBy], Since: r.StartedAt,
 	}
 }

@@ -161,6 +161,12 @@ func (d *Daemon) withAudit(ctx context.Context, action store.AuditAction, run *s
 	return store.WithAudit(ctx, d.auditEntry(ctx, action, run, store.AuditOK, detail))
 }
 
+// withQueuedAudit is withAudit for a write that queues run: the entry
+// names the id the run is given in that write.
+func (d *Daemon) withQueuedAudit(ctx context.Context, action store.AuditAction, run *store.Run, detail string) context.Context {
+	return store.WithAuditOf(ctx, d.auditEntry(ctx, action, run, store.AuditOK, detail))
+}
+
 // auditFirst records in the audit log, before it is done, an action asked
 // for through the API that writes nothing else. When the entry cannot be written the action must
 // not happen: the error (503) says so.

@@ -33,9 +33,9 @@ func (d *Daemon) verifyApply(ctx context.Context, run *store.Run, t *target) ([]
 	if b == nil {
 		return nil, &refusal{store.ReasonPlanTampered, "the run has no approval binding (it was opened by an older driftgate); plan again"}
 	}
-	if run.Attrs[AttrPlanRun] != b.PlanRun || run.Commit != b.Commit {
+	if run.Attrs[store.AttrPlanRun] != b.PlanRun || run.Commit != b.Commit {
 		return nil, &refusal{store.ReasonPlanTampered, fmt.Sprintf("the run points at plan run %s of commit %s, but was approved for plan run %s of commit %s",
-			run.Attrs[AttrPlanRun], short(plumbing.NewHash(run.Commit)), b.PlanRun, short(plumbing.NewHash(b.Commit)))}
+			run.Attrs[store.AttrPlanRun], short(plumbing.NewHash(run.Commit)), b.PlanRun, short(plumbing.NewHash(b.Commit)))}
 	}
 	file, sum, err := d.store.GetPlanFile(ctx, b.PlanRun)
 	switch {

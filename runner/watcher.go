@@ -37,12 +37,6 @@ const (
 	TriggerManual    = "manual"
 )
 
-// Run attributes the watcher sets.
-const (
-	AttrReasons        = "reasons"
-	AttrPreviousCommit = "previous_commit"
-)
-
 // maxBackoff caps the wait between attempts on a failing repo.
 const maxBackoff = 10 * time.Minute
 
@@ -206,10 +200,10 @@ func (w *repoWatcher) plan(ctx context.Context, m *gitrepo.Mirror, rec *store.Re
 		run := &store.Run{
 			Repo: w.cfg.Name, Stack: s.Name, Dir: s.Dir, Commit: head.String(),
 			Trigger: trigger, Operation: OperationPlan,
-			Attrs: map[string]string{AttrReasons: why},
+			Attrs: map[store.AttrKey]string{store.AttrReasons: why},
 		}
 		if rec.LastCommit != "" {
-			run.Attrs[AttrPreviousCommit] = rec.LastCommit
+			run.Attrs[store.AttrPreviousCommit] = rec.LastCommit
 		}
 		if err := w.enqueue(ctx, run); err != nil {
 			return err
@@ -262,11 +256,11 @@ func (w *repoWatcher) syncStacks(ctx context.Context, stacks []planner.Stack) er
 	keep := map[string]bool{}
 	for _, s := range stacks {
 		keep[s.Name] = true
-		rec := &store.StackRecord{Repo: w.cfg.Name, Name: s.Name, Dir: s.Dir, Attrs: map[string]string{
-			"workspace":       s.Workspace,
-			"backend":         s.Backend,
-			AttrDriftSchedule: s.DriftSchedule,
-			AttrOnDrift:       s.OnDrift,
+		rec := &store.StackRecord{Repo: w.cfg.Name, Name: s.Name, Dir: s.Dir, Attrs: map[store.AttrKey]string{
+			store.AttrWorkspace:     s.Workspace,
+			store.AttrBackend:       s.Backend,
+			store.AttrDriftSchedule: s.DriftSchedule,
+			store.AttrOnDrift:       s.OnDrift,
 		}}
 		if err := w.store.PutStack(ctx, rec); err != nil {
 			return err

@@ -98,7 +98,7 @@ func TestWatcherDecidesWhatToPlan(t *testing.T) {
 				t.Errorf("stacks = %q, want %q", got, tt.stacks)
 			}
 			for _, r := range runs {
-				if r.Trigger != tt.trigger || r.Commit != head || r.Attrs[AttrPreviousCommit] != prev.LastCommit || r.Attrs[AttrReasons] == "" {
+				if r.Trigger != tt.trigger || r.Commit != head || r.Attrs[store.AttrPreviousCommit] != prev.LastCommit || r.Attrs[store.AttrReasons] == "" {
 					t.Errorf("run = %+v", r)
 				}
 			}

@@ -43,14 +43,14 @@ func (s *Store) ApproveRun(ctx context.Context, id string, a Approval, required 
 			return notLive(run, "awaiting approval")
 		}
 		if run.Binding == nil {
-			return fmt.Errorf("%w: run %s has no plan to approve", ErrConflict, run.ID)
+			return conflict("run %s has no plan to approve", run.ID)
 		}
 		if *run.Binding != a.Binding {
-			return fmt.Errorf("%w: the plan of run %s changed since it was shown: approve again", ErrConflict, run.ID)
+			return conflict("the plan of run %s changed since it was shown: approve again", run.ID)
 		}
 		for _, have := range run.Approvals {
 			if have.Decision == DecisionApprove && have.Approver == a.Approver {
-				return fmt.Errorf("%w: run %s is already approved by %s", ErrConflict, run.ID, a.Approver)
+				return conflict("run %s is already approved by %s", run.ID, a.Approver)
 			}
 		}
 		run.Approvals = append(run.Approvals, a)
@@ -142,7 +142,7 @@ func (s *Store) SetWaiting(ctx context.Context, id string, reason RunReason, wai
 // byCommit). Each gets Reason ReasonSuperseded, an Error naming byRunID
 // and AttrSupersededBy. Running runs are left alone. It returns the ids of
 // the superseded runs, oldest first.
-func (s *Store) SupersedeLive(ctx context.Context, repo, stack, operation, byRunID, byCommit string) ([]string, error) {
+func (s *Store) SupersedeLive(ctx context.Context, repo, stack string, operation Operation, byRunID, byCommit string) ([]string, error) {
 	if err := checkStackKey(repo, stack); err != nil {
 		return nil, fmt.Errorf("supersede runs: %w", err)
 	}
@@ -180,7 +180,7 @@ func (s *Store) SupersedeLive(ctx context.Context, repo, stack, operation, byRun
 			run.Reason, run.Waiting = ReasonSuperseded, ""
 			run.Error = fmt.Sprintf("superseded by run %s (%s)", byRunID, shortCommit(byCommit))
 			if run.Attrs == nil {
-				run.Attrs = map[string]string{}
+				run.Attrs = map[AttrKey]string{}
 			}
 			run.Attrs[AttrSupersededBy] = byRunID
 			if err := putRun(tx, k, run); err != nil {
@@ -218,5 +218,5 @@ func notLive(run *Run, want string) error {
 			msg += " (" + run.Error + ")"
 		}
 	}
-	return fmt.Errorf("%w: %s, not %s", ErrConflict, msg, want)
+	return conflict("%s, not %s", msg, want)
 }

@@ -459,7 +459,7 @@ func TestSupersedeLive(t *testing.T) {
 func TestListRunsOperationAndCommit(t *testing.T) {
 	s := openTestStore(t, Options{})
 	var runs []Run
-	for i, op := range []string{"plan", "apply", "plan", "drift", "apply"} {
+	for i, op := range []Operation{OperationPlan, OperationApply, OperationPlan, OperationDrift, OperationApply} {
 		commit := []string{"aaaa", "bbbb"}[i%2]
 		runs = append(runs, createRun(t, s, Run{Repo: "infra", Stack: []string{"net", "dns"}[i%2], Operation: op, Commit: commit}))
 	}

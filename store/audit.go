@@ -231,6 +231,9 @@ type auditKey struct{}
 type attachedAudit struct {
 	e       *AuditEntry
 	written bool
+	// ofRun is true when the write creates the run the entry is about:
+	// the id it is given becomes the entry's RunID (auditRunCreated).
+	ofRun bool
 }
 
 // WithAudit returns ctx carrying e: the first write the store commits with
@@ -242,6 +245,20 @@ type attachedAudit struct {
 // AuditWritten.
 func WithAudit(ctx context.Context, e *AuditEntry) context.Context {
 	return context.WithValue(ctx, auditKey{}, &attachedAudit{e: e})
+}
+
+// WithAuditOf is WithAudit for a write that creates a run (EnqueueRun):
+// the entry names the id the run is given in that write.
+func WithAuditOf(ctx context.Context, e *AuditEntry) context.Context {
+	return context.WithValue(ctx, auditKey{}, &attachedAudit{e: e, ofRun: true})
+}
+
+// auditRunCreated names id, the run a write creates, in the entry
+// WithAuditOf attached to ctx.
+func auditRunCreated(ctx context.Context, id string) {
+	if a := attachedTo(ctx); a != nil && a.ofRun && a.e.RunID == "" {
+		a.e.RunID = id
+	}
 }
 
 // AuditWritten reports whether the entry WithAudit attached to ctx was

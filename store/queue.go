@@ -14,12 +14,6 @@ import (
 // found running at start-up were cut off by a crash and are marked
 // interrupted (InterruptRunning), never resumed or run twice.
 
-// Attrs keys the queue writes on runs.
-const (
-	// AttrSupersededBy names the run that superseded a queued one.
-	AttrSupersededBy = "superseded_by"
-)
-
 // EnqueueRun stores r as a new queued run and, in the same transaction,
 // marks every older queued run of the same stack and operation superseded
 // by it. It returns the ids of the superseded runs.
@@ -47,6 +41,7 @@ func (s *Store) EnqueueRun(ctx context.Context, r *Run) ([]string, error) {
 		if pruned, err = s.createRun(tx, nil, &run); err != nil {
 			return err
 		}
+		auditRunCreated(ctx, run.ID)
 		now := time.Now().UTC()
 		for _, k := range older {
 			old, err := getRun(tx, k)
@@ -60,7 +55,7 @@ func (s *Store) EnqueueRun(ctx context.Context, r *Run) ([]string, error) {
 			old.FinishedAt = now
 			old.Error = fmt.Sprintf("superseded by run %s (%s)", run.ID, shortCommit(run.Commit))
 			if old.Attrs == nil {
-				old.Attrs = map[string]string{}
+				old.Attrs = map[AttrKey]string{}
 			}
 			old.Attrs[AttrSupersededBy] = run.ID
 			if err := putRun(tx, k, old); err != nil {
@@ -103,7 +98,7 @@ func (s *Store) ActiveRuns(ctx context.Context) ([]Run, error) {
 func (s *Store) ClaimRun(ctx context.Context, id string) (*Run, error) {
 	return s.transition(ctx, "claim run", id, func(run *Run) error {
 		if run.Status != StatusQueued {
-			return fmt.Errorf("%w: run %s is %s, not queued", ErrConflict, run.ID, run.Status)
+			return conflict("run %s is %s, not queued", run.ID, run.Status)
 		}
 		run.Status = StatusRunning
 		run.StartedAt = time.Now().UTC()
@@ -117,7 +112,7 @@ func (s *Store) ClaimRun(ctx context.Context, id string) (*Run, error) {
 func (s *Store) CancelQueued(ctx context.Context, id, reason string) (*Run, error) {
 	return s.transition(ctx, "cancel run", id, func(run *Run) error {
 		if run.Status != StatusQueued {
-			return fmt.Errorf("%w: run %s is %s", ErrConflict, run.ID, run.Status)
+			return conflict("run %s is %s", run.ID, run.Status)
 		}
 		run.Status = StatusCanceled
 		run.FinishedAt = time.Now().UTC()

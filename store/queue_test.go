@@ -9,7 +9,7 @@ import (
 func TestEnqueueSupersedesOlderQueuedRuns(t *testing.T) {
 	s := openTestStore(t, Options{})
 	ctx := t.Context()
-	enqueue := func(stack, op, commit string) (Run, []string) {
+	enqueue := func(stack string, op Operation, commit string) (Run, []string) {
 		t.Helper()
 		r := Run{Repo: "infra", Stack: stack, Operation: op, Commit: commit, Trigger: "commit"}
 		sup, err := s.EnqueueRun(ctx, &r)

@@ -36,8 +36,8 @@ type StackRecord struct {
 	Name string `json:"name"`
 	// Dir is the stack directory relative to the repo root.
 	Dir string `json:"dir,omitempty"`
-	// Attrs holds small free-form metadata.
-	Attrs map[string]string `json:"attrs,omitempty"`
+	// Attrs holds small metadata, by the keys in attrs.go.
+	Attrs map[AttrKey]string `json:"attrs,omitempty"`
 	// UpdatedAt is when the record was last written; PutStack sets it.
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }

@@ -62,7 +62,7 @@ func TestStacks(t *testing.T) {
 	s := openTestStore(t, Options{})
 	for _, st := range []StackRecord{
 		{Repo: "infra", Name: "net", Dir: "stacks/net"},
-		{Repo: "infra", Name: "dns", Dir: "stacks/dns", Attrs: map[string]string{"owner": "sre"}},
+		{Repo: "infra", Name: "dns", Dir: "stacks/dns", Attrs: map[AttrKey]string{"owner": "sre"}},
 		{Repo: "infra2", Name: "app", Dir: "app"},
 		{Name: "scratch", Dir: "."},
 	} {

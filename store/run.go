@@ -5,6 +5,19 @@ import "time"
 // RunStatus is the lifecycle state of a run.
 type RunStatus string
 
+// Operation is what a run does.
+type Operation string
+
+// Operations of runs.
+const (
+	// OperationPlan plans a stack.
+	OperationPlan Operation = "plan"
+	// OperationApply applies the saved plan of a plan run.
+	OperationApply Operation = "apply"
+	// OperationDrift plans a stack to find drift (a refresh-only plan).
+	OperationDrift Operation = "drift"
+)
+
 // Run statuses. Queued, running and awaiting-approval runs are live; the
 // rest are terminal.
 const (
@@ -68,8 +81,9 @@ type Run struct {
 	Commit string `json:"commit,omitempty"`
 	// Trigger says what started the run: "commit", "manual", "local", ...
 	Trigger string `json:"trigger,omitempty"`
-	// Operation is the terraform operation, "plan" for now.
-	Operation string `json:"operation,omitempty"`
+	// Operation is what the run does: OperationPlan, OperationApply or
+	// OperationDrift.
+	Operation Operation `json:"operation,omitempty"`
 	// Status is the run's state. CreateRun defaults it to StatusQueued.
 	Status RunStatus `json:"status"`
 	// TerraformVersion is the version of terraform that ran.
@@ -97,8 +111,8 @@ type Run struct {
 	Reason RunReason `json:"reason,omitempty"`
 	// Waiting explains, while a live run waits, what it waits for.
 	Waiting string `json:"waiting,omitempty"`
-	// Attrs holds small free-form metadata.
-	Attrs map[string]string `json:"attrs,omitempty"`
+	// Attrs holds small metadata, by the keys in attrs.go.
+	Attrs map[AttrKey]string `json:"attrs,omitempty"`
 }
 
 // PlanSummary counts what a plan would do.
@@ -137,9 +151,9 @@ type RunFilter struct {
 	Stack string
 	// Status restricts the listing to runs in one status.
 	Status RunStatus
-	// Operation restricts the listing to runs of one operation ("plan",
-	// "apply", ...), matched exactly.
-	Operation string
+	// Operation restricts the listing to runs of one operation, matched
+	// exactly.
+	Operation Operation
 	// Commit restricts the listing to runs of one commit, matched exactly
 	// against the full commit id.
 	Commit string

@@ -48,7 +48,7 @@ func TestRunRoundTrip(t *testing.T) {
 	r.FinishedAt = now.Add(time.Minute)
 	r.TerraformVersion = "1.9.8"
 	r.Summary = &PlanSummary{Add: 1, Change: 2, Destroy: 3, Replace: 4, Import: 5, Drifted: 6, OutputChanges: 7, HasChanges: true}
-	r.Attrs = map[string]string{"pr": "12"}
+	r.Attrs = map[AttrKey]string{"pr": "12"}
 	if err := s.UpdateRun(t.Context(), &r); err != nil {
 		t.Fatalf("UpdateRun: %v", err)
 	}

@@ -119,10 +119,10 @@ func (s *Store) PutStateVersion(ctx context.Context, sv *StateVersion) error {
 				return err
 			}
 			if have.Lineage != rec.Lineage {
-				return fmt.Errorf("%w: serial already stored for lineage %s, not %s", ErrConflict, have.Lineage, rec.Lineage)
+				return conflict("serial already stored for lineage %s, not %s", have.Lineage, rec.Lineage)
 			}
 			if have.SHA256 != rec.SHA256 {
-				return fmt.Errorf("%w: serial already stored with sha256 %s, not %s", ErrConflict, have.SHA256, rec.SHA256)
+				return conflict("serial already stored with sha256 %s, not %s", have.SHA256, rec.SHA256)
 			}
 			rec.CreatedAt = have.CreatedAt
 			return nil

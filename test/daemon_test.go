@@ -203,7 +203,7 @@ repo "unreachable" {
 	rewritten := up.Rewrite()
 	runs = d.waitRuns("plans after the force-push", time.Minute, func(r []store.Run) bool { return finished(r, rewritten, "stacks/a", "stacks/b") })
 	for _, r := range atCommit(runs, rewritten) {
-		if r.Trigger != "force-push" || r.Attrs["previous_commit"] != module {
+		if r.Trigger != "force-push" || r.Attrs[store.AttrPreviousCommit] != module {
 			t.Errorf("force-push run = %+v", r)
 		}
 	}

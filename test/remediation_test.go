@@ -93,7 +93,7 @@ repo "infra" {
 			break
 		}
 	}
-	plan := applied.Attrs["plan_run"]
+	plan := applied.Attrs[store.AttrPlanRun]
 	var check store.Run
 	for _, run := range runs {
 		if run.ID == plan {

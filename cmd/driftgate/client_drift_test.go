@@ -1,22 +1,27 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/driftgate/driftgate/planner/analysis"
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/apiclient"
+	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
-// newDriftAPIEnv is newAPIEnv with apitest.SeedDrift's records.
+// newDriftAPIEnv is newDaemonAPIEnv with apitest.SeedDrift's records.
 func newDriftAPIEnv(t *testing.T) (*apiEnv, apitest.DriftFixture) {
 	t.Helper()
-	e := newAPIEnv(t)
-	return e, apitest.SeedDrift(t, e.svc, e.fx)
+	e := newDaemonAPIEnv(t)
+	return e, apitest.SeedDrift(t, e.st, e.fx)
 }
 
 func TestDriftCommand(t *testing.T) {
@@ -68,7 +73,7 @@ func TestDriftCommand(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		{[]string{"--repo", "nope"}, `repo "nope" not found; list repos with GET /api/v1/repos`},
+		{[]string{"--repo", "nope"}, `repo "nope" is not configured; list repos with GET /api/v1/repos`},
 		{[]string{"nope"}, `unknown command "nope" for "driftgate drift"`},
 		{[]string{"-o", "yaml"}, `unknown output format "yaml"`},
 	}
@@ -79,11 +84,8 @@ func TestDriftCommand(t *testing.T) {
 		}
 	}
 
-	empty := newAPIEnv(t)
-	if err := empty.svc.Store.PutRepo(t.Context(), &store.RepoRecord{Name: "bare"}); err != nil {
-		t.Fatal(err)
-	}
-	code, out, _ = empty.cli(t, "drift", "--repo", "bare", "--exit-code")
+	bare := runnertest.Start(t, runnertest.Repo{Name: "bare"})
+	code, out, _ = runCLI(t, "drift", "--repo", "bare", "--exit-code", "--server", bare.URL, "--token", apitest.Token)
 	if code != exitOK || out != "No stacks.\n" {
 		t.Errorf("drift of a repo without stacks: exit %d %q", code, out)
 	}
@@ -154,7 +156,7 @@ Resolved findings (2, newest first):
 		args    []string
 		wantErr string
 	}{
-		{[]string{"infra", "nope"}, `stack "nope" in repo "infra" not found; list stacks with GET /api/v1/stacks?repo=infra`},
+		{[]string{"infra", "nope"}, `repo "infra" has no stack "nope" at its last commit; list stacks with GET /api/v1/stacks?repo=infra`},
 		{[]string{"infra", "network", "--history", "501"}, "--history 501 is out of range: give 0 to 500"},
 		{[]string{"infra", "network", "--history", "-1"}, "--history -1 is out of range: give 0 to 500"},
 		{[]string{"infra"}, "accepts 2 arg(s), received 1"},
@@ -172,7 +174,7 @@ Resolved findings (2, newest first):
 func TestDriftShowLongValues(t *testing.T) {
 	e, _ := newDriftAPIEnv(t)
 	ctx := t.Context()
-	st := e.svc.Store
+	st := e.st
 	if err := st.PutStack(ctx, &store.StackRecord{Repo: "infra", Name: "long"}); err != nil {
 		t.Fatal(err)
 	}
@@ -227,53 +229,72 @@ func TestDriftShowLongValues(t *testing.T) {
 	}
 }
 
+// TestDriftCheckCommand checks stacks through the real daemon: what
+// drift check prints, and the drift state each outcome leaves.
 func TestDriftCheckCommand(t *testing.T) {
-	e, _ := newDriftAPIEnv(t)
+	e := newGateCLIEnv(t)
+	infra, platform := e.Git["infra"].Head()[:7], e.Git["platform"].Head()[:7]
 	code, out, errOut := e.cli(t, "drift", "check", "infra", "network")
 	if code != exitOK {
 		t.Fatalf("drift check: exit %d: %s", code, errOut)
 	}
-	checkOutput(t, "drift check", out, "Queued drift check run ", " of infra/network at 0123456.\nFollow it with: driftgate wait ")
+	checkOutput(t, "drift check", out, "Queued drift check run ", " of infra/network at "+infra+".\nFollow it with: driftgate wait ")
 	checkWidth(t, out)
+	e.Settle()
 
+	tf := e.Terraform
+	web := analysis.ResourceChange{Address: "aws_instance.web", Mode: "managed", Type: "aws_instance", Name: "web", Action: "update", Kind: "changed",
+		Attributes: []analysis.AttributeChange{{Path: "instance_type", Before: "t3.small", After: "t3.large"}}}
 	tests := []struct {
-		stack    string
-		script   []store.RunStatus
-		wantCode int
-		want     []string
+		name, repo, stack string
+		setup             func()
+		wantCode          int
+		want              []string
 	}{
-		{"network", []store.RunStatus{store.StatusRunning, store.StatusPlanned}, exitChanges, []string{
+		{"drifted", "infra", "network", func() { tf.Drift("network", web) }, exitChanges, []string{
 			"Waiting for it to finish.\n", " infra/network planned",
-			"\ninfra/network drifted (1 open, 1 accepted), checked ", "s ago at 0123456\n"}},
-		{"network", []store.RunStatus{store.StatusNoChanges}, exitOK, []string{
-			" infra/network no_changes", "\ninfra/network in_sync (1 accepted), checked ", "s ago at 0123456\n"}},
-		{"cdn", []store.RunStatus{store.StatusRunning, store.StatusErrored}, exitError, []string{
-			" platform/cdn errored", "\nplatform/cdn errored, checked ", "s ago at fedcba9\n"}},
-		{"dns", []store.RunStatus{store.StatusRunning, store.StatusCanceled}, exitError, []string{
-			" platform/dns canceled", "\nplatform/dns errored, checked 1h ago at fedcba9: terraform init: Error: Failed …\n",
-			"The check recorded no drift state; this is the state of an earlier check.\n"}},
+			"\ninfra/network drifted (1 open), checked ", "s ago at " + infra + "\n"}},
+		{"in sync", "infra", "network", func() { tf.Drift("network"); tf.NoChanges("network") }, exitOK, []string{
+			" infra/network no_changes", "\ninfra/network in_sync, checked ", "s ago at " + infra + "\n"}},
+		{"errored", "platform", "dns", func() { tf.FailPlans("dns", errors.New("provider crashed")) }, exitError, []string{
+			" platform/dns errored", "\nplatform/dns errored, checked ", "s ago at " + platform + ": "}},
 	}
 	for _, tt := range tests {
-		repo := "infra"
-		if tt.stack != "network" {
-			repo = "platform"
-		}
-		e.svc.ScriptTriggered(tt.script...)
-		code, out, errOut := e.cli(t, "drift", "check", repo, tt.stack, "--wait", "--interval", "1ms")
+		tt.setup()
+		code, out, errOut := e.cli(t, "drift", "check", tt.repo, tt.stack, "--wait", "--interval", "1ms")
 		if code != tt.wantCode || errOut != "" {
-			t.Errorf("drift check --wait (%v): exit %d, %q, want %d:\n%s", tt.script, code, errOut, tt.wantCode, out)
+			t.Errorf("drift check --wait (%s): exit %d, %q, want %d:\n%s", tt.name, code, errOut, tt.wantCode, out)
 		}
 		checkWidth(t, out)
-		checkOutput(t, "drift check --wait", out, tt.want...)
+		checkOutput(t, "drift check --wait ("+tt.name+")", out, tt.want...)
+		e.Settle()
 	}
 
-	e.svc.ScriptTriggered(store.StatusPlanned)
+	// A check canceled while it runs records no drift state.
+	tf.FailPlans("dns", nil)
+	tf.BlockPlans("dns")
+	go func() {
+		<-tf.Started()
+		runs, _, err := e.Store.ListRuns(context.Background(), store.RunFilter{Repo: "platform", Stack: "dns", Operation: store.OperationDrift, Limit: 1})
+		if err == nil && len(runs) == 1 {
+			_, _ = apiclient.New(e.URL, apitest.Token).CancelRun(context.Background(), runs[0].ID)
+		}
+	}()
+	code, out, errOut = e.cli(t, "drift", "check", "platform", "dns", "--wait", "--interval", "1ms")
+	if code != exitError || errOut != "" {
+		t.Errorf("drift check --wait (canceled): exit %d, %q:\n%s", code, errOut, out)
+	}
+	checkOutput(t, "drift check --wait (canceled)", out, " platform/dns canceled", "\nplatform/dns errored, checked ",
+		"The check recorded no drift state; this is the state of an earlier check.\n")
+
+	tf.Drift("network", web)
+	tf.NoChanges("network") // drift only: the check still plans nothing to change
 	code, out, _ = e.cli(t, "drift", "check", "infra", "network", "--wait", "--interval", "1ms", "-o", "json")
 	var both struct {
 		Run   store.Run          `json:"run"`
 		Drift api.StackDriftView `json:"drift"`
 	}
-	if err := json.Unmarshal([]byte(out), &both); code != exitChanges || err != nil || both.Run.Operation != "drift" ||
+	if err := json.Unmarshal([]byte(out), &both); err != nil || both.Run.Operation != store.OperationDrift ||
 		both.Drift.RunID != both.Run.ID || both.Drift.Status != store.DriftDrifted {
 		t.Errorf("drift check --wait -o json: exit %d, %v:\n%s", code, err, out)
 	}
@@ -283,7 +304,7 @@ func TestDriftCheckCommand(t *testing.T) {
 		t.Errorf("drift check -o json: exit %d, %v:\n%s", code, err, out)
 	}
 	code, _, errOut = e.cli(t, "drift", "check", "infra", "nope")
-	if code != exitError || !strings.Contains(errOut, `stack "nope" in repo "infra" not found`) {
+	if code != exitError || !strings.Contains(errOut, `repo "infra" has no stack "nope" at its last commit`) {
 		t.Errorf("drift check of an unknown stack: exit %d, %q", code, errOut)
 	}
 }

@@ -8,38 +8,42 @@ import (
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
 func TestLocksCommand(t *testing.T) {
-	e, g := newGateAPIEnv(t)
+	e := newGateCLIEnv(t)
+	e.Terraform.BlockApplies("database")
+	db := e.Latest("infra", "database", "apply")
+	if code, _, errOut := e.cli(t, "approve", db.ID); code != exitOK {
+		t.Fatalf("approve: %s", errOut)
+	}
+	<-e.Terraform.Started()
+	defer e.cli(t, "cancel", db.ID)
+
 	code, out, errOut := e.cli(t, "locks")
 	if code != exitOK {
 		t.Fatalf("locks: exit %d: %s", code, errOut)
 	}
 	checkWidth(t, out)
-	want := "REPO      STACK    STATE    RUN         SINCE\n" +
-		"infra     network  running  " + shortRunID(e.fx.Running.ID) + "  2m\n" +
-		"platform  dns      held     " + shortRunID(g.Cut.ID) + "  59m\n" +
-		"  apply run " + g.Cut.ID + " was cut off by a shutdown; the state may\n" +
+	want := "REPO      STACK     STATE    RUN         SINCE\n" +
+		"infra     database  running  " + shortRunID(db.ID) + "  0s\n" +
+		"platform  dns       held     " + shortRunID(e.Hold.RunID) + "  0s\n" +
+		"  apply run " + e.Hold.RunID + " was cut off by a shutdown; the state may\n" +
 		"  be half written\n" +
-		"  terraform state lock " + apitest.LockID + " left behind; clear\n" +
+		"  terraform state lock " + runnertest.LockID + " left behind; clear\n" +
 		"  it with:\n" +
-		"    terraform force-unlock -force " + apitest.LockID + "\n"
+		"    terraform force-unlock -force " + runnertest.LockID + "\n"
 	if out != want {
 		t.Errorf("locks:\n%s\nwant:\n%s", out, want)
 	}
 
-	if err := e.svc.Store.PutRepo(t.Context(), &store.RepoRecord{Name: "fresh"}); err != nil {
-		t.Fatal(err)
-	}
 	tests := []struct {
 		args []string
 		want string
 	}{
-		{[]string{"--repo", "fresh"}, "No stacks are locked.\n"},
-		{[]string{"--repo", "fresh", "-o", "json"}, "{\n  \"locks\": []\n}\n"},
-		{[]string{"--repo", "infra"}, "REPO   STACK    STATE    RUN         SINCE\ninfra  network  running  " + shortRunID(e.fx.Running.ID) + "  2m\n"},
+		{[]string{"--repo", "infra"}, "REPO   STACK     STATE    RUN         SINCE\ninfra  database  running  " + shortRunID(db.ID) + "  0s\n"},
 	}
 	for _, tt := range tests {
 		code, out, errOut := e.cli(t, append([]string{"locks"}, tt.args...)...)
@@ -56,8 +60,26 @@ func TestLocksCommand(t *testing.T) {
 		t.Errorf("locks -o json: exit %d, %v:\n%s", code, err, out)
 	}
 	code, _, errOut = e.cli(t, "locks", "--repo", "nope")
-	if code != exitError || !strings.Contains(errOut, `repo "nope" not found`) {
+	if code != exitError || !strings.Contains(errOut, `repo "nope" is not configured`) {
 		t.Errorf("locks --repo nope: exit %d %q", code, errOut)
+	}
+}
+
+// TestLocksCommandNone lists the locks of a daemon where no stack is
+// locked.
+func TestLocksCommandNone(t *testing.T) {
+	d := runnertest.Start(t, runnertest.Repo{Name: "fresh"})
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "No stacks are locked.\n"},
+		{[]string{"--repo", "fresh", "-o", "json"}, "{\n  \"locks\": []\n}\n"},
+	} {
+		code, out, errOut := runCLI(t, append(append([]string{"locks"}, tt.args...), "--server", d.URL, "--token", apitest.Token)...)
+		if code != exitOK || out != tt.want || errOut != "" {
+			t.Errorf("locks %v: exit %d, %q %q, want %q", tt.args, code, out, errOut, tt.want)
+		}
 	}
 }
 
@@ -95,7 +117,7 @@ func TestLocksLayout(t *testing.T) {
 }
 
 func TestReleaseCommand(t *testing.T) {
-	e, g := newGateAPIEnv(t)
+	e := newGateCLIEnv(t)
 	code, _, errOut := e.cliAs(t, apitest.ApproverToken, "release", "platform", "dns")
 	if code != exitError || errOut != `driftgate: token "alice" has role approver; this needs admin`+"\n" {
 		t.Errorf("release as an approver: exit %d %q", code, errOut)
@@ -105,39 +127,42 @@ func TestReleaseCommand(t *testing.T) {
 		t.Fatalf("release: exit %d: %s", code, errOut)
 	}
 	checkWidth(t, out)
-	calls := e.svc.GateCalls()
-	last := calls[len(calls)-1]
-	if last.Method != apitest.MethodReleaseStack || last.Comment != "checked the state; lock cleared" || last.Principal != apitest.Admin {
-		t.Errorf("release call %+v", last)
+	entries, _, err := e.Store.ListAudit(t.Context(), store.AuditFilter{Action: store.AuditRelease})
+	if err != nil || len(entries) != 2 || entries[0].Actor != apitest.Admin || entries[1].Result != store.AuditRefused ||
+		entries[0].Detail != "released the hold of run "+e.Hold.RunID+": checked the state; lock cleared" {
+		t.Errorf("release in the audit log: %+v, %v", entries, err)
 	}
-	runs, _, err := e.svc.Store.ListRuns(t.Context(), store.RunFilter{Repo: "platform", Stack: "dns", Limit: 1})
-	if err != nil || len(runs) != 1 || runs[0].Operation != "plan" {
-		t.Fatalf("queued plan: %+v, %v", runs, err)
+	plan := e.Latest("platform", "dns", "plan")
+	if plan.Trigger != "release" || plan.Attrs[store.AttrTriggeredBy] != apitest.Admin {
+		t.Fatalf("queued plan: %+v", plan)
 	}
-	plan := runs[0].ID
-	want := "Released platform/dns, held for 59m: apply run " + g.Cut.ID + " was\n" +
-		"cut off by a shutdown; the state may be half written.\n" +
-		"It left terraform state lock " + apitest.LockID + " behind; if it\n" +
+	want := "Released platform/dns, held for 0s: apply run " + e.Hold.RunID + " was cut\n" +
+		"off by a shutdown; the state may be half written.\n" +
+		"It left terraform state lock " + runnertest.LockID + " behind; if it\n" +
 		"is still there, clear it with:\n" +
-		"  terraform force-unlock -force " + apitest.LockID + "\n" +
-		"Queued plan run " + plan + " at fedcba9.\n" +
-		"Follow it with: driftgate wait " + plan + "\n"
+		"  terraform force-unlock -force " + runnertest.LockID + "\n" +
+		"Queued plan run " + plan.ID + " at " + plan.Commit[:7] + ".\n" +
+		"Follow it with: driftgate wait " + plan.ID + "\n"
 	if out != want {
 		t.Errorf("release:\n%s\nwant:\n%s", out, want)
 	}
 
 	code, _, errOut = e.cli(t, "release", "platform", "dns")
-	if code != exitError || errOut != "driftgate: stack platform/dns is not held; there is nothing to release\n" {
+	if code != exitError || errOut != "driftgate: stack dns of repo platform is not held; see holds with GET /api/v1/locks\n" {
 		t.Errorf("release of a free stack: exit %d %q", code, errOut)
 	}
-	e.svc.HoldStack(g.Hold)
+	e.WaitRun(plan.ID, store.StatusPlanned)
+	e.Settle()
+	if err := e.Store.HoldStack(t.Context(), &e.Hold); err != nil {
+		t.Fatal(err)
+	}
 	code, out, _ = e.cli(t, "release", "platform", "dns", "-o", "json")
 	var rel api.Release
-	if err := json.Unmarshal([]byte(out), &rel); code != exitOK || err != nil || rel.Released.RunID != g.Cut.ID || rel.Plan == nil {
+	if err := json.Unmarshal([]byte(out), &rel); code != exitOK || err != nil || rel.Released.RunID != e.Hold.RunID {
 		t.Errorf("release -o json: exit %d, %v:\n%s", code, err, out)
 	}
 	code, _, errOut = e.cli(t, "release", "infra", "nope")
-	if code != exitError || !strings.Contains(errOut, `stack "nope" in repo "infra" not found`) {
+	if code != exitError || !strings.Contains(errOut, `repo "infra" has no stack "nope" at its last commit`) {
 		t.Errorf("release of an unknown stack: exit %d %q", code, errOut)
 	}
 }

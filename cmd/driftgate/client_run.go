@@ -110,7 +110,7 @@ func writeRun(g *globals, r *store.Run, now time.Time) {
 	line("Stack", stack)
 	line("Status", string(r.Status))
 	line("Trigger", r.Trigger)
-	line("Operation", r.Operation)
+	line("Operation", string(r.Operation))
 	line("Commit", r.Commit)
 	line(tfrun.Product(r.Product).Name(), r.TerraformVersion) // Terraform: or OpenTofu:
 	line("Created", when(r.CreatedAt))
@@ -123,7 +123,7 @@ func writeRun(g *globals, r *store.Run, now time.Time) {
 	}
 	writeGate(g.stdout, r, now, line)
 	for _, k := range slices.Sorted(maps.Keys(r.Attrs)) {
-		line("Attr", k+"="+r.Attrs[k])
+		line("Attr", string(k)+"="+r.Attrs[k])
 	}
 	if r.Error != "" {
 		fmt.Fprintln(g.stdout, "Error:")

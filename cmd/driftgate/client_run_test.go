@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -71,8 +72,6 @@ func TestShowCommand(t *testing.T) {
 func TestWaitCommand(t *testing.T) {
 	e := newAPIEnv(t)
 	fx := e.fx
-	e.svc.Script(fx.Running.ID, store.StatusRunning, store.StatusInterrupted)
-	e.svc.Script(fx.Queued.ID, store.StatusRunning, store.StatusSuperseded)
 	tests := []struct {
 		id       string
 		wantCode int
@@ -81,8 +80,6 @@ func TestWaitCommand(t *testing.T) {
 		{fx.Planned.ID, exitChanges, fx.Planned.ID + " infra/network planned +1 ~2 -0 (took 1m3s)\n"},
 		{fx.NoChanges.ID, exitOK, fx.NoChanges.ID + " infra/database no_changes +0 ~0 -0 (took 20s)\n"},
 		{fx.Errored.ID, exitError, fx.Errored.ID + " platform/dns errored (took 5s): terraform init: Error: Failed to query available provider packages\n"},
-		{fx.Running.ID, exitError, fx.Running.ID + " infra/network interrupted"},
-		{fx.Queued.ID, exitError, fx.Queued.ID + " infra/database superseded"},
 	}
 	for _, tt := range tests {
 		code, out, errOut := e.cli(t, "wait", shortRunID(tt.id), "--interval", "1ms")
@@ -97,56 +94,104 @@ func TestWaitCommand(t *testing.T) {
 	}
 }
 
+// TestWaitCommandEnds waits on runs of the real daemon that end canceled
+// and superseded.
+func TestWaitCommandEnds(t *testing.T) {
+	e := newGateCLIEnv(t)
+	e.Terraform.BlockPlans("network")
+	running, superseded := e.planStack(t), ""
+	<-e.Terraform.Started()
+	superseded = e.planStack(t)
+	e.planStack(t) // supersedes the queued one
+	if code, _, errOut := e.cli(t, "cancel", running); code != exitOK {
+		t.Fatalf("cancel: %s", errOut)
+	}
+	tests := []struct {
+		id       string
+		wantLine string
+	}{
+		{running, running + " infra/network canceled"},
+		{superseded, superseded + " infra/network superseded"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := e.cli(t, "wait", shortRunID(tt.id), "--interval", "1ms")
+		if code != exitError || !strings.HasPrefix(out, tt.wantLine) || strings.Count(out, "\n") != 1 || errOut != "" {
+			t.Errorf("wait %s: exit %d, %q %q, want 1 and %q", tt.id, code, out, errOut, tt.wantLine)
+		}
+	}
+}
+
+// planStack queues a plan of infra/network with plan-stack -o json and
+// returns its id.
+func (e *gateCLIEnv) planStack(t *testing.T) string {
+	t.Helper()
+	code, out, errOut := e.cli(t, "plan-stack", "infra", "network", "-o", "json")
+	var run store.Run
+	if err := json.Unmarshal([]byte(out), &run); code != exitOK || err != nil {
+		t.Fatalf("plan-stack: exit %d %v: %s", code, err, errOut)
+	}
+	return run.ID
+}
+
 func TestPlanStackCommand(t *testing.T) {
-	e := newAPIEnv(t)
+	e := newGateCLIEnv(t)
+	head := e.Git["infra"].Head()[:7]
 	code, out, errOut := e.cli(t, "plan-stack", "infra", "network")
 	if code != exitOK {
 		t.Fatalf("plan-stack: exit %d: %s", code, errOut)
 	}
-	checkOutput(t, "plan-stack", out, "Queued run ", " to plan infra/network at 0123456.\nFollow it with: driftgate wait ")
+	checkOutput(t, "plan-stack", out, "Queued run ", " to plan infra/network at "+head+".\nFollow it with: driftgate wait ")
+	e.Settle()
 
+	tf := e.Terraform
 	tests := []struct {
-		script   []store.RunStatus
+		name     string
+		setup    func()
 		wantCode int
 		wantOut  string
 	}{
-		{[]store.RunStatus{store.StatusRunning, store.StatusPlanned}, exitChanges, " infra/network planned"},
-		{[]store.RunStatus{store.StatusNoChanges}, exitOK, " infra/network no_changes"},
-		{[]store.RunStatus{store.StatusRunning, store.StatusErrored}, exitError, " infra/network errored"},
+		{"changes", func() {}, exitChanges, " infra/network planned"},
+		{"no changes", func() { tf.NoChanges("network") }, exitOK, " infra/network no_changes"},
+		{"failing", func() { tf.FailPlans("network", errors.New("provider crashed")) }, exitError, " infra/network errored"},
 	}
 	for _, tt := range tests {
-		e.svc.ScriptTriggered(tt.script...)
+		tt.setup()
 		code, out, errOut := e.cli(t, "plan-stack", "infra", "network", "--wait", "--interval", "1ms")
 		if code != tt.wantCode || !strings.Contains(out, tt.wantOut) || !strings.HasPrefix(out, "Queued run ") {
-			t.Errorf("plan-stack --wait (%v): exit %d, %q %q, want %d and %q", tt.script, code, out, errOut, tt.wantCode, tt.wantOut)
+			t.Errorf("plan-stack --wait (%s): exit %d, %q %q, want %d and %q", tt.name, code, out, errOut, tt.wantCode, tt.wantOut)
 		}
 		checkWidth(t, out)
+		e.Settle()
 	}
 
-	e.svc.ScriptTriggered(store.StatusPlanned)
+	tf.FailPlans("network", nil)
 	code, out, _ = e.cli(t, "plan-stack", "infra", "network", "--wait", "--interval", "1ms", "-o", "json")
 	var run store.Run
-	if err := json.Unmarshal([]byte(out), &run); code != exitChanges || err != nil || run.Trigger != "manual" {
+	if err := json.Unmarshal([]byte(out), &run); code != exitOK || err != nil || run.Trigger != "manual" || run.Status != store.StatusNoChanges {
 		t.Errorf("plan-stack --wait -o json: exit %d, %v:\n%s", code, err, out)
 	}
 	code, _, errOut = e.cli(t, "plan-stack", "infra", "nope")
-	if code != exitError || !strings.Contains(errOut, `stack "nope" in repo "infra" not found`) {
+	if code != exitError || !strings.Contains(errOut, `repo "infra" has no stack "nope" at its last commit`) {
 		t.Errorf("plan-stack of an unknown stack: exit %d, %q", code, errOut)
 	}
 }
 
 func TestCancelCommand(t *testing.T) {
-	e := newAPIEnv(t)
-	fx := e.fx
+	e := newGateCLIEnv(t)
+	e.Terraform.BlockPlans("network")
+	running := e.planStack(t)
+	<-e.Terraform.Started()
+	queued := e.planStack(t)
+	finished := e.Latest("infra", "database", "plan").ID
 	tests := []struct {
 		id       string
 		wantCode int
 		wantOut  string
 		wantErr  string
 	}{
-		{fx.Queued.ID, exitOK, "Canceled run " + fx.Queued.ID + " (infra/database).\n", ""},
-		{fx.Running.ID, exitOK, "Asked run " + fx.Running.ID + " (infra/network, running) to stop.\nFollow it with: driftgate wait " + fx.Running.ID + "\n", ""},
-		{fx.Planned.ID, exitError, "", "already finished as planned; there is nothing to cancel"},
+		{queued, exitOK, "Canceled run " + queued + " (infra/network).\n", ""},
+		{running, exitOK, "Asked run " + running + " (infra/network, running) to stop.\nFollow it with: driftgate wait " + running + "\n", ""},
+		{finished, exitError, "", `run "` + finished + `" already finished (planned); nothing to cancel`},
 	}
 	for _, tt := range tests {
 		code, out, errOut := e.cli(t, "cancel", shortRunID(tt.id))
@@ -154,7 +199,7 @@ func TestCancelCommand(t *testing.T) {
 			t.Errorf("cancel %s: exit %d, %q %q, want %d, %q, %q", tt.id, code, out, errOut, tt.wantCode, tt.wantOut, tt.wantErr)
 		}
 	}
-	code, out, _ := e.cli(t, "wait", fx.Queued.ID)
+	code, out, _ := e.cli(t, "wait", queued)
 	if code != exitError || !strings.Contains(out, " canceled") {
 		t.Errorf("wait on a canceled run: exit %d %q", code, out)
 	}

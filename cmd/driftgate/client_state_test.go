@@ -16,8 +16,8 @@ import (
 // newStateAPIEnv is newAPIEnv with apitest.SeedState's state versions.
 func newStateAPIEnv(t *testing.T) (*apiEnv, apitest.StateFixture) {
 	t.Helper()
-	e := newAPIEnv(t)
-	return e, apitest.SeedState(t, e.svc, e.fx)
+	e := newDaemonAPIEnv(t)
+	return e, apitest.SeedState(t, e.st, e.fx)
 }
 
 func TestStateHistoryCommand(t *testing.T) {
@@ -68,7 +68,7 @@ func TestStateHistoryCommand(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		{[]string{"infra", "nope"}, `stack "nope" in repo "infra" not found`},
+		{[]string{"infra", "nope"}, `repo "infra" has no stack "nope" at its last commit`},
 		{[]string{"infra", "network", "--limit", "-1"}, "--limit -1 is negative"},
 		{[]string{"infra"}, "accepts 2 arg(s), received 1"},
 		{[]string{"infra", "network", "-o", "yaml"}, `unknown output format "yaml"`},
@@ -82,12 +82,17 @@ func TestStateHistoryCommand(t *testing.T) {
 }
 
 func TestStateDiffCommand(t *testing.T) {
-	e, _ := newStateAPIEnv(t)
-	// The markers are the fake's, read back from it.
-	c, err := e.svc.StateDiff(t.Context(), "infra", "network", 1, 3)
-	if err != nil {
-		t.Fatal(err)
+	e, sf := newStateAPIEnv(t)
+	// The markers are the seeded versions', as statever.Diff compares them.
+	var vs [2]*statever.Version
+	for i, sv := range []store.StateVersion{sf.Versions[0], sf.Versions[2]} {
+		v, err := statever.Decode(sv.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs[i] = v
 	}
+	c := statever.Diff(vs[0], vs[1])
 	ud, pw := c.Changed[0].Attributes[2], c.Outputs[0]
 	if !statever.IsMarker(ud.Before) || !statever.IsMarker(pw.After) {
 		t.Fatalf("seeded diff has no markers: %+v", c)
@@ -151,7 +156,7 @@ Outputs:
 		wantErr string
 	}{
 		{[]string{"infra", "network", "1", "9"}, "stack infra/network has no state version 9"},
-		{[]string{"infra", "nope", "1", "2"}, `stack "nope" in repo "infra" not found`},
+		{[]string{"infra", "nope", "1", "2"}, `repo "infra" has no stack "nope" at its last commit`},
 		{[]string{"infra", "network", "0", "2"}, `FROM "0" is not a state serial: give a positive whole number`},
 		{[]string{"infra", "network", "1", "x"}, `TO "x" is not a state serial`},
 		{[]string{"infra", "network", "1", "-2"}, `unknown shorthand flag: '2'`},
@@ -170,7 +175,7 @@ Outputs:
 func TestStateDiffLongValues(t *testing.T) {
 	e, _ := newStateAPIEnv(t)
 	ctx := t.Context()
-	if err := e.svc.Store.PutStack(ctx, &store.StackRecord{Repo: "infra", Name: "long"}); err != nil {
+	if err := e.st.PutStack(ctx, &store.StackRecord{Repo: "infra", Name: "long"}); err != nil {
 		t.Fatal(err)
 	}
 	address := `module.network.module.vpc["eu-west-1"].aws_subnet.private_application_tier["eu-west-1a-very-long-zone-name"]`
@@ -198,7 +203,7 @@ func TestStateDiffLongValues(t *testing.T) {
 		version(2, map[string]any{"description": "short", "tags": map[string]any{"owner": "<ops & sre>"}, "token": nil, longPath: 2},
 			map[string]statever.Output{"secret": {Value: marker("bbbbbbbbbb"), Sensitive: true}, "blob": {Value: "<y>"}}),
 	} {
-		if err := e.svc.Store.PutStateVersion(ctx, &sv); err != nil {
+		if err := e.st.PutStateVersion(ctx, &sv); err != nil {
 			t.Fatal(err)
 		}
 	}

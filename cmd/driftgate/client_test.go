@@ -10,21 +10,30 @@ import (
 	"unicode/utf8"
 
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
 // apiEnv is a driftgate API server over a seeded fake service.
 type apiEnv struct {
 	url string
-	svc *apitest.Service
+	st  *store.Store
 	fx  apitest.Fixture
 }
 
 func newAPIEnv(t *testing.T) *apiEnv {
 	t.Helper()
-	svc := apitest.NewService(t)
-	fx := apitest.Seed(t, svc)
-	return &apiEnv{url: apitest.NewServer(t, svc).URL, svc: svc, fx: fx}
+	s := runnertest.Serve(t, nil, "infra", "platform")
+	return &apiEnv{url: s.URL, st: s.Store, fx: apitest.Seed(t, s.Store)}
+}
+
+// newDaemonAPIEnv is an apiEnv served by a running daemon
+// (runnertest.StartGate) over its store seeded with apitest.SeedFinished's
+// fixture (it would start a queued run).
+func newDaemonAPIEnv(t *testing.T) *apiEnv {
+	t.Helper()
+	g := runnertest.StartGate(t)
+	return &apiEnv{url: g.URL, st: g.Store, fx: apitest.SeedFinished(t, g.Store)}
 }
 
 // cli runs a client command against the server with the right token.
@@ -94,7 +103,7 @@ func TestStacksCommand(t *testing.T) {
 		t.Errorf("stacks --repo platform: exit %d:\n%s", code, out)
 	}
 	code, _, errOut = e.cli(t, "stacks", "--repo", "nope")
-	if code != exitError || !strings.Contains(errOut, `repo "nope" not found; list repos with GET /api/v1/repos`) {
+	if code != exitError || !strings.Contains(errOut, `repo "nope" is not configured; list repos with GET /api/v1/repos`) {
 		t.Errorf("stacks --repo nope: exit %d: %s", code, errOut)
 	}
 	code, out, _ = e.cli(t, "stacks", "-o", "json", "--repo", "platform")
@@ -122,10 +131,13 @@ func TestRunsCommand(t *testing.T) {
 		t.Errorf("runs printed %d lines, want a header and 5 runs:\n%s", lines, out)
 	}
 
-	code, out, _ = e.cli(t, "runs", "--repo", "infra", "--stack", "network", "--status", "planned", "--limit", "3")
+	args := []string{"runs", "--repo", "infra", "--stack", "network", "--status", "planned", "--limit", "3"}
+	code, out, _ = e.cli(t, args...)
+	canned := &apitest.Canned{}
+	runCLI(t, append(args, "--server", apitest.NewServer(t, canned).URL, "--token", apitest.Token)...)
 	want := store.RunFilter{Repo: "infra", Stack: "network", Status: store.StatusPlanned, Limit: 3}
-	if got := e.svc.Filters(); code != exitOK || got[len(got)-1] != want {
-		t.Errorf("filtered runs: exit %d, filter %+v, want %+v", code, got[len(got)-1], want)
+	if got := canned.Filters(); code != exitOK || len(got) != 1 || got[0] != want {
+		t.Errorf("filtered runs: exit %d, filters %+v, want %+v", code, got, want)
 	}
 	if strings.Count(out, "\n") != 2 {
 		t.Errorf("filtered runs:\n%s", out)
@@ -168,7 +180,7 @@ func TestRunsCommand(t *testing.T) {
 func TestRunsCommandLongCells(t *testing.T) {
 	e := newAPIEnv(t)
 	long := strings.Repeat("very-long-stack-name-", 4)
-	if err := e.svc.Store.CreateRun(t.Context(), &store.Run{
+	if err := e.st.CreateRun(t.Context(), &store.Run{
 		Repo: "infra", Stack: long, Commit: apitest.InfraCommit, Trigger: "a-very-long-trigger-name",
 		Summary: &store.PlanSummary{Add: 1000, Change: 2000, Destroy: 3000, Replace: 4000},
 	}); err != nil {
@@ -210,8 +222,7 @@ func TestClientConnectionErrors(t *testing.T) {
 		}
 	}
 
-	e.svc.FailWith(fmt.Errorf("bolt: disk I/O error on /var/lib/driftgate"))
-	code, _, errOut := e.cli(t, "repos")
+	code, _, errOut := cannedCLI(t, &apitest.Canned{Err: fmt.Errorf("bolt: disk I/O error on /var/lib/driftgate")}, "repos")
 	if code != exitError || errOut != "driftgate: internal error; the driftgate server log has the details\n" {
 		t.Errorf("server failure: exit %d, %q", code, errOut)
 	}

@@ -112,7 +112,7 @@ func runPlan(cmd *cobra.Command, g *globals, f *planFlags, dir string) error {
 			return err
 		}
 		defer st.Close()
-		run := &store.Run{Stack: ls.Stack.Name, Dir: abs, Trigger: "local", Operation: "plan"}
+		run := &store.Run{Stack: ls.Stack.Name, Dir: abs, Trigger: "local", Operation: store.OperationPlan}
 		pr := &runner.PlanRunner{Store: st, Planner: pl, Logger: logger}
 		res, err = pr.Execute(ctx, run, spec)
 		out.RunID, out.StorePath = run.ID, st.Path()

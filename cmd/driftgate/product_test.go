@@ -43,13 +43,13 @@ func TestOutputsNameTheProduct(t *testing.T) {
 func TestShowOpenTofuRun(t *testing.T) {
 	e := newAPIEnv(t)
 	run := store.Run{Repo: "infra", Stack: "network", Dir: "envs/prod/network", Trigger: "manual", Operation: "plan"}
-	if err := e.svc.Store.CreateRun(t.Context(), &run); err != nil {
+	if err := e.st.CreateRun(t.Context(), &run); err != nil {
 		t.Fatal(err)
 	}
 	run.Status, run.TerraformVersion, run.Product = store.StatusNoChanges, "1.10.10", "opentofu"
 	run.StartedAt = time.Now().UTC()
 	run.FinishedAt = run.StartedAt.Add(time.Second)
-	if err := e.svc.Store.FinishRun(t.Context(), &run, nil, nil); err != nil {
+	if err := e.st.FinishRun(t.Context(), &run, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut := e.cli(t, "show", run.ID)

@@ -18,7 +18,7 @@ import (
 func newDriftEnv(t *testing.T) (*env, apitest.DriftFixture) {
 	t.Helper()
 	e := newEnv(t)
-	return e, apitest.SeedDrift(t, e.svc, e.fx)
+	return e, apitest.SeedDrift(t, e.st, e.fx)
 }
 
 // addresses lists the findings' addresses, in order.
@@ -83,7 +83,7 @@ func TestDriftList(t *testing.T) {
 func TestDriftJSONShape(t *testing.T) {
 	e, d := newDriftEnv(t)
 	at := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
-	if err := e.svc.Store.RecordApplied(t.Context(), "infra", "network", store.AppliedInfo{
+	if err := e.st.RecordApplied(t.Context(), "infra", "network", store.AppliedInfo{
 		RunID: e.fx.Planned.ID, Commit: apitest.InfraCommit, At: at, TerraformVersion: "1.11.4",
 	}); err != nil {
 		t.Fatal(err)
@@ -199,9 +199,9 @@ func TestDriftBadRequests(t *testing.T) {
 		{"/api/v1/stacks/infra/network/drift?limit=2", 400, `unknown query parameter "limit": /api/v1/stacks/{repo}/{stack}/drift accepts history`},
 		{"/api/v1/drift?stack=network", 400, `unknown query parameter "stack": /api/v1/drift accepts repo`},
 		{"/api/v1/drift?repo=%zz", 400, "malformed query string"},
-		{"/api/v1/drift?repo=nope", 404, `repo "nope" not found; list repos with GET /api/v1/repos`},
-		{"/api/v1/stacks/infra/nope/drift", 404, `stack "nope" in repo "infra" not found; list stacks with GET /api/v1/stacks?repo=infra`},
-		{"/api/v1/stacks/nope/network/drift", 404, `stack "network" in repo "nope" not found`},
+		{"/api/v1/drift?repo=nope", 404, `repo "nope" is not configured; list repos with GET /api/v1/repos`},
+		{"/api/v1/stacks/infra/nope/drift", 404, `repo "infra" has no stack "nope" at its last commit; list stacks with GET /api/v1/stacks?repo=infra`},
+		{"/api/v1/stacks/nope/network/drift", 404, `repo "nope" is not configured`},
 	}
 	for _, tt := range tests {
 		rec := e.do(t, "GET", tt.path, "")
@@ -212,43 +212,6 @@ func TestDriftBadRequests(t *testing.T) {
 		if msg := errorMessage(t, rec); !strings.Contains(msg, tt.wantMsg) {
 			t.Errorf("GET %s message %q, want it to contain %q", tt.path, msg, tt.wantMsg)
 		}
-	}
-}
-
-func TestCheckDrift(t *testing.T) {
-	e, _ := newDriftEnv(t)
-	rec := e.do(t, "POST", "/api/v1/stacks/infra/network/drift-check", "")
-	if rec.Code != 202 {
-		t.Fatalf("drift-check = %d %s, want 202", rec.Code, rec.Body)
-	}
-	var run store.Run
-	if err := json.Unmarshal(rec.Body.Bytes(), &run); err != nil {
-		t.Fatal(err)
-	}
-	if run.Status != store.StatusQueued || run.Operation != "drift" || run.Trigger != "manual" ||
-		run.Commit != apitest.InfraCommit || run.Attrs["requested_by"] != "default" {
-		t.Errorf("queued check %+v", run)
-	}
-	if got, want := rec.Header().Get("Location"), "/api/v1/runs/"+run.ID; got != want {
-		t.Errorf("Location %q, want %q", got, want)
-	}
-	if _, err := e.svc.Store.GetRun(t.Context(), run.ID); err != nil {
-		t.Errorf("queued check not stored: %v", err)
-	}
-
-	rec = e.do(t, "POST", "/api/v1/stacks/infra/nope/drift-check", "")
-	if msg := errorMessage(t, rec); rec.Code != 404 || !strings.Contains(msg, `stack "nope" in repo "infra" not found; list stacks with GET /api/v1/stacks?repo=infra`) {
-		t.Errorf("drift-check of an unknown stack = %d %q", rec.Code, msg)
-	}
-	if err := e.svc.Store.PutRepo(t.Context(), &store.RepoRecord{Name: "fresh"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.svc.Store.PutStack(t.Context(), &store.StackRecord{Repo: "fresh", Name: "app"}); err != nil {
-		t.Fatal(err)
-	}
-	rec = e.do(t, "POST", "/api/v1/stacks/fresh/app/drift-check", "")
-	if msg := errorMessage(t, rec); rec.Code != 409 || !strings.Contains(msg, "has not been fetched yet") {
-		t.Errorf("drift-check on an unsynced repo = %d %q, want 409", rec.Code, msg)
 	}
 }
 
@@ -269,7 +232,7 @@ func TestDriftMethodsAndAuth(t *testing.T) {
 		}
 	}
 
-	before, _, err := e.svc.Store.ListRuns(t.Context(), store.RunFilter{})
+	before, _, err := e.st.ListRuns(t.Context(), store.RunFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +248,7 @@ func TestDriftMethodsAndAuth(t *testing.T) {
 			}
 		}
 	}
-	after, _, err := e.svc.Store.ListRuns(t.Context(), store.RunFilter{})
+	after, _, err := e.st.ListRuns(t.Context(), store.RunFilter{})
 	if err != nil || len(after) != len(before) {
 		t.Errorf("unauthenticated drift-checks queued runs: %d runs before, %d after (%v)", len(before), len(after), err)
 	}
@@ -302,8 +265,7 @@ func TestDriftServiceErrors(t *testing.T) {
 		{errors.New("bolt: disk I/O error"), 500, "internal error; the driftgate server log has the details"},
 	}
 	for _, tt := range tests {
-		e, _ := newDriftEnv(t)
-		e.svc.FailWith(tt.err)
+		e := newCannedEnv(t, &apitest.Canned{Err: tt.err})
 		for _, req := range []struct{ method, path string }{
 			{"GET", "/api/v1/drift"},
 			{"GET", "/api/v1/stacks/infra/network/drift"},
@@ -320,46 +282,6 @@ func TestDriftServiceErrors(t *testing.T) {
 		}
 		if tt.wantStatus == 500 && !strings.Contains(e.logs.String(), "disk I/O") {
 			t.Errorf("the cause of a 500 is not logged:\n%s", e.logs)
-		}
-	}
-}
-
-// TestCheckDriftScript checks the fake records a scripted check's outcome,
-// as the CLI tests rely on it.
-func TestCheckDriftScript(t *testing.T) {
-	e, _ := newDriftEnv(t)
-	tests := []struct {
-		stack  string
-		script []store.RunStatus
-		want   string
-	}{
-		{"network", []store.RunStatus{store.StatusErrored}, "errored 1 1"},
-		{"network", []store.RunStatus{store.StatusNoChanges}, "in_sync 0 1"},
-		{"dns", []store.RunStatus{store.StatusPlanned}, "drifted 0 0"},
-		{"cdn", []store.RunStatus{store.StatusCanceled}, "unknown 0 0"},
-	}
-	for _, tt := range tests {
-		repo := "infra"
-		if tt.stack != "network" {
-			repo = "platform"
-		}
-		e.svc.ScriptTriggered(tt.script...)
-		run, err := e.svc.CheckDrift(t.Context(), repo, tt.stack)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.svc.Run(t.Context(), run.ID); err != nil {
-			t.Fatal(err)
-		}
-		v, err := e.svc.StackDrift(t.Context(), repo, tt.stack, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := fmt.Sprintf("%s %d %d", v.Status, v.Open, v.Accepted); got != tt.want {
-			t.Errorf("%s after %v: %s, want %s", tt.stack, tt.script, got, tt.want)
-		}
-		if tt.want != "unknown 0 0" && v.RunID != run.ID {
-			t.Errorf("%s after %v: run %s, want %s", tt.stack, tt.script, v.RunID, run.ID)
 		}
 	}
 }

@@ -12,50 +12,18 @@ import (
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
-// newGateEnv is newRoleEnv with apitest.SeedGate's apply runs and hold.
-func newGateEnv(t *testing.T) (*env, apitest.GateFixture) {
-	t.Helper()
-	e := newRoleEnv(t)
-	return e, apitest.SeedGate(t, e.svc, e.fx)
-}
-
-// send serves one request with body as token (a whole Authorization
-// header; "" for the admin test token).
-func (e *env) send(t *testing.T, method, target, token, body string) *httptest.ResponseRecorder {
-	t.Helper()
-	req := httptest.NewRequest(method, target, strings.NewReader(body))
-	if token == "" {
-		token = "Bearer " + apitest.Token
-	}
-	req.Header.Set("Authorization", token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
-	return rec
-}
-
-// decodeRun decodes a run answer, failing when it is not one.
-func decodeRun(t *testing.T, rec *httptest.ResponseRecorder) store.Run {
-	t.Helper()
-	var run store.Run
-	if err := json.Unmarshal(rec.Body.Bytes(), &run); err != nil || run.ID == "" {
-		t.Fatalf("answer %q is not a run: %v", rec.Body, err)
-	}
-	return run
-}
-
-// TestGateRoles walks an apply run through the gate as principals of every
-// role: approving, rejecting and applying need approver, releasing admin,
-// and the lock reads viewer. Refused requests never reach the Service and
-// are in the audit log.
+// TestGateRoles walks an apply run through the real gate as principals of
+// every role: approving, rejecting and applying need approver, releasing
+// admin, and the lock reads viewer. Every request that changes something
+// is in the audit log, refused or not.
 func TestGateRoles(t *testing.T) {
-	e, g := newGateEnv(t)
-	run := "/api/v1/runs/" + g.Awaiting.ID
+	e := newGateEnv(t)
+	id := e.awaiting.ID
+	run := "/api/v1/runs/" + id
 	const release = "/api/v1/stacks/platform/dns/release"
 	viewer, approver := "Bearer "+apitest.ViewerToken, "Bearer "+apitest.ApproverToken
 	destroyer, admin := "Bearer "+apitest.DestroyerToken, "Bearer "+apitest.AdminToken
@@ -73,10 +41,10 @@ func TestGateRoles(t *testing.T) {
 		{"GET", "/api/v1/locks", viewer, 200, ""},
 		{"GET", "/api/v1/stacks/platform/dns/lock", viewer, 200, ""},
 		{"POST", run + "/approve", approver, 200, ""},
-		{"POST", run + "/apply", approver, 409, "has 1 of the 2 approvals stack infra/network requires"},
-		{"POST", run + "/approve", approver, 409, "alice already decided approve on run " + g.Awaiting.ID},
-		{"POST", run + "/approve", admin, 200, ""},
-		{"POST", run + "/reject", destroyer, 200, ""}, // a queued run can still be rejected
+		{"POST", run + "/apply", approver, 409, "run " + id + " has 1 of the 2 approvals stack network requires; approve it with `driftgate approve " + id + "`"},
+		{"POST", run + "/approve", approver, 409, "run " + id + " is already approved by alice"},
+		{"POST", run + "/reject", destroyer, 200, ""},
+		{"POST", run + "/approve", admin, 409, "run " + id + " is rejected (rejected by dave), not awaiting approval"},
 		{"POST", release, admin, 200, ""},
 	}
 	for i, s := range steps {
@@ -85,52 +53,49 @@ func TestGateRoles(t *testing.T) {
 			t.Fatalf("step %d: %s %s = %d %s, want %d", i, s.method, s.path, rec.Code, rec.Body, s.wantStatus)
 		}
 		if s.wantMsg != "" {
-			if msg := errorMessage(t, rec); !strings.Contains(msg, s.wantMsg) {
+			if msg := errorMessage(t, rec); msg != s.wantMsg {
 				t.Errorf("step %d: %s %s message %q, want %q", i, s.method, s.path, msg, s.wantMsg)
 			}
 		}
 	}
-
-	var got []string
-	for _, c := range e.svc.GateCalls() {
-		got = append(got, c.Method+" "+c.Principal)
-	}
-	want := []string{"Locks vera", "StackLock vera", "ApproveRun alice", "ApplyRun alice", "ApproveRun alice",
-		"ApproveRun ada", "RejectRun dave", "ReleaseStack ada"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("calls reaching the Service:\n got %q\nwant %q", got, want)
-	}
-	final, err := e.svc.Store.GetRun(t.Context(), g.Awaiting.ID)
-	if err != nil || final.Status != store.StatusRejected || len(final.Approvals) != 3 {
-		t.Fatalf("run after the walk: %+v, %v", final, err)
+	final := e.run(t, id)
+	if final.Status != store.StatusRejected || len(final.Approvals) != 2 ||
+		final.Approvals[0].Approver != apitest.Approver || final.Approvals[1].Approver != apitest.Destroyer {
+		t.Fatalf("run after the walk: %s %+v", final.Status, final.Approvals)
 	}
 
-	entries, _, err := e.svc.Store.ListAudit(t.Context(), store.AuditFilter{})
+	entries, _, err := e.d.Store.ListAudit(t.Context(), store.AuditFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var refused []string
+	var got []string
 	for _, en := range entries {
-		if en.Result == store.AuditRefused {
-			refused = append(refused, fmt.Sprintf("%s %s run=%s stack=%s/%s", en.Actor, en.Action, en.RunID, en.Repo, en.Stack))
+		if en.Actor != store.AuditActor {
+			got = append(got, fmt.Sprintf("%s %s %s run=%s stack=%s/%s", en.Actor, en.Action, en.Result, en.RunID, en.Repo, en.Stack))
 		}
 	}
-	id := g.Awaiting.ID
-	wantRefused := []string{ // newest first
-		"alice approve run=" + id + " stack=infra/network", // decided twice: refused by the Service
-		"alice apply run=" + id + " stack=infra/network",
-		"dave release run= stack=platform/dns",
-		"alice release run= stack=platform/dns",
-		"vera release run= stack=platform/dns",
-		"vera apply run=" + id + " stack=/",
-		"vera reject run=" + id + " stack=/",
-		"vera approve run=" + id + " stack=/",
+	want := []string{ // newest first
+		"ada release ok run=" + e.hold.RunID + " stack=platform/dns",
+		"ada approve refused run=" + id + " stack=infra/network",
+		"dave reject ok run=" + id + " stack=infra/network",
+		"alice approve refused run=" + id + " stack=infra/network", // decided twice: refused by the gate
+		"alice apply refused run=" + id + " stack=infra/network",
+		"alice approve ok run=" + id + " stack=infra/network",
+		"dave release refused run= stack=platform/dns",
+		"alice release refused run= stack=platform/dns",
+		"vera release refused run= stack=platform/dns",
+		"vera apply refused run=" + id + " stack=/",
+		"vera reject refused run=" + id + " stack=/",
+		"vera approve refused run=" + id + " stack=/",
 	}
-	if !reflect.DeepEqual(refused, wantRefused) {
-		t.Errorf("refusals in the audit log:\n got %q\nwant %q", refused, wantRefused)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("audit log:\n got %q\nwant %q", got, want)
 	}
 }
 
+// TestDecisionBodies sends the gate's POST routes bodies good and bad: a
+// bad one is refused before the daemon sees it, a good one's comment is
+// recorded.
 func TestDecisionBodies(t *testing.T) {
 	long := strings.Repeat("x", api.MaxCommentBytes+1)
 	tests := []struct {
@@ -156,24 +121,24 @@ func TestDecisionBodies(t *testing.T) {
 		{`{"comment": "` + long + `"}`, 400, "", "the comment is 4097 bytes long; keep it to 4096"},
 		{`{"comment": "` + strings.Repeat("x", 1<<20) + `"}`, 413, "", "the request body is larger than 1048576 bytes"},
 	}
+	bad := newGateEnv(t) // bad bodies change nothing: one daemon serves them all
 	for _, tt := range tests {
-		for _, r := range []struct{ method, path, endpoint string }{
-			{apitest.MethodApproveRun, "approve", "/api/v1/runs/{id}/approve"},
-			{apitest.MethodRejectRun, "reject", "/api/v1/runs/{id}/reject"},
-			{apitest.MethodReleaseStack, "release", "/api/v1/stacks/{repo}/{stack}/release"},
+		e := bad
+		if tt.wantStatus == 200 {
+			e = newGateEnv(t)
+		}
+		db := e.d.Latest("infra", "database", "apply")
+		for _, r := range []struct{ path, endpoint string }{
+			{"/api/v1/runs/" + e.awaiting.ID + "/approve", "/api/v1/runs/{id}/approve"},
+			{"/api/v1/runs/" + db.ID + "/reject", "/api/v1/runs/{id}/reject"},
+			{"/api/v1/stacks/platform/dns/release", "/api/v1/stacks/{repo}/{stack}/release"},
 		} {
-			e, g := newGateEnv(t)
-			path := "/api/v1/runs/" + g.Awaiting.ID + "/" + r.path
-			if r.path == "release" {
-				path = "/api/v1/stacks/platform/dns/release"
-			}
-			name := fmt.Sprintf("%s with %.40q", r.path, tt.body)
-			rec := e.send(t, "POST", path, "", tt.body)
+			name := fmt.Sprintf("%s with %.40q", r.endpoint, tt.body)
+			rec := e.send(t, "POST", r.path, "", tt.body)
 			if rec.Code != tt.wantStatus {
 				t.Errorf("%s = %d %s, want %d", name, rec.Code, rec.Body, tt.wantStatus)
 				continue
 			}
-			calls := e.svc.GateCalls()
 			if tt.wantStatus != 200 {
 				want := tt.wantMsg
 				if strings.Contains(want, "%s") {
@@ -182,77 +147,210 @@ func TestDecisionBodies(t *testing.T) {
 				if msg := errorMessage(t, rec); !strings.HasPrefix(msg, want) {
 					t.Errorf("%s message %q, want %q", name, msg, want)
 				}
-				if len(calls) != 0 {
-					t.Errorf("%s reached the Service: %+v", name, calls)
-				}
-				continue
-			}
-			if len(calls) != 1 || calls[0].Method != r.method || calls[0].Comment != tt.wantComment || calls[0].Principal != api.DefaultTokenName {
-				t.Errorf("%s: calls %+v, want one %s with comment %q", name, calls, r.method, tt.wantComment)
 			}
 		}
+		if tt.wantStatus != 200 {
+			continue
+		}
+		for _, run := range []*store.Run{e.run(t, e.awaiting.ID), e.run(t, db.ID)} {
+			if len(run.Approvals) != 1 || run.Approvals[0].Comment != tt.wantComment || run.Approvals[0].Approver != api.DefaultTokenName {
+				t.Errorf("body %.40q: decisions on %s/%s %+v, want one by %s with comment %q",
+					tt.body, run.Repo, run.Stack, run.Approvals, api.DefaultTokenName, tt.wantComment)
+			}
+		}
+		entries, _, err := e.d.Store.ListAudit(t.Context(), store.AuditFilter{Action: store.AuditRelease})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantDetail := "released the hold of run " + e.hold.RunID
+		if tt.wantComment != "" {
+			wantDetail += ": " + tt.wantComment
+		}
+		// The audit log keeps at most MaxAuditDetail bytes of a detail,
+		// ending in the length it had.
+		detailOK := func(got string) bool {
+			if len(wantDetail) <= store.MaxAuditDetail {
+				return got == wantDetail
+			}
+			head, _, _ := strings.Cut(got, "…")
+			return len(got) <= store.MaxAuditDetail && strings.HasPrefix(wantDetail, head) &&
+				strings.HasSuffix(got, fmt.Sprintf("(%d bytes)", len(wantDetail)))
+		}
+		if len(entries) != 1 || !detailOK(entries[0].Detail) {
+			t.Errorf("body %.40q: release audit %.300v, want detail %.300q", tt.body, entries, wantDetail)
+		}
+	}
+	entries, _, err := bad.d.Store.ListAudit(t.Context(), store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range entries {
+		if en.Actor != store.AuditActor {
+			t.Errorf("a bad body reached the daemon: %+v", en)
+		}
+	}
+	if r := bad.run(t, bad.awaiting.ID); len(r.Approvals) != 0 {
+		t.Errorf("bad bodies recorded decisions: %+v", r.Approvals)
 	}
 }
 
 func TestApplyRun(t *testing.T) {
-	e, g := newGateEnv(t)
-	path := "/api/v1/runs/" + g.Awaiting.ID + "/apply"
+	e := newGateEnv(t)
+	id := e.awaiting.ID
+	path := "/api/v1/runs/" + id + "/apply"
 	rec := e.send(t, "POST", path, "", `{"comment": "now"}`)
 	if msg := errorMessage(t, rec); rec.Code != 400 || msg != "/api/v1/runs/{id}/apply takes no body; send the request without one" {
 		t.Errorf("apply with a body = %d %q", rec.Code, msg)
 	}
 	rec = e.send(t, "POST", path, "", "")
-	if msg := errorMessage(t, rec); rec.Code != 409 || !strings.Contains(msg, "has 0 of the 2 approvals") {
-		t.Errorf("apply without approvals = %d %q, want 409", rec.Code, msg)
+	want := "run " + id + " has 0 of the 2 approvals stack network requires; approve it with `driftgate approve " + id + "`"
+	if msg := errorMessage(t, rec); rec.Code != 409 || msg != want {
+		t.Errorf("apply without approvals = %d %q, want 409 %q", rec.Code, msg, want)
 	}
-	e.svc.RequireApprovals("infra", "network", 0) // apply = "auto"
+	plan := e.d.Latest("infra", "network", "plan")
+	rec = e.send(t, "POST", "/api/v1/runs/"+plan.ID+"/apply", "", "")
+	if msg := errorMessage(t, rec); rec.Code != 409 || !strings.HasPrefix(msg, "run "+plan.ID+" is a plan run; only apply runs are approved or applied") {
+		t.Errorf("apply of a plan run = %d %q, want 409", rec.Code, msg)
+	}
+	if rec := e.send(t, "POST", "/api/v1/runs/"+id+"/reject", "", ""); rec.Code != 200 {
+		t.Fatalf("reject = %d %s", rec.Code, rec.Body)
+	}
 	rec = e.send(t, "POST", path, "", "")
-	if rec.Code != 202 {
-		t.Fatalf("apply = %d %s, want 202", rec.Code, rec.Body)
+	if msg := errorMessage(t, rec); rec.Code != 409 || msg != "run "+id+" is rejected, not awaiting approval (rejected by default)" {
+		t.Errorf("apply of a rejected run = %d %q, want 409", rec.Code, msg)
 	}
-	run := decodeRun(t, rec)
-	if run.Status != store.StatusQueued || run.Waiting != "" || run.Binding == nil || run.Binding.PlanRun != e.fx.Planned.ID {
-		t.Errorf("applied run %+v", run)
+}
+
+// TestApplyRunAnswer checks the answer to an apply the Service queued: 202
+// with the run and its Location.
+func TestApplyRunAnswer(t *testing.T) {
+	queued := &store.Run{ID: "01ARZ3NDEKTSV4RRFFQ69G5FAV", Repo: "infra", Stack: "network", Operation: "apply", Status: store.StatusQueued}
+	srv := apitest.NewServer(t, &apitest.Canned{Answer: queued})
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/runs/"+queued.ID+"/apply", nil)
+	req.Header.Set("Authorization", "Bearer "+apitest.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, want := rec.Header().Get("Location"), "/api/v1/runs/"+run.ID; got != want {
+	defer resp.Body.Close()
+	var run store.Run
+	if err := json.NewDecoder(resp.Body).Decode(&run); err != nil || resp.StatusCode != 202 || run.ID != queued.ID || run.Status != store.StatusQueued {
+		t.Errorf("apply = %d %+v (%v), want 202 and the run", resp.StatusCode, run, err)
+	}
+	if got, want := resp.Header.Get("Location"), "/api/v1/runs/"+queued.ID; got != want {
 		t.Errorf("Location %q, want %q", got, want)
-	}
-	rec = e.send(t, "POST", path, "", "")
-	if msg := errorMessage(t, rec); rec.Code != 409 || !strings.Contains(msg, "is queued; only a run awaiting approval") {
-		t.Errorf("apply of a queued run = %d %q, want 409", rec.Code, msg)
 	}
 }
 
 func TestApproveQueuesOnLastApproval(t *testing.T) {
-	e, g := newGateEnv(t)
-	path := "/api/v1/runs/" + g.Awaiting.ID + "/approve"
+	e := newGateEnv(t)
+	id := e.awaiting.ID
+	path := "/api/v1/runs/" + id + "/approve"
 	rec := e.send(t, "POST", path, "Bearer "+apitest.ApproverToken, `{"comment": "lgtm"}`)
 	run := decodeRun(t, rec)
-	if rec.Code != 200 || run.Status != store.StatusAwaitingApproval || run.Waiting != apitest.Waiting(1, 2) || len(run.Approvals) != 1 {
-		t.Fatalf("first approval = %d %+v", rec.Code, run)
+	if rec.Code != 200 || run.Status != store.StatusAwaitingApproval || run.Waiting != "1 of 2 approvals; needs 1 more" || len(run.Approvals) != 1 {
+		t.Fatalf("first approval = %d %s %q %+v", rec.Code, run.Status, run.Waiting, run.Approvals)
 	}
 	a := run.Approvals[0]
 	if a.Approver != apitest.Approver || a.Decision != store.DecisionApprove || a.Comment != "lgtm" ||
-		a.Source != store.ApprovalSourceDriftgate || a.Binding != *g.Awaiting.Binding || a.At.IsZero() {
+		a.Source != store.ApprovalSourceDriftgate || a.Binding != *e.awaiting.Binding || a.At.IsZero() {
 		t.Errorf("approval %+v", a)
 	}
 	rec = e.send(t, "POST", path, "Bearer "+apitest.DestroyerToken, "")
-	if run = decodeRun(t, rec); rec.Code != 200 || run.Status != store.StatusQueued || run.Waiting != "" || len(run.Approvals) != 2 {
-		t.Errorf("last approval = %d %+v", rec.Code, run)
+	if run = decodeRun(t, rec); rec.Code != 200 || run.Status != store.StatusQueued || run.Reason != "" || len(run.Approvals) != 2 {
+		t.Errorf("last approval = %d %s %q %+v", rec.Code, run.Status, run.Reason, run.Approvals)
 	}
-	rec = e.send(t, "POST", "/api/v1/runs/"+g.Awaiting.ID+"/reject", "Bearer "+apitest.AdminToken, `{"comment": "not today"}`)
-	if run = decodeRun(t, rec); rec.Code != 200 || run.Status != store.StatusRejected || run.FinishedAt.IsZero() ||
-		run.Approvals[2].Decision != store.DecisionReject || run.Approvals[2].Comment != "not today" {
-		t.Errorf("reject = %d %+v", rec.Code, run)
+	if r := e.d.WaitRun(id, store.StatusApplied, store.StatusErrored, store.StatusRefused); r.Status != store.StatusApplied {
+		t.Fatalf("approved run ended %s: %s", r.Status, r.Error)
 	}
-	rec = e.send(t, "POST", path, "Bearer "+apitest.AdminToken, "")
-	if msg := errorMessage(t, rec); rec.Code != 409 || msg != "run "+g.Awaiting.ID+" is rejected, not awaiting approval" {
-		t.Errorf("approve a rejected run = %d %q", rec.Code, msg)
+	if got := e.d.Terraform.Applies(); !reflect.DeepEqual(got, []string{"network"}) {
+		t.Errorf("terraform applied %q, want network once", got)
+	}
+	rec = e.send(t, "POST", "/api/v1/runs/"+id+"/reject", "Bearer "+apitest.AdminToken, `{"comment": "not today"}`)
+	if msg := errorMessage(t, rec); rec.Code != 409 || msg != "run "+id+" is applied, not awaiting approval or queued" {
+		t.Errorf("reject an applied run = %d %q", rec.Code, msg)
 	}
 }
 
+// TestRejectEndsTheRun rejects an apply run with a comment: it ends
+// rejected and is never applied.
+func TestRejectEndsTheRun(t *testing.T) {
+	e := newGateEnv(t)
+	id := e.awaiting.ID
+	rec := e.send(t, "POST", "/api/v1/runs/"+id+"/reject", "Bearer "+apitest.AdminToken, `{"comment": "not today"}`)
+	run := decodeRun(t, rec)
+	if rec.Code != 200 || run.Status != store.StatusRejected || run.FinishedAt.IsZero() || len(run.Approvals) != 1 ||
+		run.Approvals[0].Decision != store.DecisionReject || run.Approvals[0].Comment != "not today" {
+		t.Errorf("reject = %d %+v", rec.Code, run)
+	}
+	rec = e.send(t, "POST", "/api/v1/runs/"+id+"/approve", "Bearer "+apitest.ApproverToken, "")
+	if msg := errorMessage(t, rec); rec.Code != 409 || msg != "run "+id+" is rejected (rejected by ada: not today), not awaiting approval" {
+		t.Errorf("approve a rejected run = %d %q", rec.Code, msg)
+	}
+
+	// An approved run that waits in the queue (its stack is held) can
+	// still be rejected.
+	dns := e.d.Latest("platform", "dns", "apply")
+	rec = e.send(t, "POST", "/api/v1/runs/"+dns.ID+"/approve", "Bearer "+apitest.ApproverToken, "")
+	if run := decodeRun(t, rec); rec.Code != 200 || run.Status != store.StatusQueued {
+		t.Fatalf("approve dns = %d %s", rec.Code, run.Status)
+	}
+	if r := e.d.WaitReason(dns.ID, store.ReasonStackHeld); r.Status != store.StatusQueued {
+		t.Fatalf("approved run of a held stack is %s", r.Status)
+	}
+	rec = e.send(t, "POST", "/api/v1/runs/"+dns.ID+"/reject", "Bearer "+apitest.DestroyerToken, "")
+	if run := decodeRun(t, rec); rec.Code != 200 || run.Status != store.StatusRejected {
+		t.Errorf("reject a queued run = %d %s", rec.Code, run.Status)
+	}
+	if got := e.d.Terraform.Applies(); len(got) != 0 {
+		t.Errorf("terraform applied %q", got)
+	}
+}
+
+// TestApprovalsBindToThePlan approves an apply run that a newer plan of
+// the same stack superseded: the approval is refused, and the new run
+// starts without approvals.
+func TestApprovalsBindToThePlan(t *testing.T) {
+	e := newGateEnv(t)
+	old := e.awaiting.ID
+	if rec := e.send(t, "POST", "/api/v1/runs/"+old+"/approve", "Bearer "+apitest.ApproverToken, ""); rec.Code != 200 {
+		t.Fatalf("approve = %d %s", rec.Code, rec.Body)
+	}
+	rec := e.send(t, "POST", "/api/v1/stacks/infra/network/plan", "", "")
+	if rec.Code != 202 {
+		t.Fatalf("plan = %d %s", rec.Code, rec.Body)
+	}
+	plan := decodeRun(t, rec)
+	e.d.WaitRun(plan.ID, store.StatusPlanned)
+	e.d.Settle()
+	next := e.d.Latest("infra", "network", "apply")
+	if next.ID == old || next.Status != store.StatusAwaitingApproval || len(next.Approvals) != 0 || next.Binding.PlanRun != plan.ID {
+		t.Fatalf("new apply run %s %s %+v %+v", next.ID, next.Status, next.Approvals, next.Binding)
+	}
+	if next.Attrs[store.AttrTriggeredBy] != api.DefaultTokenName {
+		t.Errorf("new apply run attrs %v, want triggered_by %s", next.Attrs, api.DefaultTokenName)
+	}
+	rec = e.send(t, "POST", "/api/v1/runs/"+old+"/approve", "Bearer "+apitest.DestroyerToken, "")
+	if msg := errorMessage(t, rec); rec.Code != 409 || !strings.HasPrefix(msg, "run "+old+" is superseded") {
+		t.Errorf("approve the superseded run = %d %q", rec.Code, msg)
+	}
+	rec = e.send(t, "POST", "/api/v1/runs/"+next.ID+"/approve", "Bearer "+apitest.ApproverToken, "")
+	if run := decodeRun(t, rec); rec.Code != 200 || run.Status != store.StatusAwaitingApproval || run.Waiting != "1 of 2 approvals; needs 1 more" {
+		t.Errorf("the old plan's approval counted for the new one: %d %s %q", rec.Code, run.Status, run.Waiting)
+	}
+}
+
+// TestLocks reads the locks of a stack applying and a held stack.
 func TestLocks(t *testing.T) {
-	e, g := newGateEnv(t)
+	e := newGateEnv(t)
+	e.d.Terraform.BlockApplies("database")
+	db := e.d.Latest("infra", "database", "apply")
+	if rec := e.send(t, "POST", "/api/v1/runs/"+db.ID+"/approve", "Bearer "+apitest.ApproverToken, ""); rec.Code != 200 {
+		t.Fatalf("approve = %d %s", rec.Code, rec.Body)
+	}
+	<-e.d.Terraform.Started()
+	running := e.run(t, db.ID)
+
 	rec := e.send(t, "GET", "/api/v1/locks", "", "")
 	var body struct {
 		Locks []api.StackLock `json:"locks"`
@@ -260,26 +358,23 @@ func TestLocks(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &body); rec.Code != 200 || err != nil || len(body.Locks) != 2 {
 		t.Fatalf("GET /api/v1/locks = %d %s (%v)", rec.Code, rec.Body, err)
 	}
-	net, dns := body.Locks[0], body.Locks[1]
-	if net.Repo != "infra" || net.Stack != "network" || net.Hold != nil || net.Holder == nil ||
-		net.Holder.RunID != e.fx.Running.ID || net.Holder.Operation != "plan" || !net.Holder.Since.Equal(e.fx.Running.CreatedAt) {
-		t.Errorf("infra/network lock %+v holder %+v", net, net.Holder)
+	dbLock, held := body.Locks[0], body.Locks[1]
+	if dbLock.Repo != "infra" || dbLock.Stack != "database" || dbLock.Hold != nil || dbLock.Holder == nil ||
+		dbLock.Holder.RunID != db.ID || dbLock.Holder.Operation != "apply" || !dbLock.Holder.Since.Equal(running.StartedAt) {
+		t.Errorf("infra/database lock %+v holder %+v", dbLock, dbLock.Holder)
 	}
-	if dns.Repo != "platform" || dns.Holder != nil || dns.Hold == nil || !reflect.DeepEqual(*dns.Hold, g.Hold) {
-		t.Errorf("platform/dns lock %+v, want the hold %+v", dns, g.Hold)
+	if held.Repo != "platform" || held.Holder != nil || held.Hold == nil || !reflect.DeepEqual(*held.Hold, e.hold) {
+		t.Errorf("platform/dns lock %+v, want the hold %+v", held, e.hold)
 	}
 
-	if err := e.svc.Store.PutRepo(t.Context(), &store.RepoRecord{Name: "fresh"}); err != nil {
-		t.Fatal(err)
-	}
 	tests := []struct {
 		path, want string
 	}{
-		{"/api/v1/locks?repo=fresh", `{"locks":[]}`},
+		{"/api/v1/locks?repo=infra", `{"locks":[{"repo":"infra","stack":"database","holder":{`},
 		{"/api/v1/locks?repo=platform", `{"locks":[{"repo":"platform","stack":"dns","hold":{`},
-		{"/api/v1/stacks/infra/database/lock", `{"repo":"infra","stack":"database"}`},
-		{"/api/v1/stacks/infra/network/lock", `{"repo":"infra","stack":"network","holder":{"run_id":"` + e.fx.Running.ID + `","operation":"plan","trigger":"manual","since":`},
-		{"/api/v1/stacks/platform/dns/lock", `"lock":{"id":"` + apitest.LockID + `"`},
+		{"/api/v1/stacks/infra/network/lock", `{"repo":"infra","stack":"network"}`},
+		{"/api/v1/stacks/infra/database/lock", `{"repo":"infra","stack":"database","holder":{"run_id":"` + db.ID + `","operation":"apply","trigger":"initial","since":`},
+		{"/api/v1/stacks/platform/dns/lock", `"lock":{"id":"` + runnertest.LockID + `"`},
 	}
 	for _, tt := range tests {
 		rec := e.send(t, "GET", tt.path, "", "")
@@ -287,31 +382,38 @@ func TestLocks(t *testing.T) {
 			t.Errorf("GET %s = %d %s, want it to contain %s", tt.path, rec.Code, rec.Body, tt.want)
 		}
 	}
+	// Interrupt the apply; its stack is then held too.
+	if rec := e.send(t, "POST", "/api/v1/runs/"+db.ID+"/cancel", "", ""); rec.Code >= 300 {
+		t.Fatalf("cancel = %d %s", rec.Code, rec.Body)
+	}
+	e.d.WaitRun(db.ID, store.StatusCanceled, store.StatusInterrupted, store.StatusErrored)
 }
 
 func TestReleaseStack(t *testing.T) {
-	e, g := newGateEnv(t)
+	e := newGateEnv(t)
 	rec := e.send(t, "POST", "/api/v1/stacks/platform/dns/release", "", `{"comment": "unlocked by hand"}`)
 	var rel api.Release
 	if err := json.Unmarshal(rec.Body.Bytes(), &rel); rec.Code != 200 || err != nil {
 		t.Fatalf("release = %d %s (%v)", rec.Code, rec.Body, err)
 	}
-	if !reflect.DeepEqual(rel.Released, g.Hold) || rel.Plan == nil || rel.Plan.Status != store.StatusQueued ||
-		rel.Plan.Operation != "plan" || rel.Plan.Repo != "platform" || rel.Plan.Stack != "dns" {
-		t.Errorf("release = %+v, plan %+v", rel, rel.Plan)
+	if !reflect.DeepEqual(rel.Released, e.hold) || rel.Plan == nil || rel.Plan.Status != store.StatusQueued ||
+		rel.Plan.Operation != "plan" || rel.Plan.Trigger != "release" || rel.Plan.Repo != "platform" || rel.Plan.Stack != "dns" {
+		t.Fatalf("release = %+v, plan %+v", rel, rel.Plan)
 	}
+	e.d.WaitRun(rel.Plan.ID, store.StatusPlanned)
+	e.d.Settle()
 	rec = e.send(t, "GET", "/api/v1/stacks/platform/dns/lock", "", "")
 	if got := strings.TrimSpace(rec.Body.String()); got != `{"repo":"platform","stack":"dns"}` {
 		t.Errorf("lock after release = %s", got)
 	}
 	rec = e.send(t, "POST", "/api/v1/stacks/platform/dns/release", "", "")
-	if msg := errorMessage(t, rec); rec.Code != 409 || msg != "stack platform/dns is not held; there is nothing to release" {
+	if msg := errorMessage(t, rec); rec.Code != 409 || msg != "stack dns of repo platform is not held; see holds with GET /api/v1/locks" {
 		t.Errorf("release of a free stack = %d %q", rec.Code, msg)
 	}
 }
 
 func TestGateNotFound(t *testing.T) {
-	e, _ := newGateEnv(t)
+	e := newGateEnv(t)
 	const unknown = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 	tests := []struct {
 		method, path, wantMsg string
@@ -319,9 +421,9 @@ func TestGateNotFound(t *testing.T) {
 		{"POST", "/api/v1/runs/" + unknown + "/approve", `run "` + unknown + `" not found; list runs with GET /api/v1/runs`},
 		{"POST", "/api/v1/runs/" + unknown + "/reject", `run "` + unknown + `" not found; list runs with GET /api/v1/runs`},
 		{"POST", "/api/v1/runs/" + unknown + "/apply", `run "` + unknown + `" not found; list runs with GET /api/v1/runs`},
-		{"GET", "/api/v1/locks?repo=nope", `repo "nope" not found; list repos with GET /api/v1/repos`},
-		{"GET", "/api/v1/stacks/infra/nope/lock", `stack "nope" in repo "infra" not found; list stacks with GET /api/v1/stacks?repo=infra`},
-		{"POST", "/api/v1/stacks/infra/nope/release", `stack "nope" in repo "infra" not found; list stacks with GET /api/v1/stacks?repo=infra`},
+		{"GET", "/api/v1/locks?repo=nope", `repo "nope" is not configured; list repos with GET /api/v1/repos`},
+		{"GET", "/api/v1/stacks/infra/nope/lock", `repo "infra" has no stack "nope" at its last commit; list stacks with GET /api/v1/stacks?repo=infra`},
+		{"POST", "/api/v1/stacks/infra/nope/release", `repo "infra" has no stack "nope" at its last commit; list stacks with GET /api/v1/stacks?repo=infra`},
 		{"GET", "/api/v1/lock", "no such endpoint /api/v1/lock; the API is under /api/v1 (repos, stacks, runs, drift, locks, audit)"},
 	}
 	for _, tt := range tests {
@@ -332,7 +434,7 @@ func TestGateNotFound(t *testing.T) {
 	}
 }
 
-// TestGateServiceErrors checks how the gate routes answer the Service's
+// TestGateServiceErrors checks how the gate routes answer a Service's
 // errors: ErrForbidden 403 and ErrConflict 409 with the error's text.
 func TestGateServiceErrors(t *testing.T) {
 	tests := []struct {
@@ -347,40 +449,44 @@ func TestGateServiceErrors(t *testing.T) {
 		{fmt.Errorf("comment: %w", api.ErrBadRequest), 400, "comment"},
 		{errors.New("bolt: disk I/O error"), 500, "internal error; the driftgate server log has the details"},
 	}
-	routes := []struct{ method, gateMethod, path string }{
-		{"POST", apitest.MethodApproveRun, "/approve"},
-		{"POST", apitest.MethodRejectRun, "/reject"},
-		{"POST", apitest.MethodApplyRun, "/apply"},
-		{"GET", apitest.MethodLocks, "/api/v1/locks"},
-		{"GET", apitest.MethodStackLock, "/api/v1/stacks/platform/dns/lock"},
-		{"POST", apitest.MethodReleaseStack, "/api/v1/stacks/platform/dns/release"},
+	const id = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+	routes := []struct{ method, path string }{
+		{"POST", "/api/v1/runs/" + id + "/approve"},
+		{"POST", "/api/v1/runs/" + id + "/reject"},
+		{"POST", "/api/v1/runs/" + id + "/apply"},
+		{"GET", "/api/v1/locks"},
+		{"GET", "/api/v1/stacks/platform/dns/lock"},
+		{"POST", "/api/v1/stacks/platform/dns/release"},
 	}
 	for _, tt := range tests {
-		e, g := newGateEnv(t)
+		h := api.NewHandler(&apitest.Canned{Err: tt.err}, apitest.Auth(), nil)
 		for _, r := range routes {
-			e.svc.FailGate(r.gateMethod, tt.err)
-			path := r.path
-			if strings.HasPrefix(path, "/") && !strings.HasPrefix(path, "/api") {
-				path = "/api/v1/runs/" + g.Awaiting.ID + path
-			}
-			rec := e.send(t, r.method, path, "", "")
+			rec := serve(h, r.method, r.path)
 			if msg := errorMessage(t, rec); rec.Code != tt.wantStatus || msg != tt.wantMsg {
-				t.Errorf("%v: %s %s = %d %q, want %d %q", tt.err, r.method, path, rec.Code, msg, tt.wantStatus, tt.wantMsg)
+				t.Errorf("%v: %s %s = %d %q, want %d %q", tt.err, r.method, r.path, rec.Code, msg, tt.wantStatus, tt.wantMsg)
 			}
 		}
 	}
 	// A bare sentinel names what it is about.
-	e, g := newGateEnv(t)
-	e.svc.FailGate(apitest.MethodApproveRun, api.ErrForbidden)
-	rec := e.send(t, "POST", "/api/v1/runs/"+g.Awaiting.ID+"/approve", "", "")
-	if msg := errorMessage(t, rec); rec.Code != 403 || msg != fmt.Sprintf("run %q: forbidden", g.Awaiting.ID) {
+	h := api.NewHandler(&apitest.Canned{Err: api.ErrForbidden}, apitest.Auth(), nil)
+	rec := serve(h, "POST", "/api/v1/runs/"+id+"/approve")
+	if msg := errorMessage(t, rec); rec.Code != 403 || msg != fmt.Sprintf("run %q: forbidden", id) {
 		t.Errorf("bare ErrForbidden = %d %q", rec.Code, msg)
 	}
 }
 
+// serve serves one request as the admin test token.
+func serve(h http.Handler, method, target string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, nil)
+	req.Header.Set("Authorization", "Bearer "+apitest.Token)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
 func TestGateMethodsAndQueries(t *testing.T) {
-	e, g := newGateEnv(t)
-	run := "/api/v1/runs/" + g.Awaiting.ID
+	e := newGateEnv(t)
+	run := "/api/v1/runs/" + e.awaiting.ID
 	methods := []struct {
 		method, path, wantAllow string
 	}{

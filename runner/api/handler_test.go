@@ -14,12 +14,15 @@ import (
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
-// env is a handler over a seeded fake Service, logging to logs.
+// env is the daemon's API handler (runnertest.Serve) over a store seeded
+// with apitest.Seed's fixture, logging to logs; or, from newCannedEnv, a
+// handler over canned answers.
 type env struct {
-	svc  *apitest.Service
+	st   *store.Store
 	fx   apitest.Fixture
 	h    http.Handler
 	logs *bytes.Buffer
@@ -27,11 +30,10 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	svc := apitest.NewService(t)
-	fx := apitest.Seed(t, svc)
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return &env{svc: svc, fx: fx, h: api.NewHandler(svc, api.StaticToken(apitest.Token), logger), logs: logs}
+	s := runnertest.Serve(t, logger, "infra", "platform")
+	return &env{st: s.Store, fx: apitest.Seed(t, s.Store), h: s.Handler, logs: logs}
 }
 
 // do serves one request with the test token (unless token is "-").
@@ -66,7 +68,8 @@ func errorMessage(t *testing.T, rec *httptest.ResponseRecorder) string {
 }
 
 func TestHealthAndReady(t *testing.T) {
-	e := newEnv(t)
+	c := &apitest.Canned{}
+	e := newCannedEnv(t, c)
 	tests := []struct {
 		path, token string
 		notReady    error
@@ -81,7 +84,7 @@ func TestHealthAndReady(t *testing.T) {
 		{path: "/healthz", token: "-", notReady: errors.New("watchers not started"), wantStatus: 200, wantBody: `{"status":"ok"}`},
 	}
 	for _, tt := range tests {
-		e.svc.SetReady(tt.notReady)
+		c.ReadyErr = tt.notReady
 		rec := e.do(t, "GET", tt.path, tt.token)
 		if got := strings.TrimSpace(rec.Body.String()); rec.Code != tt.wantStatus || got != tt.wantBody {
 			t.Errorf("GET %s (not ready: %v) = %d %s, want %d %s", tt.path, tt.notReady, rec.Code, got, tt.wantStatus, tt.wantBody)
@@ -129,7 +132,7 @@ func TestAuthentication(t *testing.T) {
 	if rec.Code != 401 {
 		t.Errorf("cancel with a wrong token = %d, want 401", rec.Code)
 	}
-	if run, _ := e.svc.Store.GetRun(t.Context(), e.fx.Queued.ID); run.Status != store.StatusQueued {
+	if run, _ := e.st.GetRun(t.Context(), e.fx.Queued.ID); run.Status != store.StatusQueued {
 		t.Errorf("unauthenticated cancel changed the run to %s", run.Status)
 	}
 	if strings.Contains(e.logs.String(), apitest.Token) || strings.Contains(e.logs.String(), "nope") {
@@ -196,8 +199,8 @@ func TestNotFoundAnswers(t *testing.T) {
 		{"GET", "/api/v1/runs/" + fx.Running.ID + "/plan", `run "` + fx.Running.ID + `" has no plan yet (it is running); wait for it`},
 		{"GET", "/api/v1/runs/" + fx.Queued.ID + "/log", `has no log yet (it is queued)`},
 		{"GET", "/api/v1/runs/" + fx.Errored.ID + "/plan", `has no plan (it ended errored); read its log with GET /api/v1/runs/` + fx.Errored.ID + `/log`},
-		{"GET", "/api/v1/stacks?repo=nope", `repo "nope" not found; list repos with GET /api/v1/repos`},
-		{"POST", "/api/v1/stacks/infra/nope/plan", `stack "nope" in repo "infra" not found; list stacks with GET /api/v1/stacks?repo=infra`},
+		{"GET", "/api/v1/stacks?repo=nope", `repo "nope" is not configured; list repos with GET /api/v1/repos`},
+		{"POST", "/api/v1/stacks/infra/nope/plan", `repo "infra" has no stack "nope" at its last commit; list stacks with GET /api/v1/stacks?repo=infra`},
 		{"POST", "/api/v1/runs/" + unknown + "/cancel", `run "` + unknown + `" not found`},
 		{"GET", "/api/v2/runs", "no such endpoint /api/v2/runs"},
 		{"GET", "/", "no such endpoint /"},
@@ -238,8 +241,11 @@ func TestMethodNotAllowed(t *testing.T) {
 	}
 }
 
+// TestRunFilters checks the filter the handler passes the Service for each
+// query.
 func TestRunFilters(t *testing.T) {
-	e := newEnv(t)
+	c := &apitest.Canned{}
+	e := newCannedEnv(t, c)
 	tests := []struct {
 		query string
 		want  store.RunFilter
@@ -251,9 +257,9 @@ func TestRunFilters(t *testing.T) {
 		{"repo=my%20repo&status=", store.RunFilter{Repo: "my repo"}},
 	}
 	for _, tt := range tests {
-		before := len(e.svc.Filters())
+		before := len(c.Filters())
 		e.do(t, "GET", "/api/v1/runs?"+tt.query, "")
-		got := e.svc.Filters()
+		got := c.Filters()
 		if len(got) != before+1 {
 			t.Errorf("?%s: the service was not asked", tt.query)
 			continue
@@ -339,17 +345,17 @@ func TestServiceErrorMapping(t *testing.T) {
 		{fmt.Errorf("list: %w", store.ErrInvalid), 400, "^list: invalid argument$"},
 		{errors.New("open /var/lib/driftgate/secret.db: permission denied"), 500, "^internal error; the driftgate server log has the details$"},
 	}
+	const id = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 	for _, tt := range tests {
-		e := newEnv(t)
-		e.svc.FailWith(tt.err)
+		e := newCannedEnv(t, &apitest.Canned{Err: tt.err})
 		want := tt.wantMsg
 		if strings.Contains(want, "%s") {
-			want = fmt.Sprintf(want, e.fx.Planned.ID)
+			want = fmt.Sprintf(want, id)
 		}
 		wantRE := regexp.MustCompile(want)
 		for _, req := range []struct{ method, path string }{
-			{"GET", "/api/v1/runs/" + e.fx.Planned.ID},
-			{"POST", "/api/v1/runs/" + e.fx.Planned.ID + "/cancel"},
+			{"GET", "/api/v1/runs/" + id},
+			{"POST", "/api/v1/runs/" + id + "/cancel"},
 		} {
 			rec := e.do(t, req.method, req.path, "")
 			if rec.Code != tt.wantStatus {
@@ -367,74 +373,6 @@ func TestServiceErrorMapping(t *testing.T) {
 			if !strings.Contains(e.logs.String(), "permission denied") || !strings.Contains(e.logs.String(), "level=ERROR") {
 				t.Errorf("the cause of a 500 is not logged at error level:\n%s", e.logs)
 			}
-		}
-	}
-}
-
-func TestTriggerPlan(t *testing.T) {
-	e := newEnv(t)
-	rec := e.do(t, "POST", "/api/v1/stacks/infra/network/plan", "")
-	if rec.Code != 202 {
-		t.Fatalf("trigger = %d %s, want 202", rec.Code, rec.Body)
-	}
-	var run store.Run
-	if err := json.Unmarshal(rec.Body.Bytes(), &run); err != nil {
-		t.Fatal(err)
-	}
-	if run.Status != store.StatusQueued || run.Trigger != "manual" || run.Commit != apitest.InfraCommit || run.Attrs["requested_by"] != "default" {
-		t.Errorf("triggered run %+v", run)
-	}
-	if got, want := rec.Header().Get("Location"), "/api/v1/runs/"+run.ID; got != want {
-		t.Errorf("Location %q, want %q", got, want)
-	}
-	if _, err := e.svc.Store.GetRun(t.Context(), run.ID); err != nil {
-		t.Errorf("triggered run not stored: %v", err)
-	}
-	// A repo that has not synced yet is a conflict the service explains.
-	if err := e.svc.Store.PutRepo(t.Context(), &store.RepoRecord{Name: "fresh"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.svc.Store.PutStack(t.Context(), &store.StackRecord{Repo: "fresh", Name: "app"}); err != nil {
-		t.Fatal(err)
-	}
-	rec = e.do(t, "POST", "/api/v1/stacks/fresh/app/plan", "")
-	if msg := errorMessage(t, rec); rec.Code != 409 || !strings.Contains(msg, "has not been fetched yet") {
-		t.Errorf("trigger on an unsynced repo = %d %q, want 409", rec.Code, msg)
-	}
-}
-
-func TestCancelRun(t *testing.T) {
-	e := newEnv(t)
-	fx := e.fx
-	tests := []struct {
-		id         string
-		wantStatus int
-		wantRun    store.RunStatus
-		wantAttr   string
-	}{
-		{fx.Queued.ID, 200, store.StatusCanceled, ""},
-		{fx.Running.ID, 200, store.StatusRunning, "true"},
-		{fx.Planned.ID, 409, "", ""},
-		{fx.Queued.ID, 409, "", ""}, // canceled by the first case
-	}
-	for _, tt := range tests {
-		rec := e.do(t, "POST", "/api/v1/runs/"+tt.id+"/cancel", "")
-		if rec.Code != tt.wantStatus {
-			t.Errorf("cancel %s = %d %s, want %d", tt.id, rec.Code, rec.Body, tt.wantStatus)
-			continue
-		}
-		if tt.wantStatus == 409 {
-			if msg := errorMessage(t, rec); !strings.Contains(msg, "already finished") {
-				t.Errorf("cancel %s message %q", tt.id, msg)
-			}
-			continue
-		}
-		var run store.Run
-		if err := json.Unmarshal(rec.Body.Bytes(), &run); err != nil {
-			t.Fatal(err)
-		}
-		if run.Status != tt.wantRun || run.Attrs["cancel_requested"] != tt.wantAttr {
-			t.Errorf("cancel %s: run %+v, want status %s", tt.id, run, tt.wantRun)
 		}
 	}
 }

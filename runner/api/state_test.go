@@ -17,7 +17,7 @@ import (
 func newStateEnv(t *testing.T) (*env, apitest.StateFixture) {
 	t.Helper()
 	e := newEnv(t)
-	return e, apitest.SeedState(t, e.svc, e.fx)
+	return e, apitest.SeedState(t, e.st, e.fx)
 }
 
 func TestStateVersionsList(t *testing.T) {
@@ -210,9 +210,9 @@ func TestStateBadRequests(t *testing.T) {
 		{base + "state-versions/9", 404, `stack infra/network has no state version 9; list them with GET /api/v1/stacks/infra/network/state-versions`},
 		{base + "state-diff?from=1&to=9", 404, `stack infra/network has no state version 9`},
 		{base + "state-diff?from=8&to=1", 404, `stack infra/network has no state version 8`},
-		{"/api/v1/stacks/infra/nope/state-versions", 404, `stack "nope" in repo "infra" not found; list stacks with GET /api/v1/stacks?repo=infra`},
-		{"/api/v1/stacks/nope/network/state-versions/1", 404, `stack "network" in repo "nope" not found`},
-		{"/api/v1/stacks/infra/nope/state-diff?from=1&to=2", 404, `stack "nope" in repo "infra" not found`},
+		{"/api/v1/stacks/infra/nope/state-versions", 404, `repo "infra" has no stack "nope" at its last commit; list stacks with GET /api/v1/stacks?repo=infra`},
+		{"/api/v1/stacks/nope/network/state-versions/1", 404, `repo "nope" is not configured`},
+		{"/api/v1/stacks/infra/nope/state-diff?from=1&to=2", 404, `repo "infra" has no stack "nope" at its last commit`},
 	}
 	for _, tt := range tests {
 		rec := e.do(t, "GET", tt.path, "")
@@ -249,8 +249,7 @@ func TestStateServiceErrors(t *testing.T) {
 		{fmt.Errorf("decode state version 3: %w", statever.ErrMalformed), "state-diff?from=1&to=3", 500, "internal error"},
 	}
 	for _, tt := range tests {
-		e, _ := newStateEnv(t)
-		e.svc.FailWith(tt.err)
+		e := newCannedEnv(t, &apitest.Canned{Err: tt.err})
 		rec := e.do(t, "GET", "/api/v1/stacks/infra/network/"+tt.path, "")
 		if rec.Code != tt.wantStatus {
 			t.Errorf("%v: GET %s = %d, want %d", tt.err, tt.path, rec.Code, tt.wantStatus)

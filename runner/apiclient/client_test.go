@@ -13,16 +13,24 @@ import (
 
 	"github.com/driftgate/driftgate/runner/api/apitest"
 	"github.com/driftgate/driftgate/runner/apiclient"
+	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
-// setup returns a client of a real API handler over a seeded fake service.
-func setup(t *testing.T) (*apiclient.Client, *apitest.Service, apitest.Fixture) {
+// setup returns a client of the daemon's API (runnertest.Serve, nothing
+// running) over a store seeded with apitest.Seed's fixture, and the store.
+func setup(t *testing.T) (*apiclient.Client, *store.Store, apitest.Fixture) {
 	t.Helper()
-	svc := apitest.NewService(t)
-	fx := apitest.Seed(t, svc)
-	srv := apitest.NewServer(t, svc)
-	return apiclient.New(srv.URL+"/", apitest.Token, apiclient.WithHTTPClient(srv.Client())), svc, fx
+	s := runnertest.Serve(t, nil, "infra", "platform")
+	return apiclient.New(s.URL+"/", apitest.Token), s.Store, apitest.Seed(t, s.Store)
+}
+
+// setupDaemon is setup on a running daemon (runnertest.StartGate), over
+// apitest.SeedFinished's fixture: it would start a queued run.
+func setupDaemon(t *testing.T) (*apiclient.Client, *store.Store, apitest.Fixture) {
+	t.Helper()
+	g := runnertest.StartGate(t)
+	return apiclient.New(g.URL, apitest.Token), g.Store, apitest.SeedFinished(t, g.Store)
 }
 
 func TestReads(t *testing.T) {
@@ -66,19 +74,24 @@ func TestReads(t *testing.T) {
 	if err := c.Health(ctx); err != nil {
 		t.Errorf("Health: %v", err)
 	}
-	if err := c.Ready(ctx); err != nil {
+	ready := apiclient.New(apitest.NewServer(t, &apitest.Canned{}).URL, apitest.Token)
+	if err := ready.Ready(ctx); err != nil {
 		t.Errorf("Ready: %v", err)
 	}
 }
 
 func TestRunsFilterAndPaging(t *testing.T) {
-	c, svc, fx := setup(t)
+	c, _, fx := setup(t)
 	f := store.RunFilter{Repo: "infra", Stack: "network", Status: store.StatusPlanned, Limit: 7}
 	runs, next, err := c.Runs(t.Context(), f)
 	if err != nil || len(runs) != 1 || runs[0].ID != fx.Planned.ID || next != "" {
 		t.Errorf("Runs(%+v) = %v, %q, %v", f, runs, next, err)
 	}
-	if got := svc.Filters(); len(got) != 1 || got[0] != f {
+	canned := &apitest.Canned{}
+	if _, _, err := apiclient.New(apitest.NewServer(t, canned).URL, apitest.Token).Runs(t.Context(), f); err != nil {
+		t.Fatal(err)
+	}
+	if got := canned.Filters(); len(got) != 1 || got[0] != f {
 		t.Errorf("the service got filters %+v, want [%+v]", got, f)
 	}
 
@@ -103,25 +116,48 @@ func TestRunsFilterAndPaging(t *testing.T) {
 	}
 }
 
+// TestTriggerAndCancel triggers plans through the real daemon and cancels
+// them: queued, running and finished.
 func TestTriggerAndCancel(t *testing.T) {
-	c, _, fx := setup(t)
+	d := runnertest.StartGate(t)
+	c := apiclient.New(d.URL, apitest.Token)
 	ctx := t.Context()
-	run, err := c.TriggerPlan(ctx, "infra", "network")
-	if err != nil || run.Status != store.StatusQueued || run.Stack != "network" || run.ID == "" {
-		t.Fatalf("TriggerPlan = %+v, %v", run, err)
+	d.Terraform.BlockPlans("network")
+	running, err := c.TriggerPlan(ctx, "infra", "network")
+	if err != nil || running.Status != store.StatusQueued || running.Stack != "network" || running.ID == "" {
+		t.Fatalf("TriggerPlan = %+v, %v", running, err)
 	}
-	canceled, err := c.CancelRun(ctx, run.ID)
+	<-d.Terraform.Started()
+	queued, err := c.TriggerPlan(ctx, "infra", "network")
+	if err != nil {
+		t.Fatal(err)
+	}
+	canceled, err := c.CancelRun(ctx, queued.ID)
 	if err != nil || canceled.Status != store.StatusCanceled {
 		t.Errorf("CancelRun(queued) = %+v, %v", canceled, err)
 	}
-	running, err := c.CancelRun(ctx, fx.Running.ID)
-	if err != nil || running.Status != store.StatusRunning || running.Attrs["cancel_requested"] != "true" {
-		t.Errorf("CancelRun(running) = %+v, %v", running, err)
+	got, err := c.CancelRun(ctx, running.ID)
+	if err != nil || got.Status != store.StatusRunning {
+		t.Errorf("CancelRun(running) = %+v, %v", got, err)
+	}
+	done, err := c.Wait(ctx, running.ID, time.Millisecond)
+	if err != nil || done.Status != store.StatusCanceled || done.FinishedAt.IsZero() {
+		t.Errorf("Wait(canceled run) = %+v, %v", done, err)
+	}
+
+	finished := d.Latest("infra", "database", "plan")
+	_, err = c.CancelRun(ctx, finished.ID)
+	if !apiclient.IsStatus(err, 409) || !strings.Contains(err.Error(), `run "`+finished.ID+`" already finished (planned); nothing to cancel`) {
+		t.Errorf("CancelRun(finished): %v, want 409", err)
+	}
+	_, err = c.TriggerPlan(ctx, "infra", "a/b")
+	if !apiclient.IsStatus(err, 404) || !strings.Contains(err.Error(), `repo "infra" has no stack "a/b" at its last commit`) {
+		t.Errorf("TriggerPlan(unknown stack): %v, want 404", err)
 	}
 }
 
 func TestErrors(t *testing.T) {
-	c, svc, fx := setup(t)
+	c, _, fx := setup(t)
 	ctx := t.Context()
 	srvURL := c.BaseURL()
 	tests := []struct {
@@ -146,14 +182,6 @@ func TestErrors(t *testing.T) {
 			_, err := c.Plan(ctx, fx.Queued.ID)
 			return err
 		}, 404, "has no plan yet"},
-		{"unknown stack", func() error {
-			_, err := c.TriggerPlan(ctx, "infra", "a/b")
-			return err
-		}, 404, `stack "a/b" in repo "infra" not found`},
-		{"cancel finished", func() error {
-			_, err := c.CancelRun(ctx, fx.Planned.ID)
-			return err
-		}, 409, "already finished as planned"},
 		{"bad status", func() error {
 			_, _, err := c.Runs(ctx, store.RunFilter{Status: "done"})
 			return err
@@ -178,14 +206,13 @@ func TestErrors(t *testing.T) {
 		}
 	}
 
-	svc.FailWith(errors.New("disk on fire"))
-	_, err := c.Repos(ctx)
+	failing := apiclient.New(apitest.NewServer(t, &apitest.Canned{Err: errors.New("disk on fire")}).URL, apitest.Token)
+	_, err := failing.Repos(ctx)
 	if !apiclient.IsStatus(err, 500) || strings.Contains(err.Error(), "disk on fire") {
 		t.Errorf("service failure: %v, want a generic 500", err)
 	}
-	svc.FailWith(nil)
-	svc.SetReady(errors.New("store not open"))
-	if err := c.Ready(ctx); !apiclient.IsStatus(err, 503) || !strings.Contains(err.Error(), "store not open") {
+	// The daemon serving these tests runs nothing, so it is not ready.
+	if err := c.Ready(ctx); !apiclient.IsStatus(err, 503) || !strings.Contains(err.Error(), "starting: the queue is being recovered") {
 		t.Errorf("Ready when not ready: %v", err)
 	}
 }
@@ -218,20 +245,30 @@ func TestConnectionErrors(t *testing.T) {
 }
 
 func TestWait(t *testing.T) {
-	c, svc, fx := setup(t)
-	svc.Script(fx.Running.ID, store.StatusRunning, store.StatusRunning, store.StatusNoChanges)
-	run, err := c.Wait(t.Context(), fx.Running.ID, time.Millisecond)
+	d := runnertest.StartGate(t)
+	c := apiclient.New(d.URL, apitest.Token)
+	d.Terraform.NoChanges("network")
+	trig, err := c.TriggerPlan(t.Context(), "infra", "network")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := c.Wait(t.Context(), trig.ID, time.Millisecond)
 	if err != nil || run.Status != store.StatusNoChanges || run.FinishedAt.IsZero() {
 		t.Fatalf("Wait = %+v, %v", run, err)
 	}
-	run, err = c.Wait(t.Context(), fx.Errored.ID, 0)
-	if err != nil || run.Status != store.StatusErrored {
+	run, err = c.Wait(t.Context(), trig.ID, 0)
+	if err != nil || run.Status != store.StatusNoChanges {
 		t.Errorf("Wait(finished run) = %+v, %v", run, err)
 	}
 
+	d.Terraform.BlockPlans("database")
+	blocked, err := c.TriggerPlan(t.Context(), "infra", "database")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
-	_, err = c.Wait(ctx, fx.Queued.ID, time.Millisecond)
+	_, err = c.Wait(ctx, blocked.ID, time.Millisecond)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Wait past the deadline: %v", err)
 	}

@@ -7,14 +7,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/driftgate/driftgate/runner/api/apitest"
 	"github.com/driftgate/driftgate/runner/apiclient"
+	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
 func TestDrift(t *testing.T) {
-	c, svc, fx := setup(t)
+	c, svc, fx := setupDaemon(t)
 	d := apitest.SeedDrift(t, svc, fx)
 	ctx := t.Context()
 
@@ -55,16 +57,20 @@ func TestDrift(t *testing.T) {
 		}
 	}
 
-	run, err := c.CheckDrift(ctx, "infra", "network")
-	if err != nil || run.Status != store.StatusQueued || run.Operation != "drift" || run.Trigger != "manual" || run.ID == "" {
+}
+
+// TestCheckDrift checks a stack through the real daemon and waits for the
+// drift state it leaves.
+func TestCheckDrift(t *testing.T) {
+	d := runnertest.StartGate(t)
+	c := apiclient.New(d.URL, apitest.Token)
+	ctx := t.Context()
+	d.Terraform.NoChanges("dns")
+	run, err := c.CheckDrift(ctx, "platform", "dns")
+	if err != nil || run.Status != store.StatusQueued || run.Operation != store.OperationDrift || run.Trigger != "manual" || run.ID == "" {
 		t.Fatalf("CheckDrift = %+v, %v", run, err)
 	}
-	svc.ScriptTriggered(store.StatusRunning, store.StatusNoChanges)
-	run, err = c.CheckDrift(ctx, "platform", "dns")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done, err := c.Wait(ctx, run.ID, 1)
+	done, err := c.Wait(ctx, run.ID, time.Millisecond)
 	if err != nil || done.Status != store.StatusNoChanges {
 		t.Fatalf("Wait(check) = %+v, %v", done, err)
 	}
@@ -75,7 +81,7 @@ func TestDrift(t *testing.T) {
 }
 
 func TestDriftErrors(t *testing.T) {
-	c, svc, fx := setup(t)
+	c, svc, fx := setupDaemon(t)
 	apitest.SeedDrift(t, svc, fx)
 	ctx := t.Context()
 	tests := []struct {
@@ -87,11 +93,11 @@ func TestDriftErrors(t *testing.T) {
 		{"unknown repo", func() error {
 			_, err := c.Drift(ctx, "nope")
 			return err
-		}, 404, `repo "nope" not found`},
+		}, 404, `repo "nope" is not configured`},
 		{"unknown stack", func() error {
 			_, err := c.StackDrift(ctx, "infra", "nope", -1)
 			return err
-		}, 404, `stack "nope" in repo "infra" not found`},
+		}, 404, `repo "infra" has no stack "nope" at its last commit`},
 		{"history too long", func() error {
 			_, err := c.StackDrift(ctx, "infra", "network", 501)
 			return err
@@ -99,7 +105,7 @@ func TestDriftErrors(t *testing.T) {
 		{"check unknown stack", func() error {
 			_, err := c.CheckDrift(ctx, "infra", "a/b")
 			return err
-		}, 404, `stack "a/b" in repo "infra" not found`},
+		}, 404, `repo "infra" has no stack "a/b" at its last commit`},
 	}
 	for _, tt := range tests {
 		err := tt.call()

@@ -10,89 +10,75 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
 	"github.com/driftgate/driftgate/runner/apiclient"
+	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
 
-// gateEnv is a real API handler over a fake service seeded with
-// apitest.SeedGate's apply runs and hold, and a client per principal.
+// gateEnv is the real daemon of runnertest.StartGate, and a client per
+// principal.
 type gateEnv struct {
-	svc *apitest.Service
-	fx  apitest.Fixture
-	g   apitest.GateFixture
-	url string
-	hc  *http.Client
+	*runnertest.Gate
 }
 
 func newGateEnv(t *testing.T) *gateEnv {
 	t.Helper()
-	svc := apitest.NewService(t)
-	fx := apitest.Seed(t, svc)
-	g := apitest.SeedGate(t, svc, fx)
-	srv := apitest.NewServer(t, svc)
-	return &gateEnv{svc: svc, fx: fx, g: g, url: srv.URL, hc: srv.Client()}
+	return &gateEnv{runnertest.StartGate(t)}
 }
 
 // as returns a client authenticating with token.
 func (e *gateEnv) as(token string) *apiclient.Client {
-	return apiclient.New(e.url, token, apiclient.WithHTTPClient(e.hc))
+	return apiclient.New(e.URL, token)
 }
 
 func TestApproveAndApply(t *testing.T) {
 	e := newGateEnv(t)
 	ctx := t.Context()
-	id := e.g.Awaiting.ID
+	id := e.Awaiting.ID
 	alice, dave := e.as(apitest.ApproverToken), e.as(apitest.DestroyerToken)
 
 	run, err := alice.ApproveRun(ctx, id, "lgtm")
-	if err != nil || run.Status != store.StatusAwaitingApproval || run.Waiting != apitest.Waiting(1, 2) ||
+	if err != nil || run.Status != store.StatusAwaitingApproval || run.Waiting != "1 of 2 approvals; needs 1 more" ||
 		len(run.Approvals) != 1 || run.Approvals[0].Approver != apitest.Approver || run.Approvals[0].Comment != "lgtm" {
 		t.Fatalf("first ApproveRun = %+v, %v", run, err)
 	}
 	_, err = alice.ApplyRun(ctx, id)
-	if !apiclient.IsStatus(err, http.StatusConflict) || !strings.Contains(err.Error(), "has 1 of the 2 approvals") {
+	if !apiclient.IsStatus(err, http.StatusConflict) || !strings.Contains(err.Error(), "has 1 of the 2 approvals stack network requires") {
 		t.Errorf("ApplyRun with 1 of 2 approvals: %v, want 409", err)
 	}
 	_, err = alice.ApproveRun(ctx, id, "")
-	if !apiclient.IsStatus(err, http.StatusConflict) {
+	if !apiclient.IsStatus(err, http.StatusConflict) || !strings.Contains(err.Error(), "is already approved by alice") {
 		t.Errorf("second approval by alice: %v, want 409", err)
 	}
 	run, err = dave.ApproveRun(ctx, id, "")
 	if err != nil || run.Status != store.StatusQueued || len(run.Approvals) != 2 || run.Approvals[1].Comment != "" {
 		t.Fatalf("last ApproveRun = %+v, %v", run, err)
 	}
-	e.svc.Script(id, store.StatusRunning, store.StatusApplied)
-	done, err := alice.Wait(ctx, id, 1)
+	done, err := alice.Wait(ctx, id, 10*time.Millisecond)
 	if err != nil || done.Status != store.StatusApplied {
 		t.Errorf("Wait = %+v, %v, want applied", done, err)
 	}
-
-	// An auto stack's run is applied without approvals.
-	e.svc.RequireApprovals("infra", "network", 0)
-	auto := store.Run{Repo: "infra", Stack: "network", Operation: "apply", Status: store.StatusAwaitingApproval}
-	if err := e.svc.Store.CreateRun(ctx, &auto); err != nil {
-		t.Fatal(err)
-	}
-	run, err = alice.ApplyRun(ctx, auto.ID)
-	if err != nil || run.Status != store.StatusQueued || run.ID != auto.ID {
-		t.Errorf("ApplyRun(auto) = %+v, %v", run, err)
+	_, err = alice.ApplyRun(ctx, id)
+	if !apiclient.IsStatus(err, http.StatusConflict) || !strings.Contains(err.Error(), "is applied, not awaiting approval") {
+		t.Errorf("ApplyRun of an applied run: %v, want 409", err)
 	}
 }
 
 func TestRejectRun(t *testing.T) {
 	e := newGateEnv(t)
 	ctx := t.Context()
-	id := e.g.Awaiting.ID
+	id := e.Awaiting.ID
 	run, err := e.as(apitest.AdminToken).RejectRun(ctx, id, "the window is closed")
 	if err != nil || run.Status != store.StatusRejected || len(run.Approvals) != 1 ||
 		run.Approvals[0].Decision != store.DecisionReject || run.Approvals[0].Comment != "the window is closed" {
 		t.Fatalf("RejectRun = %+v, %v", run, err)
 	}
 	_, err = e.as(apitest.ApproverToken).ApproveRun(ctx, id, "")
-	if !apiclient.IsStatus(err, http.StatusConflict) || !strings.Contains(err.Error(), "is rejected, not awaiting approval") {
+	if !apiclient.IsStatus(err, http.StatusConflict) || !strings.Contains(err.Error(), "is rejected (rejected by ada: the window is closed), not awaiting approval") {
 		t.Errorf("ApproveRun of a rejected run: %v, want 409", err)
 	}
 	_, err = e.as(apitest.ViewerToken).RejectRun(ctx, id, "")
@@ -105,12 +91,18 @@ func TestLocksAndRelease(t *testing.T) {
 	e := newGateEnv(t)
 	ctx := t.Context()
 	c := e.as(apitest.ViewerToken)
+	e.Terraform.BlockApplies("database")
+	db := e.Latest("infra", "database", "apply")
+	if _, err := e.as(apitest.ApproverToken).ApproveRun(ctx, db.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	<-e.Terraform.Started()
 
 	tests := []struct {
 		repo string
 		want []string
 	}{
-		{"", []string{"infra/network running", "platform/dns held"}},
+		{"", []string{"infra/database running", "platform/dns held"}},
 		{"platform", []string{"platform/dns held"}},
 	}
 	for _, tt := range tests {
@@ -128,12 +120,15 @@ func TestLocksAndRelease(t *testing.T) {
 		}
 	}
 	l, err := c.StackLock(ctx, "platform", "dns")
-	if err != nil || l.Hold == nil || !reflect.DeepEqual(*l.Hold, e.g.Hold) || l.Hold.Lock.ID != apitest.LockID {
+	if err != nil || l.Hold == nil || !reflect.DeepEqual(*l.Hold, e.Hold) || l.Hold.Lock.ID != runnertest.LockID {
 		t.Errorf("StackLock(platform/dns) = %+v, %v", l, err)
 	}
-	l, err = c.StackLock(ctx, "infra", "database")
+	l, err = c.StackLock(ctx, "infra", "network")
 	if err != nil || l.Holder != nil || l.Hold != nil || l.Repo != "infra" {
-		t.Errorf("StackLock(infra/database) = %+v, %v, want a free stack", l, err)
+		t.Errorf("StackLock(infra/network) = %+v, %v, want a free stack", l, err)
+	}
+	if _, err := e.as(apitest.AdminToken).CancelRun(ctx, db.ID); err != nil {
+		t.Errorf("cancel the blocked apply: %v", err)
 	}
 
 	_, err = e.as(apitest.ApproverToken).ReleaseStack(ctx, "platform", "dns", "")
@@ -141,12 +136,13 @@ func TestLocksAndRelease(t *testing.T) {
 		t.Errorf("ReleaseStack as an approver: %v, want 403", err)
 	}
 	rel, err := e.as(apitest.AdminToken).ReleaseStack(ctx, "platform", "dns", "unlocked by hand")
-	if err != nil || rel.Released.RunID != e.g.Cut.ID || rel.Plan == nil || rel.Plan.Operation != "plan" {
+	if err != nil || rel.Released.RunID != e.Hold.RunID || rel.Plan == nil || rel.Plan.Operation != "plan" {
 		t.Fatalf("ReleaseStack = %+v, %v", rel, err)
 	}
-	calls := e.svc.GateCalls()
-	if last := calls[len(calls)-1]; last.Method != apitest.MethodReleaseStack || last.Comment != "unlocked by hand" || last.Principal != apitest.Admin {
-		t.Errorf("last call %+v", last)
+	entries, _, err := e.Store.ListAudit(ctx, store.AuditFilter{Action: store.AuditRelease, Limit: 1})
+	if err != nil || len(entries) != 1 || entries[0].Actor != apitest.Admin || entries[0].Result != store.AuditOK ||
+		entries[0].Detail != "released the hold of run "+e.Hold.RunID+": unlocked by hand" {
+		t.Errorf("last release in the audit log: %+v, %v", entries, err)
 	}
 	_, err = e.as(apitest.AdminToken).ReleaseStack(ctx, "platform", "dns", "")
 	if !apiclient.IsStatus(err, http.StatusConflict) {
@@ -158,7 +154,8 @@ func TestGateErrors(t *testing.T) {
 	e := newGateEnv(t)
 	ctx := t.Context()
 	c := e.as(apitest.Token)
-	e.svc.FailGate(apitest.MethodApproveRun, fmt.Errorf("alice may not approve a run she triggered: %w", api.ErrForbidden))
+	canned := apitest.NewServer(t, &apitest.Canned{Err: fmt.Errorf("alice may not approve a run she triggered: %w", api.ErrForbidden)})
+	forbidden := apiclient.New(canned.URL, apitest.Token)
 	const unknown = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 	tests := []struct {
 		name       string
@@ -167,9 +164,13 @@ func TestGateErrors(t *testing.T) {
 		wantMsg    string
 	}{
 		{"forbidden", func() error {
-			_, err := c.ApproveRun(ctx, e.g.Awaiting.ID, "")
+			_, err := forbidden.ApproveRun(ctx, e.Awaiting.ID, "")
 			return err
-		}, 403, "approve run " + e.g.Awaiting.ID + ": alice may not approve a run she triggered (HTTP 403)"},
+		}, 403, "approve run " + e.Awaiting.ID + ": alice may not approve a run she triggered (HTTP 403)"},
+		{"not an apply run", func() error {
+			_, err := c.ApproveRun(ctx, e.Latest("platform", "dns", "plan").ID, "")
+			return err
+		}, 409, "is a plan run; only apply runs are approved or applied"},
 		{"unknown run", func() error {
 			_, err := c.ApplyRun(ctx, unknown)
 			return err
@@ -177,11 +178,11 @@ func TestGateErrors(t *testing.T) {
 		{"unknown repo", func() error {
 			_, err := c.Locks(ctx, "nope")
 			return err
-		}, 404, `list locks: repo "nope" not found`},
+		}, 404, `list locks: repo "nope" is not configured`},
 		{"unknown stack", func() error {
 			_, err := c.StackLock(ctx, "infra", "a/b")
 			return err
-		}, 404, `stack "a/b" in repo "infra" not found`},
+		}, 404, `repo "infra" has no stack "a/b" at its last commit`},
 	}
 	for _, tt := range tests {
 		err := tt.call()

@@ -15,7 +15,7 @@ import (
 )
 
 func TestState(t *testing.T) {
-	c, svc, fx := setup(t)
+	c, svc, fx := setupDaemon(t)
 	sf := apitest.SeedState(t, svc, fx)
 	ctx := t.Context()
 
@@ -87,7 +87,7 @@ func TestStateDiffNumbers(t *testing.T) {
 }
 
 func TestStateErrors(t *testing.T) {
-	c, svc, fx := setup(t)
+	c, svc, fx := setupDaemon(t)
 	apitest.SeedState(t, svc, fx)
 	ctx := t.Context()
 	tests := []struct {
@@ -99,7 +99,7 @@ func TestStateErrors(t *testing.T) {
 		{"unknown stack", func() error {
 			_, err := c.StateVersions(ctx, "infra", "nope", 0)
 			return err
-		}, 404, `stack "nope" in repo "infra" not found`},
+		}, 404, `repo "infra" has no stack "nope" at its last commit`},
 		{"unknown serial", func() error {
 			_, err := c.StateVersion(ctx, "infra", "network", 9)
 			return err

@@ -85,11 +85,22 @@ type Fixture struct {
 }
 
 // Seed stores two repos (infra, synced; platform, failing to sync), three
-// stacks and five runs (see Fixture) in svc's store.
-func Seed(tb testing.TB, svc *Service) Fixture {
+// stacks and five runs (see Fixture) in st.
+func Seed(tb testing.TB, st *store.Store) Fixture {
+	tb.Helper()
+	return seed(tb, st, true)
+}
+
+// SeedFinished is Seed without the running and queued runs, for a store a
+// running daemon serves: it would start a queued run.
+func SeedFinished(tb testing.TB, st *store.Store) Fixture {
+	tb.Helper()
+	return seed(tb, st, false)
+}
+
+func seed(tb testing.TB, st *store.Store, active bool) Fixture {
 	tb.Helper()
 	ctx := context.Background()
-	st := svc.Store
 	must := func(what string, err error) {
 		tb.Helper()
 		if err != nil {
@@ -143,16 +154,19 @@ func Seed(tb testing.TB, svc *Service) Fixture {
 	f.Errored.Error = "terraform init: Error: Failed to query available provider packages\n\nCould not retrieve the list of available versions for provider acme/dns."
 	finish(&f.Errored, store.StatusErrored, 5*time.Second, nil)
 
+	if !active {
+		return f
+	}
 	f.Running = create(store.Run{Repo: "infra", Stack: "network", Dir: "envs/prod/network", Commit: InfraCommit, Trigger: "manual", Status: store.StatusRunning}, 2*time.Minute)
 	f.Queued = create(store.Run{Repo: "infra", Stack: "database", Dir: "envs/prod/database", Commit: InfraCommit, Trigger: "commit"}, 30*time.Second)
 	return f
 }
 
-// SeedAudit appends to svc's audit log, oldest first: Approver's plan of
+// SeedAudit appends to st's audit log, oldest first: Approver's plan of
 // infra/network (fx.Planned), Viewer refused a cancel of fx.Running,
 // driftgate's drift check of infra/database, and Admin's cancel of
 // fx.Queued. It returns the entries as stored, oldest first.
-func SeedAudit(tb testing.TB, svc *Service, fx Fixture) []store.AuditEntry {
+func SeedAudit(tb testing.TB, st *store.Store, fx Fixture) []store.AuditEntry {
 	tb.Helper()
 	var out []store.AuditEntry
 	for _, e := range []store.AuditEntry{
@@ -162,7 +176,7 @@ func SeedAudit(tb testing.TB, svc *Service, fx Fixture) []store.AuditEntry {
 		{Actor: store.AuditActor, Action: store.AuditDriftCheck, Repo: "infra", Stack: "database", RunID: fx.NoChanges.ID, Result: store.AuditOK},
 		{Actor: Admin, Action: store.AuditCancel, Repo: "infra", Stack: "database", RunID: fx.Queued.ID, Result: store.AuditOK},
 	} {
-		if err := svc.Store.AppendAudit(context.Background(), &e); err != nil {
+		if err := st.AppendAudit(context.Background(), &e); err != nil {
 			tb.Fatalf("seed audit %s by %s: %v", e.Action, e.Actor, err)
 		}
 		out = append(out, e)

@@ -5,69 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/driftgate/driftgate/planner/statever"
-	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/store"
 )
-
-// StateVersions implements api.Service over the store's state versions.
-// An unknown stack is api.ErrNotFound.
-func (s *Service) StateVersions(ctx context.Context, repo, stack string, limit int) ([]store.StateVersion, error) {
-	if err := s.stateStack(ctx, repo, stack); err != nil {
-		return nil, err
-	}
-	return s.Store.ListStateVersions(ctx, repo, stack, limit)
-}
-
-// StateVersion implements api.Service: one state version with its body. An
-// unknown stack or serial is api.ErrNotFound.
-func (s *Service) StateVersion(ctx context.Context, repo, stack string, serial uint64) (*store.StateVersion, error) {
-	if err := s.stateStack(ctx, repo, stack); err != nil {
-		return nil, err
-	}
-	sv, err := s.Store.GetStateVersion(ctx, repo, stack, serial)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("stack %s/%s has no state version %d; list them with GET /api/v1/stacks/%s/%s/state-versions: %w",
-			repo, stack, serial, repo, stack, api.ErrNotFound)
-	}
-	return sv, err
-}
-
-// StateDiff implements api.Service: statever.Diff of the two versions'
-// decoded bodies.
-func (s *Service) StateDiff(ctx context.Context, repo, stack string, from, to uint64) (*statever.Changes, error) {
-	var vs [2]*statever.Version
-	for i, serial := range []uint64{from, to} {
-		sv, err := s.StateVersion(ctx, repo, stack, serial)
-		if err != nil {
-			return nil, err
-		}
-		if vs[i], err = statever.Decode(sv.Version); err != nil {
-			return nil, fmt.Errorf("state version %d: %w", serial, err)
-		}
-	}
-	c := statever.Diff(vs[0], vs[1])
-	return &c, nil
-}
-
-// stateStack returns the error set by FailWith, or api.ErrNotFound for a
-// stack the store does not hold.
-func (s *Service) stateStack(ctx context.Context, repo, stack string) error {
-	if err := s.failure(); err != nil {
-		return err
-	}
-	_, err := s.Store.GetStack(ctx, repo, stack)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("stack %q in repo %q not found; list stacks with GET /api/v1/stacks?repo=%s: %w", stack, repo, repo, api.ErrNotFound)
-	}
-	return err
-}
 
 // StateKey is the redaction key SeedState redacts its states with.
 const StateKey = "apitest-redaction-key-0123456789"
@@ -107,7 +52,7 @@ type stateSpec struct {
 // SeedState stores three state versions of infra/network (see
 // StateFixture), each the statever.Redact output (with StateKey) of a
 // small hand-written state. infra/database has none.
-func SeedState(tb testing.TB, svc *Service, fx Fixture) StateFixture {
+func SeedState(tb testing.TB, st *store.Store, fx Fixture) StateFixture {
 	tb.Helper()
 	now := time.Now().UTC()
 	specs := []stateSpec{
@@ -135,7 +80,7 @@ func SeedState(tb testing.TB, svc *Service, fx Fixture) StateFixture {
 			SHA256: hex.EncodeToString(sum[:]), RunID: sp.runID, CreatedAt: now.Add(-sp.age),
 			Resources: len(v.Resources), Version: body,
 		}
-		if err := svc.Store.PutStateVersion(context.Background(), &sv); err != nil {
+		if err := st.PutStateVersion(context.Background(), &sv); err != nil {
 			tb.Fatalf("seed state: serial %d: %v", sp.serial, err)
 		}
 		out.Versions = append(out.Versions, sv)

@@ -3,128 +3,13 @@ package apitest
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/oklog/ulid/v2"
 
-	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/store"
 )
-
-// opDrift is the operation of drift checks, as the daemon names it.
-const opDrift = "drift"
-
-// Drift implements api.Service over the store's drift records: every stack
-// of repo (or of every repo) with its open findings, unknown when never
-// checked. An unknown repo is api.ErrNotFound.
-func (s *Service) Drift(ctx context.Context, repo string) ([]api.StackDriftView, error) {
-	stacks, err := s.Stacks(ctx, repo)
-	if err != nil {
-		return nil, err
-	}
-	views := make([]api.StackDriftView, 0, len(stacks))
-	for _, st := range stacks {
-		v, err := s.driftView(ctx, st.Repo, st.Name, true, 0)
-		if err != nil {
-			return nil, err
-		}
-		views = append(views, *v)
-	}
-	return views, nil
-}
-
-// StackDrift implements api.Service: the stack's drift record, its open
-// findings and its newest history resolved ones. An unknown stack is the
-// store's ErrNotFound.
-func (s *Service) StackDrift(ctx context.Context, repo, stack string, history int) (*api.StackDriftView, error) {
-	if err := s.failure(); err != nil {
-		return nil, err
-	}
-	if _, err := s.Store.GetStack(ctx, repo, stack); err != nil {
-		return nil, err
-	}
-	return s.driftView(ctx, repo, stack, history == 0, history)
-}
-
-// CheckDrift implements api.Service: it queues a manual drift check at the
-// repo's last commit, like TriggerPlan. When a script moves the check to
-// planned, no_changes or errored, the stack's drift state is recorded.
-func (s *Service) CheckDrift(ctx context.Context, repo, stack string) (*store.Run, error) {
-	run, err := s.queue(ctx, repo, stack, opDrift)
-	s.audit(ctx, store.AuditDriftCheck, repo, stack, run, err)
-	return run, err
-}
-
-// driftView reads a stack's drift record (unknown when there is none) and
-// its findings: the open ones only, or with the newest history resolved
-// ones.
-func (s *Service) driftView(ctx context.Context, repo, stack string, openOnly bool, history int) (*api.StackDriftView, error) {
-	v := &api.StackDriftView{StackDrift: store.StackDrift{Repo: repo, Stack: stack, Status: store.DriftUnknown}}
-	sd, err := s.Store.StackDriftStatus(ctx, repo, stack)
-	switch {
-	case err == nil:
-		v.StackDrift = *sd
-	case !errors.Is(err, store.ErrNotFound):
-		return nil, err
-	}
-	all, err := s.Store.DriftFindings(ctx, repo, stack, openOnly, 0)
-	if err != nil {
-		return nil, err
-	}
-	resolved := 0
-	for _, f := range all {
-		if !f.Open() {
-			if resolved == history {
-				continue
-			}
-			resolved++
-		}
-		v.Findings = append(v.Findings, f)
-	}
-	return v, nil
-}
-
-// recordCheck records the drift state a finished drift check leaves, as the
-// daemon would: planned is drifted, no_changes in sync (resolving the open
-// findings that are not accepted), errored errored with the run's error.
-// Other statuses record nothing.
-func (s *Service) recordCheck(ctx context.Context, run *store.Run) error {
-	var status store.DriftStatus
-	switch run.Status {
-	case store.StatusPlanned:
-		status = store.DriftDrifted
-	case store.StatusNoChanges:
-		status = store.DriftInSync
-	case store.StatusErrored:
-		status = store.DriftErrored
-	default:
-		return nil
-	}
-	open, err := s.Store.DriftFindings(ctx, run.Repo, run.Stack, true, 0)
-	if err != nil {
-		return err
-	}
-	now := time.Now().UTC()
-	sd := &store.StackDrift{
-		Repo: run.Repo, Stack: run.Stack, Status: status, CheckedAt: now,
-		RunID: run.ID, Commit: run.Commit, Error: run.Error,
-	}
-	var changed []store.DriftFinding
-	for _, f := range open {
-		switch {
-		case f.Accepted:
-			sd.Accepted++
-		case status == store.DriftInSync:
-			f.ResolvedAt, f.LastRun = now, run.ID
-			changed = append(changed, f)
-		default:
-			sd.Open++
-		}
-	}
-	return s.Store.RecordDriftCheck(ctx, sd, changed)
-}
 
 // AcceptRule is the drift rule that accepted DriftFixture.Accepted.
 const AcceptRule = "ignore_drift aws_security_group.* tags"
@@ -151,11 +36,10 @@ type DriftFixture struct {
 // SeedDrift stores drift records over Seed's fixture fx: infra/network
 // drifted (see DriftFixture), infra/database in sync (fx.NoChanges),
 // platform/dns errored (fx.Errored), and a new stack platform/cdn never
-// checked, so unknown.
-func SeedDrift(tb testing.TB, svc *Service, fx Fixture) DriftFixture {
+// checked, so unknown, in st.
+func SeedDrift(tb testing.TB, st *store.Store, fx Fixture) DriftFixture {
 	tb.Helper()
 	ctx := context.Background()
-	st := svc.Store
 	must := func(what string, err error) {
 		tb.Helper()
 		if err != nil {
@@ -168,7 +52,7 @@ func SeedDrift(tb testing.TB, svc *Service, fx Fixture) DriftFixture {
 	var d DriftFixture
 	d.Check = store.Run{
 		Repo: "infra", Stack: "network", Dir: "envs/prod/network", Commit: InfraCommit,
-		Trigger: "schedule", Operation: opDrift, CreatedAt: now.Add(-11 * time.Minute),
+		Trigger: "schedule", Operation: store.OperationDrift, CreatedAt: now.Add(-11 * time.Minute),
 	}
 	must("check run", st.CreateRun(ctx, &d.Check))
 	d.Check.Status = store.StatusPlanned
