@@ -17,8 +17,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 
 	"github.com/driftgate/driftgate/planner"
-	"github.com/driftgate/driftgate/store"
 	"github.com/driftgate/driftgate/planner/tfrun"
+	"github.com/driftgate/driftgate/store"
 )
 
 // Config is the server configuration (driftgate.hcl), decoded and checked.

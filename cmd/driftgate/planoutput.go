@@ -22,7 +22,7 @@ type planOutput struct {
 	TerraformVersion string        `json:"terraform_version"`
 	// State is the state a stack without a backend was planned against;
 	// nil for a stack with a backend of its own.
-	State      *planStateOutput   `json:"state,omitempty"`
+	State *planStateOutput `json:"state,omitempty"`
 	// Product is what planned: "terraform" or "opentofu".
 	Product    string             `json:"product"`
 	HasChanges bool               `json:"has_changes"`
