@@ -45,6 +45,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -128,6 +129,12 @@ type Options struct {
 	// a key stay readable with one; sealed ones need the key that wrote
 	// them. Empty stores them plain.
 	EncryptionKey []byte
+
+	// InitEmpty lets Open create a new, empty database where the file is
+	// missing or empty although the data dir holds an earlier install's
+	// state (repo mirrors, terraform state, backups). Without it Open
+	// refuses with ErrNoDatabase rather than lose every run silently.
+	InitEmpty bool
 }
 
 // Store is a bbolt-backed store of repos, stacks, runs, plans and logs. It is
@@ -179,11 +186,10 @@ func open(dir string, opts Options, cfg openConfig) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store %s: create data dir: %w", path, err)
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
-		Timeout:      opts.Timeout,
-		FreelistType: bbolt.FreelistMapType,
-		MaxSize:      cfg.maxSize,
-	})
+	if err := guardFile(dir, path, opts.InitEmpty); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db, err := openBolt(path, opts.Timeout, cfg.maxSize)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w (waited %s); stop it or use another data_dir",
 			path, ErrLocked, opts.Timeout)
@@ -196,7 +202,7 @@ func open(dir string, opts Options, cfg openConfig) (*Store, error) {
 			logKeyMode, fi.Mode().Perm().String())
 	}
 
-	if err := migrate(db, path, cfg.migrations, logger); err != nil {
+	if err := guarded(func() error { return migrate(db, path, cfg.migrations, logger) }); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -208,6 +214,33 @@ func open(dir string, opts Options, cfg openConfig) (*Store, error) {
 		ids:       newIDSource(),
 		aead:      aead,
 	}, nil
+}
+
+// openBolt opens the bbolt file at path, turning a panic or memory fault
+// of bbolt on a damaged file into an ErrDamaged error.
+func openBolt(path string, timeout time.Duration, maxSize int) (db *bbolt.DB, err error) {
+	err = guarded(func() error {
+		db, err = bbolt.Open(path, 0o600, &bbolt.Options{
+			Timeout:      timeout,
+			FreelistType: bbolt.FreelistMapType,
+			MaxSize:      maxSize,
+		})
+		return err
+	})
+	return db, err
+}
+
+// guarded runs fn, turning a panic, or a memory fault on a mapped page that
+// is not in the file, into an ErrDamaged error with the advice to restore.
+func guarded(fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: reading it failed (%v); restore it from a backup and run `driftgate store check`",
+				ErrDamaged, r)
+		}
+	}()
+	return fn()
 }
 
 // Close closes the database and releases the data dir's file lock. It waits
