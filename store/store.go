@@ -33,6 +33,8 @@ package store
 //	audit/                             (schema v5) drawn in audit.go
 //	state_versions/                    (schema v6) drawn in statever.go
 //	holds/                             (schema v7) drawn in holds.go
+//	runs_by_repo/, runs_by_status/,    (schema v8) drawn in runindex.go
+//	runs_by_op/
 //	active_runs/                       (schema v2)
 //	|-- <run id> -> run status         index of queued and running runs
 //	                                   only: the queue, oldest first
@@ -80,6 +82,7 @@ var topBuckets = [][]byte{
 	metaBucket, reposBucket, stacksBucket, runsBucket, runsByStackBucket,
 	plansBucket, planJSONBucket, planTextBucket, planAnalysisBucket, planFilesBucket, logsBucket,
 	activeRunsBucket,
+	runsByRepoBucket, runsByStatusBucket, runsByOpBucket,
 	driftStatusBucket, driftFindingsBucket,
 	deliveriesBucket,
 	auditBucket,
