@@ -97,4 +97,3 @@ func parseCursor(cursor string) ([]byte, error) {
 
 // formatCursor makes the cursor continuing after the run with id lastID.
 func formatCursor(lastID string) string { return lastID }
-
