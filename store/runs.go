@@ -169,7 +169,7 @@ func putRun(tx *bbolt.Tx, key []byte, run *Run) error {
 		return fmt.Errorf("encode run: %w", err)
 	}
 	runs := tx.Bucket(runsBucket)
-	runs.FillPercent = runsFillPercent
+	runs.FillPercent = mostlyAppendFillPercent
 	if err := runs.Put(key, v); err != nil {
 		return fmt.Errorf("write run (%d bytes): %w", len(v), err)
 	}
