@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // CheckReport is what Check found in a database file.
@@ -47,21 +46,10 @@ const maxProblems = 1000
 // listed in the report; the error is for a file Check cannot read at all.
 func Check(ctx context.Context, path string, timeout time.Duration) (*CheckReport, error) {
 	rep := &CheckReport{Path: path}
-	if _, _, err := checkBoltFile(path); err != nil {
-		return nil, fmt.Errorf("check %s: %w", path, err)
-	}
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	var db *bbolt.DB
-	err := guarded(func() error {
-		var err error
-		db, err = bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: timeout})
-		return err
-	})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("check %s: %w (waited %s); stop it, or back the database up with `driftgate store backup FILE` and check FILE",
-			path, ErrLocked, timeout)
+	db, err := openReadOnly(path, timeout)
+	if errors.Is(err, ErrLocked) {
+		return nil, fmt.Errorf("check %s: %w; stop it, or back the database up with `driftgate store backup FILE` and check FILE",
+			path, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", path, err)
