@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -42,6 +43,7 @@ type daemonStore interface {
 	ListStateVersions(ctx context.Context, repo, stack string, limit int) ([]store.StateVersion, error)
 	GetStateVersion(ctx context.Context, repo, stack string, serial uint64) (*store.StateVersion, error)
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, string, error)
+	Backup(ctx context.Context, w io.Writer) (int64, error)
 	gateStore
 }
 
@@ -146,7 +148,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.addr.Store(ln.Addr())
 	srv := &http.Server{
-		Handler:           api.NewHandler(service{d}, d.cfg.Auth, d.logger, api.WithAudit(d.store)),
+		Handler:           api.NewHandler(service{d}, d.cfg.Auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store)),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	d.logger.Info("driftgate serving", logAddr, ln.Addr().String(), logCount, len(d.watchers))
