@@ -63,6 +63,7 @@ Local commands (no daemon needed):
 		newReleaseCmd(g),
 		newDriftCmd(g),
 		newStateCmd(g),
+		newStoreCmd(g),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print driftgate's version",
