@@ -43,7 +43,7 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
 func BackupDir(ctx context.Context, dir string, w io.Writer, timeout time.Duration) (int64, error) {
 	path := filepath.Join(dir, DBFile)
 	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
-		return 0, fmt.Errorf("back up %s: %w: nothing to back up", path, ErrNoDatabase)
+		return 0, fmt.Errorf("back up %s: %w: the file is missing or empty, nothing to back up", path, ErrNoDatabase)
 	}
 	db, err := openReadOnly(path, timeout)
 	if err != nil {

@@ -39,5 +39,5 @@ var (
 	// ErrNoDatabase reports a missing or empty database file in a data dir
 	// that an earlier install used: Open refuses to start over empty
 	// unless Options.InitEmpty says so.
-	ErrNoDatabase = errors.New("database file is missing")
+	ErrNoDatabase = errors.New("no database where driftgate ran before")
 )

@@ -85,6 +85,9 @@ func checkBoltFile(path string) (pageSize uint32, size int64, err error) {
 		return 0, 0, err
 	}
 	size = fi.Size()
+	if size == 0 {
+		return 0, 0, fmt.Errorf("%w: file is empty (0 bytes)", ErrDamaged)
+	}
 	buf := make([]byte, boltMetaSize)
 	var metas []boltMeta
 	if _, err := f.ReadAt(buf, 0); err == nil {
