@@ -54,6 +54,11 @@ func TestListsSkipUnreadableRecords(t *testing.T) {
 	for i := range 5 {
 		runs = append(runs, createRun(t, s, Run{Repo: "infra", Stack: fmt.Sprintf("s%d", i%2), Operation: "plan", Status: StatusPlanned}))
 	}
+	for _, name := range []string{"infra", "apps-repomark"} {
+		if err := s.PutRepo(ctx, &RepoRecord{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, name := range []string{"net", "db"} {
 		if err := s.PutStack(ctx, &StackRecord{Repo: "infra", Name: name, Dir: "stacks/" + name + "-marker"}); err != nil {
 			t.Fatal(err)
@@ -70,6 +75,7 @@ func TestListsSkipUnreadableRecords(t *testing.T) {
 	flipRecord(t, path, `"id":"`+bad.ID+`"`)
 	flipRecord(t, path, "stacks/db-marker")
 	flipRecord(t, path, "db-driftmark")
+	flipRecord(t, path, `"apps-repomark"`)
 
 	var logs bytes.Buffer
 	s, err = Open(dir, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -100,11 +106,15 @@ func TestListsSkipUnreadableRecords(t *testing.T) {
 	if err != nil || len(stacks) != 1 || stacks[0].Name != "net" {
 		t.Errorf("ListStacks = %v, %v; want only net", stacks, err)
 	}
+	repos, err := s.ListRepos(ctx)
+	if err != nil || len(repos) != 1 || repos[0].Name != "infra" {
+		t.Errorf("ListRepos = %v, %v; want only infra", repos, err)
+	}
 	drift, err := s.ListStackDrift(ctx)
 	if err != nil || len(drift) != 1 || drift[0].Stack != "net" {
 		t.Errorf("ListStackDrift = %v, %v; want only net", drift, err)
 	}
-	for _, want := range []string{"skipping unreadable record", "bucket=runs", "key=" + bad.ID, "bucket=stacks", "bucket=drift_status"} {
+	for _, want := range []string{"skipping unreadable record", "bucket=runs", "key=" + bad.ID, "bucket=stacks", "bucket=drift_status", "bucket=repos"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("log does not contain %q:\n%s", want, logs.String())
 		}

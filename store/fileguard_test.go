@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.etcd.io/bbolt"
 )
 
 // filledStore makes a closed store in a fresh data dir holding n runs and
@@ -145,5 +147,42 @@ func TestOpenRefusesMissingDatabaseOfAnInstall(t *testing.T) {
 				t.Errorf("ListRuns on the new database: %v", err)
 			}
 		})
+	}
+}
+
+// TestGuardedTurnsFaultsIntoErrors reads a file cut to half without the
+// size check, as bbolt alone would: what bbolt does with the pages past the
+// end (a panic on a page it cannot read) must come back as ErrDamaged, not
+// kill the process.
+func TestGuardedTurnsFaultsIntoErrors(t *testing.T) {
+	if err := guarded(func() error { panic("page 7: invalid page type") }); !errors.Is(err, ErrDamaged) {
+		t.Errorf("guarded(panic) = %v, want ErrDamaged", err)
+	}
+	dir := filledStore(t, 2000)
+	path := filepath.Join(dir, DBFile)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, fi.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	// Read-only, as store check opens files.
+	var db *bbolt.DB
+	err = guarded(func() error {
+		var err error
+		db, err = bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
+		return err
+	})
+	if err == nil {
+		defer db.Close()
+		err = guarded(func() error {
+			return db.View(func(tx *bbolt.Tx) error {
+				return tx.Bucket(runsBucket).ForEach(func(_, _ []byte) error { return nil })
+			})
+		})
+	}
+	if !errors.Is(err, ErrDamaged) {
+		t.Errorf("reading a file cut to half = %v, want ErrDamaged", err)
 	}
 }
