@@ -61,7 +61,6 @@ func fillBenchStore(b *testing.B, s *Store, n int) {
 					Dir:              fmt.Sprintf("stacks/service-%03d", stack),
 					Commit:           fmt.Sprintf("%040x", rng.Uint64()),
 					Trigger:          "commit",
-					Operation:        pick(ops),
 					Status:           RunStatus(pick(statuses)),
 					TerraformVersion: "1.11.4",
 					CreatedAt:        at,
@@ -69,6 +68,14 @@ func fillBenchStore(b *testing.B, s *Store, n int) {
 					FinishedAt:       at.Add(40 * time.Second),
 					Summary:          &PlanSummary{Add: 1, Change: 2, HasChanges: true},
 					Attrs:            map[string]string{"reasons": "stacks/service: main.tf"},
+				}
+				switch pick(ops) { // literals, whatever string type Operation has
+				case "plan":
+					run.Operation = "plan"
+				case "drift":
+					run.Operation = "drift"
+				default:
+					run.Operation = "apply"
 				}
 				if run.Status == StatusErrored {
 					run.Error = "terraform plan: exit status 1: Error: Invalid reference " + strings.Repeat("x", 60)

@@ -75,8 +75,10 @@ func assertIndexes(t *testing.T, s *Store, step string) {
 		for _, stack := range []string{"", "net", "db", "nope"} {
 			for _, status := range []RunStatus{"", StatusQueued, StatusRunning, StatusAwaitingApproval,
 				StatusPlanned, StatusSuperseded, StatusInterrupted, StatusCanceled, StatusRejected, StatusErrored} {
-				for _, op := range []string{"", "plan", "apply"} {
-					filters = append(filters, RunFilter{Repo: repo, Stack: stack, Status: status, Operation: op})
+				// Operations as literals, whatever string type they have.
+				for _, f := range []RunFilter{{}, {Operation: "plan"}, {Operation: "apply"}} {
+					f.Repo, f.Stack, f.Status = repo, stack, status
+					filters = append(filters, f)
 				}
 			}
 		}
@@ -105,8 +107,8 @@ func TestRunIndexesFollowEveryWrite(t *testing.T) {
 	binding := Binding{PlanRun: "p", PlanSHA256: "abc", Commit: "c1"}
 	approval := Approval{Approver: "alice", Decision: DecisionApprove, Binding: binding}
 	var ids []string
-	enqueue := func(repo, stack, op string) string {
-		r := Run{Repo: repo, Stack: stack, Operation: op, Commit: "c1"}
+	enqueue := func(repo, stack string) string {
+		r := Run{Repo: repo, Stack: stack, Operation: "plan", Commit: "c1"}
 		if _, err := s.EnqueueRun(ctx, &r); err != nil {
 			t.Fatal(err)
 		}
@@ -130,8 +132,8 @@ func TestRunIndexesFollowEveryWrite(t *testing.T) {
 			}
 			createRun(t, s, Run{Stack: "net", Status: StatusErrored}) // local, no operation
 		}},
-		{"enqueue", func() { enqueue("infra", "net", "plan") }},
-		{"enqueue supersedes", func() { enqueue("infra", "net", "plan") }},
+		{"enqueue", func() { enqueue("infra", "net") }},
+		{"enqueue supersedes", func() { enqueue("infra", "net") }},
 		{"claim", func() { must(s.ClaimRun(ctx, ids[1])) }},
 		{"finish", func() {
 			r, err := s.GetRun(ctx, ids[1])
@@ -141,9 +143,9 @@ func TestRunIndexesFollowEveryWrite(t *testing.T) {
 			r.Status = StatusPlanned
 			must(nil, s.FinishRun(ctx, r, nil, []byte("log")))
 		}},
-		{"cancel", func() { must(s.CancelQueued(ctx, enqueue("apps", "db", "plan"), "no")) }},
+		{"cancel", func() { must(s.CancelQueued(ctx, enqueue("apps", "db"), "no")) }},
 		{"interrupt", func() {
-			must(s.ClaimRun(ctx, enqueue("apps", "net", "plan")))
+			must(s.ClaimRun(ctx, enqueue("apps", "net")))
 			must(s.InterruptRunning(ctx, "stopped"))
 		}},
 		{"awaiting approval", func() {
@@ -203,7 +205,10 @@ func TestMigrateRunIndexes(t *testing.T) {
 		}
 		for i, st := range []RunStatus{StatusPlanned, StatusQueued, StatusErrored, StatusAwaitingApproval} {
 			run := Run{ID: fmt.Sprintf("01J00000000000000000000%03d", i), Repo: []string{"", "infra"}[i%2],
-				Stack: "net", Status: st, Operation: []string{"plan", "apply"}[i/2]}
+				Stack: "net", Status: st, Operation: "plan"}
+			if i >= 2 {
+				run.Operation = "apply"
+			}
 			key, _ := parseRunID(run.ID)
 			v, _ := json.Marshal(run)
 			if err := tx.Bucket(runsBucket).Put(key, v); err != nil {
