@@ -52,7 +52,7 @@ func TestListsSkipUnreadableRecords(t *testing.T) {
 	}
 	var runs []Run
 	for i := range 5 {
-		runs = append(runs, createRun(t, s, Run{Repo: "infra", Stack: fmt.Sprintf("s%d", i%2), Operation: "plan", Status: StatusPlanned}))
+		runs = append(runs, createRun(t, s, Run{Repo: "infra", Stack: fmt.Sprintf("s%d", i%2), Operation: "plan", Status: StatusRunning}))
 	}
 	for _, name := range []string{"infra", "apps-repomark"} {
 		if err := s.PutRepo(ctx, &RepoRecord{Name: name}); err != nil {
@@ -90,7 +90,7 @@ func TestListsSkipUnreadableRecords(t *testing.T) {
 			want = append(want, r.ID)
 		}
 	}
-	for _, f := range []RunFilter{{}, {Repo: "infra"}, {Status: StatusPlanned}, {Operation: "plan"}} {
+	for _, f := range []RunFilter{{}, {Repo: "infra"}, {Status: StatusRunning}, {Operation: "plan"}} {
 		got, _, err := s.ListRuns(ctx, f)
 		if err != nil {
 			t.Fatalf("ListRuns(%+v): %v", f, err)
@@ -101,6 +101,15 @@ func TestListsSkipUnreadableRecords(t *testing.T) {
 	}
 	if _, err := s.GetRun(ctx, bad.ID); err == nil {
 		t.Error("GetRun of the damaged run succeeded")
+	}
+	// The queue at start-up: the damaged run is left out, the others go on.
+	active, err := s.ActiveRuns(ctx)
+	if err != nil || len(active) != len(runs)-1 {
+		t.Errorf("ActiveRuns = %d runs, %v; want %d", len(active), err, len(runs)-1)
+	}
+	interrupted, err := s.InterruptRunning(ctx, "restart")
+	if err != nil || len(interrupted) != len(runs)-1 {
+		t.Errorf("InterruptRunning = %d runs, %v; want %d", len(interrupted), err, len(runs)-1)
 	}
 	stacks, err := s.ListStacks(ctx, "")
 	if err != nil || len(stacks) != 1 || stacks[0].Name != "net" {
