@@ -163,7 +163,10 @@ type openConfig struct {
 // fails with ErrLocked if another process holds the file for longer than
 // opts.Timeout, with ErrSchemaTooNew if the file was written by a newer
 // driftgate, and with ErrInvalid if opts.EncryptionKey is set but is not
-// EncryptionKeySize bytes.
+// EncryptionKeySize bytes. It refuses a file that is not whole with
+// ErrDamaged, before bbolt maps it (fileguard.go), and a missing or empty
+// file in a data dir an earlier install used with ErrNoDatabase, unless
+// opts.InitEmpty.
 func Open(dir string, opts Options) (*Store, error) {
 	return open(dir, opts, openConfig{migrations: migrations})
 }
