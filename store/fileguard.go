@@ -128,7 +128,7 @@ func checkBoltFile(path string) (pageSize uint32, size int64, err error) {
 	case uint64(size/ps) < m.pgid:
 		return m.pageSize, size, fmt.Errorf("%w: file is %d bytes but its data runs to %d bytes: it was cut short",
 			ErrDamaged, size, int64(m.pgid)*ps)
-	case m.root >= m.pgid || (m.freelist >= m.pgid && m.freelist != noFreelist):
+	case m.pgid < 2 || m.root >= m.pgid || (m.freelist >= m.pgid && m.freelist != noFreelist):
 		return m.pageSize, size, fmt.Errorf("%w: meta page points past the data (root page %d, freelist page %d, %d pages)",
 			ErrDamaged, m.root, m.freelist, m.pgid)
 	}
