@@ -97,7 +97,7 @@ func unindexStatusOp(tx *bbolt.Tx, key []byte) error {
 		c := parent.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if v == nil {
-				names = append(names, k)
+				names = append(names, bytes.Clone(k))
 			}
 		}
 		for _, name := range names {
