@@ -57,6 +57,7 @@ $(STATICCHECK):
 bench: build provider
 	$(GO) test -run '^$$' -bench 'Discover1000|Affected1000' -benchtime 20x ./planner
 	$(GO) test -run '^$$' -bench 'Command1000' -benchtime 10x ./cmd/driftgate
+	$(GO) test -run '^$$' -bench 'ListRuns100k' -benchtime 300x ./store
 	$(GO) run ./test/bench/planbench -driftgate $(BIN)/driftgate -mirror $(MIRROR)
 
 ## example: run driftgate on the bundled example (examples/quickstart)

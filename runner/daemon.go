@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -44,6 +45,7 @@ type daemonStore interface {
 	ListStateVersions(ctx context.Context, repo, stack string, limit int) ([]store.StateVersion, error)
 	GetStateVersion(ctx context.Context, repo, stack string, serial uint64) (*store.StateVersion, error)
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, string, error)
+	Backup(ctx context.Context, w io.Writer) (int64, error)
 	gateStore
 }
 
@@ -248,7 +250,7 @@ func loopback(listen string) bool {
 // the store without Run: tests serve it over a store they seeded, with
 // nothing running in the background.
 func (d *Daemon) Handler() http.Handler {
-	return api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store))
+	return api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store))
 }
 
 // Addr is the API's listening address once Run is serving, else nil.

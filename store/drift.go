@@ -202,10 +202,11 @@ func (s *Store) StackDriftStatus(ctx context.Context, repo, stack string) (*Stac
 func (s *Store) ListStackDrift(ctx context.Context) ([]StackDrift, error) {
 	var out []StackDrift
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		return tx.Bucket(driftStatusBucket).ForEach(func(_, v []byte) error {
+		return tx.Bucket(driftStatusBucket).ForEach(func(k, v []byte) error {
 			var sd StackDrift
 			if err := json.Unmarshal(v, &sd); err != nil {
-				return fmt.Errorf("decode drift status: %w", err)
+				s.skipUnreadable(driftStatusBucket, fmt.Sprintf("%q", k), err)
+				return nil
 			}
 			out = append(out, sd)
 			return nil
@@ -230,7 +231,8 @@ func (s *Store) DriftFindings(ctx context.Context, repo, stack string, open bool
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
 			var f DriftFinding
 			if err := json.Unmarshal(v, &f); err != nil {
-				return fmt.Errorf("decode finding %s: %w", k, err)
+				s.skipUnreadable(driftFindingsBucket, fmt.Sprintf("%q/%s", stackKey(repo, stack), k), err)
+				continue
 			}
 			if open && !f.Open() {
 				continue

@@ -31,4 +31,13 @@ var (
 	// ErrPlanTampered reports a stored plan file whose bytes no longer hash
 	// to the sha256 recorded when it was stored.
 	ErrPlanTampered = errors.New("plan file does not match its recorded sha256")
+
+	// ErrDamaged reports a database file that is not whole: cut short,
+	// its meta pages overwritten, or records that do not decode.
+	ErrDamaged = errors.New("database file is damaged")
+
+	// ErrNoDatabase reports a missing or empty database file in a data dir
+	// that an earlier install used: Open refuses to start over empty
+	// unless Options.InitEmpty says so.
+	ErrNoDatabase = errors.New("no database where driftgate ran before")
 )

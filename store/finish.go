@@ -44,7 +44,9 @@ func (s *Store) FinishRun(ctx context.Context, r *Run, plan *Plan, log []byte) e
 			}
 		}
 		if zlog != nil {
-			if err := tx.Bucket(logsBucket).Put(key, zlog); err != nil {
+			logs := tx.Bucket(logsBucket)
+			logs.FillPercent = mostlyAppendFillPercent
+			if err := logs.Put(key, zlog); err != nil {
 				return fmt.Errorf("write log (%d bytes): %w", len(zlog), err)
 			}
 		}

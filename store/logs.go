@@ -23,7 +23,9 @@ func (s *Store) PutLog(ctx context.Context, runID string, log []byte) error {
 		if tx.Bucket(runsBucket).Get(key) == nil {
 			return fmt.Errorf("run: %w", ErrNotFound)
 		}
-		if err := tx.Bucket(logsBucket).Put(key, z); err != nil {
+		logs := tx.Bucket(logsBucket)
+		logs.FillPercent = mostlyAppendFillPercent
+		if err := logs.Put(key, z); err != nil {
 			return fmt.Errorf("write log (%d bytes): %w", len(z), err)
 		}
 		return nil

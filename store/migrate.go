@@ -28,6 +28,8 @@ var migrations = []migration{
 	// v6: state_versions (statever.go)
 	migrateStateVersions,
 	migrateHolds, // v7: holds (holds.go)
+	// v8: runs_by_repo, runs_by_status, runs_by_op (runindex.go)
+	migrateRunIndexes,
 }
 
 // v1Buckets is the bucket tree of schema v1, frozen: later versions add

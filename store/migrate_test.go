@@ -282,7 +282,7 @@ func TestMigrateV2IndexesActiveRuns(t *testing.T) {
 // bucket each version adds, so that appending a migration, or editing one
 // that shipped, is seen here.
 func TestSchemaHistory(t *testing.T) {
-	const want = 7
+	const want = 8
 	if current != want {
 		t.Fatalf("schema version = %d, want %d: update this history", current, want)
 	}
@@ -297,6 +297,7 @@ func TestSchemaHistory(t *testing.T) {
 		{5, auditBucket},
 		{6, stateVersionsBucket},
 		{7, holdsBucket},
+		{8, runsByStatusBucket},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("v%d", tt.version), func(t *testing.T) {

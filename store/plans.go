@@ -145,11 +145,14 @@ func (s *Store) encodePlan(p *Plan, key []byte) (*planWrite, error) {
 
 // put writes the plan under key; empty parts delete what was stored.
 func (pw *planWrite) put(tx *bbolt.Tx, key []byte) error {
-	if err := tx.Bucket(plansBucket).Put(key, pw.metaVal); err != nil {
+	plans := tx.Bucket(plansBucket)
+	plans.FillPercent = mostlyAppendFillPercent
+	if err := plans.Put(key, pw.metaVal); err != nil {
 		return fmt.Errorf("write plan metadata: %w", err)
 	}
 	for i, name := range planBlobBuckets {
 		bucket := tx.Bucket(name)
+		bucket.FillPercent = mostlyAppendFillPercent
 		if len(pw.vals[i]) == 0 {
 			if err := bucket.Delete(key); err != nil {
 				return fmt.Errorf("delete old %s: %w", name, err)

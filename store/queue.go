@@ -73,14 +73,17 @@ func (s *Store) EnqueueRun(ctx context.Context, r *Run) ([]string, error) {
 	return superseded, nil
 }
 
-// ActiveRuns returns the queued and running runs, oldest first.
+// ActiveRuns returns the queued and running runs, oldest first. A run whose
+// record does not decode is skipped and logged: it cannot be run, and must
+// not stop the others.
 func (s *Store) ActiveRuns(ctx context.Context) ([]Run, error) {
 	var out []Run
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		return tx.Bucket(activeRunsBucket).ForEach(func(k, _ []byte) error {
 			run, err := getRun(tx, k)
 			if err != nil {
-				return err
+				s.skipUnreadable(runsBucket, formatRunID(k), err)
+				return nil
 			}
 			out = append(out, *run)
 			return nil
@@ -123,7 +126,8 @@ func (s *Store) CancelQueued(ctx context.Context, id, reason string) (*Run, erro
 
 // InterruptRunning marks every run that is still running as interrupted,
 // with reason as its error, and returns them. Called at start-up: those runs
-// belonged to a process that died.
+// belonged to a process that died. A run whose record does not decode is
+// skipped and logged, so that it does not keep the daemon from starting.
 func (s *Store) InterruptRunning(ctx context.Context, reason string) ([]Run, error) {
 	var out []Run
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
@@ -142,7 +146,8 @@ func (s *Store) InterruptRunning(ctx context.Context, reason string) ([]Run, err
 		for _, k := range keys {
 			run, err := getRun(tx, k)
 			if err != nil {
-				return err
+				s.skipUnreadable(runsBucket, formatRunID(k), err)
+				continue
 			}
 			run.Status = StatusInterrupted
 			run.FinishedAt = now

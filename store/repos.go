@@ -77,7 +77,8 @@ func (s *Store) ListRepos(ctx context.Context) ([]RepoRecord, error) {
 		return tx.Bucket(reposBucket).ForEach(func(k, v []byte) error {
 			var rec RepoRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
-				return fmt.Errorf("decode repo %s: %w", k, err)
+				s.skipUnreadable(reposBucket, string(k), err)
+				return nil
 			}
 			recs = append(recs, rec)
 			return nil
@@ -133,7 +134,8 @@ func (s *Store) ListStacks(ctx context.Context, repo string) ([]StackRecord, err
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			var rec StackRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
-				return fmt.Errorf("decode stack %q: %w", k, err)
+				s.skipUnreadable(stacksBucket, fmt.Sprintf("%q", k), err)
+				continue
 			}
 			recs = append(recs, rec)
 		}

@@ -58,17 +58,21 @@ func (s *Store) pruneStack(tx *bbolt.Tx, repo, stack string) (int, error) {
 		doomed = append(doomed, bytes.Clone(k))
 	}
 	for _, key := range doomed {
-		if err := deleteRun(tx, idx, key); err != nil {
+		if err := deleteRun(tx, idx, repo, key); err != nil {
 			return 0, err
 		}
 	}
 	return len(doomed), nil
 }
 
-// deleteRun removes a run, its index entry in idx, its plan and its log.
-func deleteRun(tx *bbolt.Tx, idx *bbolt.Bucket, key []byte) error {
+// deleteRun removes a run of repo, its entries in the stack index idx and
+// the other run indexes, its plan and its log.
+func deleteRun(tx *bbolt.Tx, idx *bbolt.Bucket, repo string, key []byte) error {
 	if err := idx.Delete(key); err != nil {
 		return fmt.Errorf("delete run %s from index: %w", formatRunID(key), err)
+	}
+	if err := unindexRun(tx, key, repo); err != nil {
+		return err
 	}
 	for _, name := range append([][]byte{runsBucket}, runBlobBuckets...) {
 		if err := tx.Bucket(name).Delete(key); err != nil {

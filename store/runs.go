@@ -160,22 +160,29 @@ func getRun(tx *bbolt.Tx, key []byte) (*Run, error) {
 	return &run, nil
 }
 
-// putRun writes run and its index entry, which carries the status so that
-// retention and status filters need not decode runs.
+// putRun writes run and its index entries: the stack index, whose value is
+// the status so that retention and the queue need not decode runs, the
+// repo, status and operation indexes (runindex.go), and the queue.
 func putRun(tx *bbolt.Tx, key []byte, run *Run) error {
 	v, err := json.Marshal(run)
 	if err != nil {
 		return fmt.Errorf("encode run: %w", err)
 	}
-	if err := tx.Bucket(runsBucket).Put(key, v); err != nil {
+	runs := tx.Bucket(runsBucket)
+	runs.FillPercent = mostlyAppendFillPercent
+	if err := runs.Put(key, v); err != nil {
 		return fmt.Errorf("write run (%d bytes): %w", len(v), err)
 	}
 	idx, err := tx.Bucket(runsByStackBucket).CreateBucketIfNotExists(stackKey(run.Repo, run.Stack))
 	if err != nil {
 		return fmt.Errorf("create run index of stack %s/%s: %w", repoKey(run.Repo), run.Stack, err)
 	}
+	idx.FillPercent = appendFillPercent
 	if err := idx.Put(key, []byte(run.Status)); err != nil {
 		return fmt.Errorf("write run index: %w", err)
+	}
+	if err := indexRun(tx, key, run); err != nil {
+		return err
 	}
 	active := tx.Bucket(activeRunsBucket)
 	if run.Status.Terminal() {

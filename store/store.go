@@ -33,6 +33,8 @@ package store
 //	audit/                             (schema v5) drawn in audit.go
 //	state_versions/                    (schema v6) drawn in statever.go
 //	holds/                             (schema v7) drawn in holds.go
+//	runs_by_repo/, runs_by_status/,    (schema v8) drawn in runindex.go
+//	runs_by_op/
 //	active_runs/                       (schema v2)
 //	|-- <run id> -> run status         index of queued and running runs
 //	                                   only: the queue, oldest first
@@ -45,6 +47,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -79,6 +82,7 @@ var topBuckets = [][]byte{
 	metaBucket, reposBucket, stacksBucket, runsBucket, runsByStackBucket,
 	plansBucket, planJSONBucket, planTextBucket, planAnalysisBucket, planFilesBucket, logsBucket,
 	activeRunsBucket,
+	runsByRepoBucket, runsByStatusBucket, runsByOpBucket,
 	driftStatusBucket, driftFindingsBucket,
 	deliveriesBucket,
 	auditBucket,
@@ -128,6 +132,12 @@ type Options struct {
 	// a key stay readable with one; sealed ones need the key that wrote
 	// them. Empty stores them plain.
 	EncryptionKey []byte
+
+	// InitEmpty lets Open create a new, empty database where the file is
+	// missing or empty although the data dir holds an earlier install's
+	// state (repo mirrors, terraform state, backups). Without it Open
+	// refuses with ErrNoDatabase rather than lose every run silently.
+	InitEmpty bool
 }
 
 // Store is a bbolt-backed store of repos, stacks, runs, plans and logs. It is
@@ -153,7 +163,10 @@ type openConfig struct {
 // fails with ErrLocked if another process holds the file for longer than
 // opts.Timeout, with ErrSchemaTooNew if the file was written by a newer
 // driftgate, and with ErrInvalid if opts.EncryptionKey is set but is not
-// EncryptionKeySize bytes.
+// EncryptionKeySize bytes. It refuses a file that is not whole with
+// ErrDamaged, before bbolt maps it (fileguard.go), and a missing or empty
+// file in a data dir an earlier install used with ErrNoDatabase, unless
+// opts.InitEmpty.
 func Open(dir string, opts Options) (*Store, error) {
 	return open(dir, opts, openConfig{migrations: migrations})
 }
@@ -179,11 +192,10 @@ func open(dir string, opts Options, cfg openConfig) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store %s: create data dir: %w", path, err)
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
-		Timeout:      opts.Timeout,
-		FreelistType: bbolt.FreelistMapType,
-		MaxSize:      cfg.maxSize,
-	})
+	if err := guardFile(dir, path, opts.InitEmpty); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db, err := openBolt(path, opts.Timeout, cfg.maxSize)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w (waited %s); stop it or use another data_dir",
 			path, ErrLocked, opts.Timeout)
@@ -196,7 +208,7 @@ func open(dir string, opts Options, cfg openConfig) (*Store, error) {
 			logKeyMode, fi.Mode().Perm().String())
 	}
 
-	if err := migrate(db, path, cfg.migrations, logger); err != nil {
+	if err := guarded(func() error { return migrate(db, path, cfg.migrations, logger) }); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -208,6 +220,33 @@ func open(dir string, opts Options, cfg openConfig) (*Store, error) {
 		ids:       newIDSource(),
 		aead:      aead,
 	}, nil
+}
+
+// openBolt opens the bbolt file at path, turning a panic or memory fault
+// of bbolt on a damaged file into an ErrDamaged error.
+func openBolt(path string, timeout time.Duration, maxSize int) (db *bbolt.DB, err error) {
+	err = guarded(func() error {
+		db, err = bbolt.Open(path, 0o600, &bbolt.Options{
+			Timeout:      timeout,
+			FreelistType: bbolt.FreelistMapType,
+			MaxSize:      maxSize,
+		})
+		return err
+	})
+	return db, err
+}
+
+// guarded runs fn, turning a panic, or a memory fault on a mapped page that
+// is not in the file, into an ErrDamaged error with the advice to restore.
+func guarded(fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: reading it failed (%v); restore it from a backup and run `driftgate store check`",
+				ErrDamaged, r)
+		}
+	}()
+	return fn()
 }
 
 // Close closes the database and releases the data dir's file lock. It waits

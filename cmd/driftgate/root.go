@@ -65,6 +65,7 @@ Local commands (no daemon needed):
 		newStateCmd(g),
 		newVersionCmd(g),
 		newConfigCmd(g),
+		newStoreCmd(g),
 	)
 	return root
 }

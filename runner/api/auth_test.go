@@ -216,6 +216,7 @@ func TestRouteRoles(t *testing.T) {
 		"GET /api/v1/stacks/{repo}/{stack}/lock":                    RoleViewer,
 		"POST /api/v1/stacks/{repo}/{stack}/release":                RoleAdmin,
 		"GET /api/v1/audit":                                         RoleAdmin,
+		"GET /api/v1/backup":                                        RoleAdmin,
 	}
 	got := map[string]Role{}
 	for _, rt := range (&server{}).routes() {

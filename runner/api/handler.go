@@ -36,6 +36,7 @@ type server struct {
 	svc    Service
 	auth   Authenticator
 	audit  AuditLog // nil without WithAudit
+	backup Backuper // nil without WithBackup
 	logger *slog.Logger
 	// refusals rate-limits, per token, the refusals for role that are
 	// recorded in the audit log.
@@ -88,7 +89,7 @@ func NewHandler(svc Service, auth Authenticator, logger *slog.Logger, opts ...Op
 //	          apply policy may ask more of the principal (its approvers
 //	          list, PermDestroy for destroying plans, not approving one's
 //	          own run); the Service checks that and answers ErrForbidden
-//	admin     the audit log, releasing a held stack
+//	admin     the audit log, releasing a held stack, database backups
 func (s *server) routes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/healthz", public: true, quiet: true, handle: s.healthz},
@@ -114,6 +115,7 @@ func (s *server) routes() []route {
 		{method: http.MethodGet, path: "/api/v1/stacks/{repo}/{stack}/lock", role: RoleViewer, handle: s.getStackLock},
 		{method: http.MethodPost, path: "/api/v1/stacks/{repo}/{stack}/release", role: RoleAdmin, action: store.AuditRelease, handle: s.releaseStack},
 		{method: http.MethodGet, path: "/api/v1/audit", role: RoleAdmin, action: store.AuditReadAudit, handle: s.listAudit},
+		{method: http.MethodGet, path: "/api/v1/backup", role: RoleAdmin, handle: s.getBackup},
 	}
 }
 

@@ -292,3 +292,14 @@ func IsStatus(err error, status int) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Status == status
 }
+
+// Backup writes a consistent copy of the server's database to w (GET
+// /api/v1/backup, admin only). The copy is as long as the database, so
+// give the Client an http.Client without a timeout for a large one; check
+// the copy (store.Check) before trusting it.
+func (c *Client) Backup(ctx context.Context, w io.Writer) error {
+	if err := c.do(ctx, http.MethodGet, "/api/v1/backup", nil, w); err != nil {
+		return fmt.Errorf("back up the database: %w", err)
+	}
+	return nil
+}
