@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/driftgate/driftgate/planner/analysis"
 )
@@ -19,7 +20,11 @@ const ellipsis = "…"
 // followed by a zero-width space so it mentions no one.
 func text(s string, max int) string {
 	var pieces []string
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+	total := 0
+	for _, r := range strings.ToValidUTF8(prefix(s, 4*max+4), "\uFFFD") {
+		if total > max {
+			break // enough to know it is cut
+		}
 		switch {
 		case r == '@':
 			pieces = append(pieces, "@&#8203;")
@@ -32,6 +37,7 @@ func text(s string, max int) string {
 		default:
 			pieces = append(pieces, string(r))
 		}
+		total += len(pieces[len(pieces)-1])
 	}
 	return clip(pieces, max)
 }
@@ -66,13 +72,18 @@ func isBidi(r rune) bool {
 // cut).
 func oneLine(s string, max int) string {
 	var pieces []string
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+	total := 0
+	for _, r := range strings.ToValidUTF8(prefix(s, 4*max+4), "\uFFFD") {
+		if total > max {
+			break // enough to know it is cut
+		}
 		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
 			r = ' '
 		} else if isBidi(r) {
 			r = '\uFFFD'
 		}
 		pieces = append(pieces, string(r))
+		total += utf8.RuneLen(r)
 	}
 	return clip(pieces, max)
 }

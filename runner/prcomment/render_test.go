@@ -209,3 +209,33 @@ func TestRenderRefusesBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderAtEveryLimit renders the same PR at many limits: every body
+// keeps the properties, every stack keeps its summary row, and every stack
+// with changes or errors keeps its section.
+func TestRenderAtEveryLimit(t *testing.T) {
+	stacks := append(hugeStacks(), hostileStack(), revertStack())
+	sections := 0
+	for _, s := range stacks {
+		if hasSection(s) {
+			sections++
+		}
+	}
+	for limit := MinLength; limit < 40000; limit += 1531 {
+		for _, url := range []string{"", publicURL} {
+			in := Input{PR: PR{Number: 7}, PublicURL: url, Stacks: stacks, MaxLength: limit}
+			bodies, err := Render(in)
+			if err != nil {
+				t.Fatalf("limit %d: %v", limit, err)
+			}
+			checkBodies(t, bodies, limit)
+			all := strings.Join(bodies, "")
+			if got := strings.Count(all, "\n| ") - strings.Count(all, "\n| Stack |"); got != len(stacks) {
+				t.Errorf("limit %d: %d summary rows, want %d", limit, got, len(stacks))
+			}
+			if got := strings.Count(all, "<summary>"); got != sections {
+				t.Errorf("limit %d: %d sections, want %d", limit, got, sections)
+			}
+		}
+	}
+}

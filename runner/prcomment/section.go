@@ -53,7 +53,15 @@ func (w *bounded) list(heading string, items []string) {
 // cut between lines when it does not fit (inside the first line when even
 // that one does not), and always closed.
 func (w *bounded) codeBlock(heading, info, content string) {
+	cut := len(content) > w.room()
+	if cut { // only what fits can be shown: spare the work on the rest
+		content = prefix(content, w.room()+1)
+	}
 	content = blockText(content)
+	if info == "diff" {
+		content = diffText(content)
+	}
+	defer func() { w.full = w.full || cut }()
 	if w.full || content == "" {
 		return
 	}
@@ -70,8 +78,8 @@ func (w *bounded) codeBlock(heading, info, content string) {
 			continue
 		}
 		if i == 0 { // a first line too long for the space: cut inside it
-			if cut := cutLine(line, w.room()-1); cut != "" {
-				w.b.WriteString(cut + "\n")
+			if p := prefix(line, w.room()-1); p != "" {
+				w.b.WriteString(p + "\n")
 			}
 		}
 		break
@@ -80,19 +88,19 @@ func (w *bounded) codeBlock(heading, info, content string) {
 	w.b.WriteString(closing)
 }
 
-// cutLine is the longest prefix of line, on a rune boundary, of at most n
+// prefix is the longest prefix of s, on a rune boundary, of at most n
 // bytes.
-func cutLine(line string, n int) string {
+func prefix(s string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	if len(line) <= n {
-		return line
+	if len(s) <= n {
+		return s
 	}
-	for n > 0 && n < len(line) && line[n]&0xC0 == 0x80 {
+	for n > 0 && s[n]&0xC0 == 0x80 {
 		n--
 	}
-	return line[:n]
+	return s[:n]
 }
 
 // stackTitle names a stack in text: its name, with its repo when the PR's
@@ -158,7 +166,7 @@ func body(w *bounded, s Stack) {
 	if s.Analysis != nil {
 		w.list("**Outputs**", outputItems(s.Analysis.Outputs))
 	}
-	w.codeBlock("**Plan**", "diff", diffText(blockText(s.PlanText)))
+	w.codeBlock("**Plan**", "diff", s.PlanText)
 }
 
 // changeItems renders resource changes as list items, one line per
