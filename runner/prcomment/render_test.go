@@ -239,3 +239,12 @@ func TestRenderAtEveryLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestMarker(t *testing.T) {
+	if got, want := Marker(1), "<!-- driftgate:plan:1 -->"; got != want {
+		t.Errorf("Marker(1) = %q, want %q", got, want)
+	}
+	if Marker(1) == Marker(12)[:len(Marker(1))] {
+		t.Error("Marker(1) is a prefix of Marker(12): upserting comment 1 could find comment 12")
+	}
+}

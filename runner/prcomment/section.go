@@ -67,7 +67,7 @@ func (w *bounded) codeBlock(heading, info, content string) {
 	}
 	fence := fenceFor(content)
 	open, closing := heading+"\n\n"+fence+info+"\n", fence+"\n\n"
-	if w.room() < len(open)+len(closing)+40 {
+	if w.room() < len(open)+len(closing)+min(40, len(content)+1) { // not even a line of it
 		w.full = true
 		return
 	}
