@@ -182,8 +182,9 @@ func toPR(pr *gh.PullRequest) *forge.PullRequest {
 		Draft:   pr.GetDraft(),
 		URL:     pr.GetHTMLURL(),
 		State:   forge.PROpen,
-		FromFork: pr.GetHead().GetRepo().GetFullName() != "" &&
-			pr.GetHead().GetRepo().GetFullName() != pr.GetBase().GetRepo().GetFullName(),
+		// A head repository GitHub no longer knows (a deleted fork) is
+		// a fork too.
+		FromFork: pr.GetHead().GetRepo().GetFullName() != pr.GetBase().GetRepo().GetFullName(),
 	}
 	switch {
 	case pr.GetMerged() || pr.MergedAt != nil:
