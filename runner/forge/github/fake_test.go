@@ -32,7 +32,7 @@ type fakeGitHub struct {
 	perms      map[string]string // user → permission
 	comments   map[int64]*fakeComment
 	statuses   map[string]map[string]map[string]any // sha → context → status JSON
-	faults     []fault // answered before anything else, in order
+	faults     []fault                              // answered before anything else, in order
 	requests   []string
 	appTokens  int // installation tokens issued
 	lastAuth   string
