@@ -306,8 +306,7 @@ func TestFromForkAndClosed(t *testing.T) {
 	}
 }
 
-func TestGitHubAppInstallation(t *testing.T) {
-	f, _ := openPR(t)
+func appKey(t *testing.T) string {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -317,6 +316,27 @@ func TestGitHubAppInstallation(t *testing.T) {
 	if err := os.WriteFile(keyFile, pemBytes, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return keyFile
+}
+
+func TestGitHubAppWrongInstallationIsUnauthorized(t *testing.T) {
+	f, _ := openPR(t)
+	c, err := New(Options{BaseURL: f.srv.URL, Project: fakeProject,
+		App: &App{AppID: 7, InstallationID: 43, PrivateKeyFile: appKey(t)}, RetryBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PullRequest(testCtx(t), 1); !errors.Is(err, forge.ErrUnauthorized) {
+		t.Errorf("error = %v, want ErrUnauthorized", err)
+	}
+	if n := len(f.requests); n != 1 {
+		t.Errorf("%d requests: a refused token exchange must not be retried", n)
+	}
+}
+
+func TestGitHubAppInstallation(t *testing.T) {
+	f, _ := openPR(t)
+	keyFile := appKey(t)
 	c, err := New(Options{BaseURL: f.srv.URL, Project: fakeProject,
 		App: &App{AppID: 7, InstallationID: 42, PrivateKeyFile: keyFile}, RetryBackoff: time.Millisecond})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/bradleyfalzon/ghinstallation/v2"
 	gh "github.com/google/go-github/v75/github"
 
 	"github.com/driftgate/driftgate/runner/forge"
@@ -122,6 +123,18 @@ func classify(err error, now time.Time) (verdict, time.Time, error) {
 			return transient, time.Time{}, err
 		}
 		return permanent, time.Time{}, err
+	}
+	var he *ghinstallation.HTTPError
+	if errors.As(err, &he) && he.Response != nil {
+		// The app's installation token exchange failed.
+		resp := he.Response
+		if ok, reset := limitOf(resp, now); ok {
+			return limited, reset, err
+		}
+		if resp.StatusCode >= 500 {
+			return transient, time.Time{}, err
+		}
+		return permanent, time.Time{}, fmt.Errorf("%w: GitHub App installation %d: %s", forge.ErrUnauthorized, he.InstallationID, resp.Status)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		// The attempt's own timeout (the caller's ctx was checked first).
