@@ -40,6 +40,8 @@ type Harness interface {
 	Approve(t testing.TB, reviewer string, number int)
 	// Merge merges PR number and returns the merge commit.
 	Merge(t testing.TB, number int) (mergeCommit string)
+	// Comment posts body on PR number as user.
+	Comment(t testing.TB, user string, number int, body string)
 	// Comments returns the bodies of PR number's comments (not system
 	// notes), oldest first.
 	Comments(t testing.TB, number int) []string
@@ -166,6 +168,9 @@ func testUpsertComment(t *testing.T, h Harness) {
 	c := h.Client(t)
 	const marker = "<!-- driftgate:plan:1 -->"
 	const other = "<!-- driftgate:plan:2 -->"
+	// Someone else's comment carrying the marker is never taken over.
+	const fake = "quoting " + marker + " by hand"
+	h.Comment(t, "uc-author", n, fake)
 
 	id1, err := c.UpsertComment(ctx(t), n, marker, marker+"\nfirst")
 	if err != nil {
@@ -186,8 +191,8 @@ func testUpsertComment(t *testing.T, h Harness) {
 		t.Errorf("a second marker reused comment %d", id1)
 	}
 	got := h.Comments(t, n)
-	if len(got) != 2 || got[0] != marker+"\nsecond" || got[1] != other+"\npart two" {
-		t.Errorf("comments = %q, want the updated one and the second marker's", got)
+	if len(got) != 3 || got[0] != fake || got[1] != marker+"\nsecond" || got[2] != other+"\npart two" {
+		t.Errorf("comments = %q, want the other user's untouched, the updated one and the second marker's", got)
 	}
 }
 

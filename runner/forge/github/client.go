@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
@@ -68,6 +69,11 @@ type Client struct {
 	owner, repo string
 	opts        Options
 	log         *slog.Logger
+	// whoami reads the login comments are written as.
+	whoami func(ctx context.Context) (string, error)
+
+	mu    sync.Mutex
+	login string // cached whoami
 }
 
 var _ forge.Client = (*Client)(nil)
@@ -104,6 +110,7 @@ func New(opts Options) (*Client, error) {
 		return nil, err
 	}
 	var hc *http.Client
+	var appClient *gh.Client
 	switch {
 	case opts.App != nil:
 		a := opts.App
@@ -116,6 +123,12 @@ func New(opts Options) (*Client, error) {
 		}
 		tr.BaseURL = strings.TrimSuffix(apiURL, "/")
 		hc = &http.Client{Transport: tr}
+		appTr, err := ghinstallation.NewAppsTransportKeyFromFile(base, a.AppID, a.PrivateKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("github: app private key %s: %w", a.PrivateKeyFile, err)
+		}
+		appTr.BaseURL = tr.BaseURL
+		appClient = gh.NewClient(&http.Client{Transport: appTr})
 	case opts.Token != "":
 		hc = &http.Client{Transport: base}
 	default:
@@ -129,8 +142,25 @@ func New(opts Options) (*Client, error) {
 		if c, err = c.WithEnterpriseURLs(apiURL, apiURL); err != nil {
 			return nil, fmt.Errorf("github: base_url %q: %w", opts.BaseURL, err)
 		}
+		if appClient != nil {
+			if appClient, err = appClient.WithEnterpriseURLs(apiURL, apiURL); err != nil {
+				return nil, fmt.Errorf("github: base_url %q: %w", opts.BaseURL, err)
+			}
+		}
 	}
-	return &Client{gh: c, owner: owner, repo: repo, opts: opts, log: log}, nil
+	cl := &Client{gh: c, owner: owner, repo: repo, opts: opts, log: log}
+	// A token writes as its user; an app installation as "<slug>[bot]".
+	cl.whoami = func(ctx context.Context) (string, error) {
+		u, _, err := c.Users.Get(ctx, "")
+		return u.GetLogin(), err
+	}
+	if appClient != nil {
+		cl.whoami = func(ctx context.Context) (string, error) {
+			a, _, err := appClient.Apps.Get(ctx, "")
+			return a.GetSlug() + "[bot]", err
+		}
+	}
+	return cl, nil
 }
 
 // apiBase returns the REST API root for baseURL and whether it is an

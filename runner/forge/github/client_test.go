@@ -77,6 +77,9 @@ func TestUpsertFindsCommentOnALaterPage(t *testing.T) {
 	for i := range 5 {
 		f.seq++
 		f.comments[int64(f.seq)] = &fakeComment{ID: int64(f.seq), Issue: 1, Body: "chatter " + strconv.Itoa(i), Author: "bob"}
+		if i == 4 {
+			f.comments[int64(f.seq)].Author = "driftgate-bot"
+		}
 	}
 	f.mu.Unlock()
 	const marker = "<!-- driftgate:plan:1 -->"
@@ -349,5 +352,15 @@ func TestGitHubAppInstallation(t *testing.T) {
 	}
 	if f.appTokens != 1 || f.lastAuth != "token "+fakeAppTok {
 		t.Errorf("installation tokens issued %d, last auth %q: want one token, reused", f.appTokens, f.lastAuth)
+	}
+	// The app finds its own comment again: it writes as "driftgate[bot]".
+	const marker = "<!-- driftgate:plan:1 -->"
+	for _, body := range []string{"v1", "v2"} {
+		if _, err := c.UpsertComment(testCtx(t), 1, marker, marker+body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.Comments(t, 1); len(got) != 1 || got[0] != marker+"v2" {
+		t.Errorf("comments = %q, want the app's one comment updated", got)
 	}
 }

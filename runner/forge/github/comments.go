@@ -60,8 +60,29 @@ func (c *Client) DeleteComment(ctx context.Context, number int, marker string) e
 	})
 }
 
-// findComment returns PR number's first comment containing marker, or nil.
+// self returns the login the client comments as, read once.
+func (c *Client) self(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.login != "" {
+		return c.login, nil
+	}
+	login, err := c.whoami(ctx)
+	if err != nil {
+		return "", err
+	}
+	c.login = login
+	return login, nil
+}
+
+// findComment returns PR number's first comment written by the client
+// that contains marker, or nil. Comments by anyone else are never taken,
+// so a user quoting or faking the marker cannot capture the plan comment.
 func (c *Client) findComment(ctx context.Context, number int, marker string) (*gh.IssueComment, error) {
+	me, err := c.self(ctx)
+	if err != nil {
+		return nil, err
+	}
 	opt := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
 	for {
 		page, resp, err := c.gh.Issues.ListComments(ctx, c.owner, c.repo, number, opt)
@@ -69,7 +90,7 @@ func (c *Client) findComment(ctx context.Context, number int, marker string) (*g
 			return nil, err
 		}
 		for _, cm := range page {
-			if strings.Contains(cm.GetBody(), marker) {
+			if cm.GetUser().GetLogin() == me && strings.Contains(cm.GetBody(), marker) {
 				return cm, nil
 			}
 		}

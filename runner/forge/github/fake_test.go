@@ -24,8 +24,8 @@ type fakeGitHub struct {
 	srv *httptest.Server
 
 	mu         sync.Mutex
-	tokens     map[string]bool // accepted Authorization values
-	perPage    int             // page size cap (GitHub's is 100)
+	tokens     map[string]string // accepted Authorization values → login
+	perPage    int               // page size cap (GitHub's is 100)
 	seq        int
 	branches   map[string]string // branch → head
 	prs        map[int]*fakePR
@@ -81,7 +81,7 @@ const (
 
 func newFakeGitHub(t testing.TB) *fakeGitHub {
 	f := &fakeGitHub{
-		t: t, tokens: map[string]bool{"Bearer " + fakeToken: true, "token " + fakeAppTok: true},
+		t: t, tokens: map[string]string{"Bearer " + fakeToken: "driftgate-bot", "token " + fakeAppTok: "driftgate[bot]"},
 		perPage: 100, branches: map[string]string{"main": "0000000000000000000000000000000000000001"},
 		prs: map[int]*fakePR{}, perms: map[string]string{"driftgate-bot": "write"},
 		comments: map[int64]*fakeComment{}, statuses: map[string]map[string]map[string]any{},
@@ -99,6 +99,8 @@ func newFakeGitHub(t testing.TB) *fakeGitHub {
 	mux.HandleFunc("DELETE "+repo+"/issues/comments/{id}", f.deleteComment)
 	mux.HandleFunc("POST "+repo+"/statuses/{sha}", f.setStatus)
 	mux.HandleFunc("POST /api/v3/app/installations/{id}/access_tokens", f.installationToken)
+	mux.HandleFunc("GET /api/v3/app", f.app)
+	mux.HandleFunc("GET /api/v3/user", f.user)
 	f.srv = httptest.NewServer(f.middleware(mux))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -132,7 +134,7 @@ func (f *fakeGitHub) middleware(next http.Handler) http.Handler {
 		w.Header().Set("X-RateLimit-Limit", "5000")
 		w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(f.remaining))
 		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(f.resetAfter).Unix(), 10))
-		ok := f.tokens[r.Header.Get("Authorization")] || strings.HasSuffix(r.URL.Path, "/access_tokens")
+		ok := f.tokens[r.Header.Get("Authorization")] != "" || strings.HasPrefix(r.URL.Path, "/api/v3/app")
 		f.mu.Unlock()
 		if !ok {
 			writeJSON(w, http.StatusUnauthorized, map[string]any{"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
@@ -324,7 +326,7 @@ func (f *fakeGitHub) createComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.seq++
-	c := &fakeComment{ID: int64(f.seq), Issue: pr.Number, Body: body, Author: "driftgate-bot"}
+	c := &fakeComment{ID: int64(f.seq), Issue: pr.Number, Body: body, Author: f.tokens[r.Header.Get("Authorization")]}
 	f.comments[c.ID] = c
 	writeJSON(w, http.StatusCreated, f.commentJSON(c))
 }
@@ -341,6 +343,10 @@ func (f *fakeGitHub) comment(w http.ResponseWriter, r *http.Request) *fakeCommen
 func (f *fakeGitHub) editComment(w http.ResponseWriter, r *http.Request) {
 	c := f.comment(w, r)
 	if c == nil {
+		return
+	}
+	if c.Author != f.tokens[r.Header.Get("Authorization")] {
+		writeJSON(w, http.StatusForbidden, map[string]any{"message": "Resource not accessible by personal access token"})
 		return
 	}
 	body, bad := tooLong(w, r)
@@ -397,6 +403,18 @@ func (f *fakeGitHub) installationToken(w http.ResponseWriter, r *http.Request) {
 	f.appTokens++
 	writeJSON(w, http.StatusCreated, map[string]any{"token": fakeAppTok,
 		"expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+}
+
+func (f *fakeGitHub) app(w http.ResponseWriter, r *http.Request) {
+	if auth := r.Header.Get("Authorization"); !strings.HasPrefix(auth, "Bearer ") || strings.Count(auth, ".") != 2 {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"message": "A JSON web token could not be decoded"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": 7, "slug": "driftgate", "name": "driftgate"})
+}
+
+func (f *fakeGitHub) user(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, user(f.tokens[r.Header.Get("Authorization")]))
 }
 
 // fail queues a canned failure for the next request whose path contains

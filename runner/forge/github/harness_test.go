@@ -90,6 +90,13 @@ func (f *fakeGitHub) Merge(t testing.TB, number int) string {
 	return pr.MergeSHA
 }
 
+func (f *fakeGitHub) Comment(t testing.TB, user string, number int, body string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq++
+	f.comments[int64(f.seq)] = &fakeComment{ID: int64(f.seq), Issue: number, Body: body, Author: user}
+}
+
 func (f *fakeGitHub) Comments(t testing.TB, number int) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()

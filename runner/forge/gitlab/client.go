@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
@@ -56,6 +57,9 @@ type Client struct {
 	opts   Options
 	log    *slog.Logger
 	limits *limits
+
+	mu       sync.Mutex
+	username string // the token's user, read once
 }
 
 var _ forge.Client = (*Client)(nil)

@@ -58,9 +58,30 @@ func (c *Client) DeleteComment(ctx context.Context, number int, marker string) e
 	})
 }
 
-// findNote returns MR number's oldest non-system note containing marker,
-// or nil.
+// self returns the user name the client writes notes as, read once.
+func (c *Client) self(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.username != "" {
+		return c.username, nil
+	}
+	u, _, err := c.gl.Users.CurrentUser(gl.WithContext(ctx))
+	if err != nil {
+		return "", err
+	}
+	c.username = u.Username
+	return c.username, nil
+}
+
+// findNote returns MR number's oldest non-system note written by the
+// client that contains marker, or nil. Notes by anyone else are never
+// taken, so a user quoting or faking the marker cannot capture the plan
+// note.
 func (c *Client) findNote(ctx context.Context, number int, marker string) (*gl.Note, error) {
+	me, err := c.self(ctx)
+	if err != nil {
+		return nil, err
+	}
 	opt := &gl.ListMergeRequestNotesOptions{ListOptions: gl.ListOptions{PerPage: 100},
 		OrderBy: gl.Ptr("created_at"), Sort: gl.Ptr("asc")}
 	for {
@@ -69,7 +90,7 @@ func (c *Client) findNote(ctx context.Context, number int, marker string) (*gl.N
 			return nil, err
 		}
 		for _, n := range page {
-			if !n.System && strings.Contains(n.Body, marker) {
+			if !n.System && n.Author.Username == me && strings.Contains(n.Body, marker) {
 				return n, nil
 			}
 		}

@@ -53,6 +53,7 @@ type fakeMR struct {
 }
 
 type fakeNote struct {
+	Author string
 	ID     int64
 	MR     int
 	Body   string
@@ -93,6 +94,9 @@ func newFakeGitLab(t testing.TB) *fakeGitLab {
 	mux.HandleFunc("POST "+p+"/statuses/{sha}", f.setStatus)
 	mux.HandleFunc("GET "+p+"/members/all/{uid}", f.member)
 	mux.HandleFunc("GET /api/v4/users", f.listUsers)
+	mux.HandleFunc("GET /api/v4/user", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, f.userJSON("driftgate-bot"))
+	})
 	f.srv = httptest.NewServer(f.middleware(mux))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -276,7 +280,10 @@ func (f *fakeGitLab) versions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeGitLab) noteJSON(n *fakeNote) map[string]any {
-	author := "driftgate-bot"
+	author := n.Author
+	if author == "" {
+		author = "driftgate-bot"
+	}
 	return map[string]any{"id": n.ID, "body": n.Body, "system": n.System, "author": f.userJSON(author),
 		"noteable_type": "MergeRequest", "noteable_iid": n.MR, "created_at": n.At.Format(time.RFC3339)}
 }
@@ -360,6 +367,10 @@ func (f *fakeGitLab) note(w http.ResponseWriter, r *http.Request) *fakeNote {
 func (f *fakeGitLab) updateNote(w http.ResponseWriter, r *http.Request) {
 	n := f.note(w, r)
 	if n == nil {
+		return
+	}
+	if n.Author != "" && n.Author != "driftgate-bot" {
+		writeJSON(w, http.StatusForbidden, map[string]any{"message": "403 Forbidden"})
 		return
 	}
 	body, bad := noteBody(w, r)

@@ -92,6 +92,13 @@ func (f *fakeGitLab) Merge(t testing.TB, number int) string {
 	return mr.MergeSHA
 }
 
+func (f *fakeGitLab) Comment(t testing.TB, user string, number int, body string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq++
+	f.notes[int64(f.seq)] = &fakeNote{ID: int64(f.seq), MR: number, Body: body, Author: user, At: f.tick()}
+}
+
 func (f *fakeGitLab) Comments(t testing.TB, number int) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
