@@ -249,6 +249,11 @@ func testCreatePullRequest(t *testing.T, h Harness) {
 	if err != nil || again.HeadSHA != head {
 		t.Errorf("PullRequest(%d) after create = %+v, %v", pr.Number, again, err)
 	}
+	// Opening it again (a retried create) returns the open PR.
+	dup, err := c.CreatePullRequest(ctx(t), forge.NewPullRequest{Title: "driftgate: fix drift", Body: "body", Head: "created", Base: h.BaseBranch()})
+	if err != nil || dup.Number != pr.Number {
+		t.Errorf("CreatePullRequest again = %+v, %v; want PR %d", dup, err, pr.Number)
+	}
 }
 
 func testErrors(t *testing.T, h Harness) {

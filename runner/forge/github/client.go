@@ -319,17 +319,45 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// CreatePullRequest implements forge.Client.
+// CreatePullRequest implements forge.Client. When an open PR from head
+// into base already exists (GitHub answers 422 "already exists", also
+// after a retried create whose first answer was lost), it returns that PR.
 func (c *Client) CreatePullRequest(ctx context.Context, npr forge.NewPullRequest) (*forge.PullRequest, error) {
 	var pr *gh.PullRequest
 	err := c.call(ctx, fmt.Sprintf("open a PR from %s into %s", npr.Head, npr.Base), func(ctx context.Context) error {
 		var err error
 		pr, _, err = c.gh.PullRequests.Create(ctx, c.owner, c.repo, &gh.NewPullRequest{
 			Title: gh.Ptr(npr.Title), Body: gh.Ptr(npr.Body), Head: gh.Ptr(npr.Head), Base: gh.Ptr(npr.Base)})
-		return err
+		if !alreadyExists(err) {
+			return err
+		}
+		open, _, err := c.gh.PullRequests.List(ctx, c.owner, c.repo, &gh.PullRequestListOptions{
+			State: "open", Head: c.owner + ":" + npr.Head, Base: npr.Base})
+		if err != nil {
+			return err
+		}
+		if len(open) == 0 {
+			return fmt.Errorf("GitHub says a PR from %s into %s exists but lists none open", npr.Head, npr.Base)
+		}
+		pr = open[0]
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return toPR(pr), nil
+}
+
+// alreadyExists reports GitHub's 422 for a PR that is already open.
+func alreadyExists(err error) bool {
+	var er *gh.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusUnprocessableEntity {
+		return false
+	}
+	for _, e := range er.Errors {
+		if strings.Contains(e.Message, "already exists") {
+			return true
+		}
+	}
+	return false
 }

@@ -91,6 +91,7 @@ func newFakeGitHub(t testing.TB) *fakeGitHub {
 	repo := "/api/v3/repos/{owner}/{repo}"
 	mux.HandleFunc("GET "+repo+"/pulls/{n}", f.getPR)
 	mux.HandleFunc("POST "+repo+"/pulls", f.createPR)
+	mux.HandleFunc("GET "+repo+"/pulls", f.listPRs)
 	mux.HandleFunc("GET "+repo+"/pulls/{n}/reviews", f.listReviews)
 	mux.HandleFunc("GET "+repo+"/collaborators/{user}/permission", f.permission)
 	mux.HandleFunc("GET "+repo+"/issues/{n}/comments", f.listComments)
@@ -242,9 +243,30 @@ func (f *fakeGitHub) createPR(w http.ResponseWriter, r *http.Request) {
 			"errors": []any{map[string]any{"resource": "PullRequest", "code": "invalid", "field": "head"}}})
 		return
 	}
+	for _, pr := range f.prs {
+		if pr.State == "open" && pr.Head == in.Head && pr.Base == in.Base {
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": "Validation Failed",
+				"errors": []any{map[string]any{"resource": "PullRequest", "code": "custom",
+					"message": "A pull request already exists for " + fakeOwner + ":" + in.Head + "."}}})
+			return
+		}
+	}
 	pr := &fakePR{Number: len(f.prs) + 1, Title: in.Title, Author: "driftgate-bot", Head: in.Head, Base: in.Base, HeadSHA: head, State: "open"}
 	f.prs[pr.Number] = pr
 	writeJSON(w, http.StatusCreated, f.prJSON(pr))
+}
+
+func (f *fakeGitHub) listPRs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var items []any
+	for n := 1; n <= len(f.prs); n++ {
+		pr := f.prs[n]
+		if (q.Get("state") == "" || q.Get("state") == "all" || q.Get("state") == pr.State) &&
+			(q.Get("head") == "" || q.Get("head") == fakeOwner+":"+pr.Head) && (q.Get("base") == "" || q.Get("base") == pr.Base) {
+			items = append(items, f.prJSON(pr))
+		}
+	}
+	f.page(w, r, items)
 }
 
 func (f *fakeGitHub) listReviews(w http.ResponseWriter, r *http.Request) {

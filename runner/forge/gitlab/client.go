@@ -288,17 +288,34 @@ func (c *Client) SetStatus(ctx context.Context, sha string, s forge.Status) erro
 	})
 }
 
-// CreatePullRequest implements forge.Client: a merge request.
+// CreatePullRequest implements forge.Client: a merge request. When an
+// open MR from head into base already exists (GitLab answers 409, also
+// after a retried create whose first answer was lost), it returns that MR.
 func (c *Client) CreatePullRequest(ctx context.Context, npr forge.NewPullRequest) (*forge.PullRequest, error) {
-	var mr *gl.MergeRequest
+	var mr *gl.BasicMergeRequest
 	err := c.call(ctx, fmt.Sprintf("open an MR from %s into %s", npr.Head, npr.Base), func(ctx context.Context) error {
-		var err error
-		mr, _, err = c.gl.MergeRequests.CreateMergeRequest(c.pid, &gl.CreateMergeRequestOptions{Title: gl.Ptr(npr.Title),
+		created, _, err := c.gl.MergeRequests.CreateMergeRequest(c.pid, &gl.CreateMergeRequestOptions{Title: gl.Ptr(npr.Title),
 			Description: gl.Ptr(npr.Body), SourceBranch: gl.Ptr(npr.Head), TargetBranch: gl.Ptr(npr.Base)}, gl.WithContext(ctx))
-		return err
+		var er *gl.ErrorResponse
+		if !errors.As(err, &er) || er.StatusCode != http.StatusConflict {
+			if err == nil {
+				mr = &created.BasicMergeRequest
+			}
+			return err
+		}
+		open, _, err := c.gl.MergeRequests.ListProjectMergeRequests(c.pid, &gl.ListProjectMergeRequestsOptions{
+			State: gl.Ptr("opened"), SourceBranch: gl.Ptr(npr.Head), TargetBranch: gl.Ptr(npr.Base)}, gl.WithContext(ctx))
+		if err != nil {
+			return err
+		}
+		if len(open) == 0 {
+			return fmt.Errorf("GitLab says an MR from %s into %s exists but lists none open", npr.Head, npr.Base)
+		}
+		mr = open[0]
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return toPR(&mr.BasicMergeRequest), nil
+	return toPR(mr), nil
 }

@@ -85,6 +85,7 @@ func newFakeGitLab(t testing.TB) *fakeGitLab {
 	p := "/api/v4/projects/{id}"
 	mux.HandleFunc("GET "+p+"/merge_requests/{iid}", f.getMR)
 	mux.HandleFunc("POST "+p+"/merge_requests", f.createMR)
+	mux.HandleFunc("GET "+p+"/merge_requests", f.listMRs)
 	mux.HandleFunc("GET "+p+"/merge_requests/{iid}/approvals", f.approvals)
 	mux.HandleFunc("GET "+p+"/merge_requests/{iid}/versions", f.versions)
 	mux.HandleFunc("GET "+p+"/merge_requests/{iid}/notes", f.listNotes)
@@ -241,8 +242,29 @@ func (f *fakeGitLab) createMR(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"message": "404 Branch Not Found"})
 		return
 	}
+	for _, mr := range f.mrs {
+		if mr.State == "opened" && mr.Source == in.SourceBranch && mr.Target == in.TargetBranch {
+			writeJSON(w, http.StatusConflict, map[string]any{"message": []string{
+				fmt.Sprintf("Another open merge request already exists for this source branch: !%d", mr.IID)}})
+			return
+		}
+	}
 	mr := f.open("driftgate-bot", in.SourceBranch, in.Title, head)
 	writeJSON(w, http.StatusCreated, f.mrJSON(mr))
+}
+
+func (f *fakeGitLab) listMRs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var items []any
+	for n := len(f.mrs); n >= 1; n-- { // newest first, as GitLab lists them
+		mr := f.mrs[n]
+		if (q.Get("state") == "" || q.Get("state") == "all" || q.Get("state") == mr.State) &&
+			(q.Get("source_branch") == "" || q.Get("source_branch") == mr.Source) &&
+			(q.Get("target_branch") == "" || q.Get("target_branch") == mr.Target) {
+			items = append(items, f.mrJSON(mr))
+		}
+	}
+	f.page(w, r, items)
 }
 
 func (f *fakeGitLab) open(author, branch, title, head string) *fakeMR {

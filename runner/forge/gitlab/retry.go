@@ -45,7 +45,9 @@ func (c *Client) call(ctx context.Context, what string, op func(ctx context.Cont
 		v, reset, err := classify(err, time.Now())
 		switch v {
 		case limited:
-			wait := time.Until(reset)
+			// A reset already past still waits a backoff step, so a forge
+			// repeating it does not make a busy loop.
+			wait := max(time.Until(reset), c.opts.RetryBackoff)
 			dl, hasDL := ctx.Deadline()
 			if wait > c.opts.MaxRateLimitWait || (hasDL && dl.Before(reset)) || attempt > c.opts.Retries {
 				return fmt.Errorf("gitlab: %s: %w", what, &forge.RateLimitError{Reset: reset})
