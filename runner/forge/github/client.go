@@ -1,6 +1,23 @@
 // Package github is driftgate's forge.Client and forge.Webhooks for GitHub
 // and GitHub Enterprise Server, on go-github. It authenticates with a
 // personal (or fine-grained) token, or as a GitHub App installation.
+//
+// Setting up GitHub for driftgate:
+//
+//   - Token: a fine-grained token on the repository with Pull requests,
+//     Issues and Commit statuses read & write and Metadata read (a classic
+//     token needs the repo scope). Or a GitHub App with the same
+//     permissions, installed on the repository: app_id, installation_id
+//     and the app's private key file.
+//   - Webhook (repository settings → Webhooks): payload URL
+//     <public_url>/webhooks/<repo>, content type application/json (form
+//     works too), a secret (webhook_secret_env), and the events Pushes,
+//     Pull requests, Issue comments and Pull request reviews.
+//   - Enterprise Server: base_url is the server (https://github.example.com);
+//     the API path /api/v3/ is added.
+//
+// Comments are written as the token's user (the app's "<slug>[bot]"), and
+// only that user's comments are ever updated or deleted.
 package github
 
 import (

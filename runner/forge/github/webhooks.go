@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -119,6 +121,15 @@ func (Webhooks) Parse(h http.Header, body []byte) (*forge.Event, error) {
 	case "push", "ping", "pull_request", "issue_comment", "pull_request_review":
 	default:
 		return nil, fmt.Errorf("%w: GitHub event %q", forge.ErrIgnored, kind)
+	}
+	if mt, _, _ := mime.ParseMediaType(h.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+		// A webhook set to content type "form" sends the JSON as the
+		// payload field.
+		form, err := url.ParseQuery(string(body))
+		if err != nil || !form.Has("payload") {
+			return nil, fmt.Errorf("%w: GitHub %s: form body without a payload field", forge.ErrMalformed, kind)
+		}
+		body = []byte(form.Get("payload"))
 	}
 	var p ghPayload
 	if err := json.Unmarshal(body, &p); err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -108,6 +109,19 @@ func describe(e *forge.Event) string {
 		}
 	}
 	return s
+}
+
+func TestParseFormEncoded(t *testing.T) {
+	h := headers("pull_request")
+	h.Set("Content-Type", "application/x-www-form-urlencoded")
+	body := "payload=" + url.QueryEscape(string(fixture(t, "pull_request_opened.json")))
+	ev, err := Webhooks{}.Parse(h, []byte(body))
+	if err != nil || ev.PR == nil || ev.PR.PR.Number != 7 || ev.PR.Action != forge.PROpened {
+		t.Fatalf("Parse(form) = %+v, %v; want PR 7 opened", ev, err)
+	}
+	if _, err := (Webhooks{}).Parse(h, []byte("zen=x")); !errors.Is(err, forge.ErrMalformed) {
+		t.Errorf("form without payload: error = %v, want ErrMalformed", err)
+	}
 }
 
 func TestParseIgnoresAndRejects(t *testing.T) {

@@ -1,5 +1,23 @@
 // Package gitlab is driftgate's forge.Client and forge.Webhooks for GitLab
 // (gitlab.com and self-managed) merge requests, on GitLab's client-go.
+//
+// Setting up GitLab for driftgate:
+//
+//   - Token: a project access token (or a bot user's personal token) with
+//     the api scope and the Developer role, which commit statuses need.
+//   - Webhook (project settings → Webhooks): URL
+//     <public_url>/webhooks/<repo>, a secret token (webhook_secret_env),
+//     and the triggers Push events, Merge request events and Comments.
+//   - Self-managed: base_url is the server (https://gitlab.example.com);
+//     the API path /api/v4/ is added.
+//
+// GitLab has approvals, not reviews: Reviews lists one approved review per
+// approver, on the MR head at approval time (see Reviews). Enabling the
+// project's "Remove all approvals when commits are added" keeps the list
+// to approvals of the current head.
+//
+// Notes are written as the token's user, and only that user's notes are
+// ever updated or deleted.
 package gitlab
 
 import (
