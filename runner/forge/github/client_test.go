@@ -364,3 +364,44 @@ func TestGitHubAppInstallation(t *testing.T) {
 		t.Errorf("comments = %q, want the app's one comment updated", got)
 	}
 }
+
+func TestLostAnswerDoesNotDoubleTheComment(t *testing.T) {
+	f, c := openPR(t)
+	const marker = "<!-- driftgate:plan:1 -->"
+	f.faults = append(f.faults, fault{path: "POST /api/v3/repos/acme/infra/issues/1/comments", status: 502, lost: true,
+		body: `{"message":"Server Error"}`})
+	if _, err := c.UpsertComment(testCtx(t), 1, marker, marker+" plan"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Comments(t, 1); len(got) != 1 {
+		t.Errorf("comments = %q: the retried upsert made a second comment", got)
+	}
+	if len(f.faults) != 0 {
+		t.Error("the lost answer was never simulated")
+	}
+}
+
+func TestReviewsSpanPages(t *testing.T) {
+	f, c := openPR(t)
+	f.perPage = 2
+	for i := range 5 {
+		f.Approve(t, "reviewer"+strconv.Itoa(i), 1)
+	}
+	got, err := c.Reviews(testCtx(t), 1)
+	if err != nil || len(got) != 5 || got[4].User != "reviewer4" {
+		t.Fatalf("Reviews = %+v, %v; want 5 across 3 pages", got, err)
+	}
+}
+
+func TestLostCreateReturnsTheOpenPR(t *testing.T) {
+	f, c := openPR(t)
+	f.Branch(t, "drift-fix")
+	f.faults = append(f.faults, fault{path: "POST /api/v3/repos/acme/infra/pulls", status: 504, lost: true, body: `{"message":"timeout"}`})
+	pr, err := c.CreatePullRequest(testCtx(t), forge.NewPullRequest{Title: "fix", Head: "drift-fix", Base: "main"})
+	if err != nil || pr.Number != 2 || len(f.prs) != 2 {
+		t.Errorf("CreatePullRequest after a lost answer = %+v, %v; want PR 2, made once", pr, err)
+	}
+	if len(f.faults) != 0 {
+		t.Error("the lost answer was never simulated")
+	}
+}

@@ -69,6 +69,9 @@ type fault struct {
 	header map[string]string
 	body   string
 	delay  time.Duration
+	// lost: the request is carried out, then its answer replaced by
+	// the failure (a 502 from a proxy after the forge acted).
+	lost bool
 }
 
 const (
@@ -113,8 +116,11 @@ func (f *fakeGitHub) middleware(next http.Handler) http.Handler {
 		f.requests = append(f.requests, r.Method+" "+r.URL.Path)
 		f.lastAuth = r.Header.Get("Authorization")
 		for i, ft := range f.faults {
-			if strings.Contains(r.URL.Path, ft.path) {
+			if strings.Contains(r.Method+" "+r.URL.Path, ft.path) {
 				f.faults = append(f.faults[:i:i], f.faults[i+1:]...)
+				if ft.lost {
+					next.ServeHTTP(httptest.NewRecorder(), r)
+				}
 				f.mu.Unlock()
 				if ft.delay > 0 {
 					select {

@@ -303,3 +303,32 @@ func TestMRStates(t *testing.T) {
 		t.Errorf("locked MR: state %q, want open", pr.State)
 	}
 }
+
+func TestLostAnswerDoesNotDoubleTheNote(t *testing.T) {
+	f, c := openMR(t)
+	const marker = "<!-- driftgate:plan:1 -->"
+	f.faults = append(f.faults, fault{path: "POST /api/v4/projects/acme/infra/merge_requests/1/notes", status: 502, lost: true,
+		body: `{"message":"502 Bad Gateway"}`})
+	if _, err := c.UpsertComment(testCtx(t), 1, marker, marker+" plan"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Comments(t, 1); len(got) != 1 {
+		t.Errorf("notes = %q: the retried upsert made a second note", got)
+	}
+	if len(f.faults) != 0 {
+		t.Error("the lost answer was never simulated")
+	}
+}
+
+func TestLostCreateReturnsTheOpenMR(t *testing.T) {
+	f, c := openMR(t)
+	f.Branch(t, "drift-fix")
+	f.faults = append(f.faults, fault{path: "POST /api/v4/projects/acme/infra/merge_requests", status: 504, lost: true, body: `{"message":"timeout"}`})
+	mr, err := c.CreatePullRequest(testCtx(t), forge.NewPullRequest{Title: "fix", Head: "drift-fix", Base: "main"})
+	if err != nil || mr.Number != 2 || len(f.mrs) != 2 {
+		t.Errorf("CreatePullRequest after a lost answer = %+v, %v; want MR 2, made once", mr, err)
+	}
+	if len(f.faults) != 0 {
+		t.Error("the lost answer was never simulated")
+	}
+}

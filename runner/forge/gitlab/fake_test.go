@@ -67,6 +67,9 @@ type fault struct {
 	header map[string]string
 	body   string
 	delay  time.Duration
+	// lost: the request is carried out, then its answer replaced by
+	// the failure (a 502 from a proxy after the forge acted).
+	lost bool
 }
 
 const (
@@ -108,8 +111,11 @@ func (f *fakeGitLab) middleware(next http.Handler) http.Handler {
 		f.mu.Lock()
 		f.requests = append(f.requests, r.Method+" "+r.URL.EscapedPath())
 		for i, ft := range f.faults {
-			if strings.Contains(r.URL.Path, ft.path) {
+			if strings.Contains(r.Method+" "+r.URL.Path, ft.path) {
 				f.faults = append(f.faults[:i:i], f.faults[i+1:]...)
+				if ft.lost {
+					next.ServeHTTP(httptest.NewRecorder(), r)
+				}
 				f.mu.Unlock()
 				if ft.delay > 0 {
 					select {
