@@ -15,7 +15,9 @@ import (
 
 // Harness sets up state on one project of a forge, as users would, and
 // reads back what a client wrote. Every method fails t on error. Users are
-// forge user names; the harness creates them on first use.
+// forge user names: AddUser creates them (on first use) and sets their
+// access; the suite also asks CanWrite about a user it never added, who
+// must not be able to write, whether or not the forge knows the name.
 type Harness interface {
 	// Client is a client for the project, authenticated as the bot driftgate
 	// runs as (a user with write access).
