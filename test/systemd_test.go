@@ -8,9 +8,10 @@ import (
 	"testing"
 )
 
-// TestSystemdUnit checks examples/systemd/driftgate.service with
-// systemd-analyze verify (ExecStart pointed at a freshly built binary), and
-// that it keeps the hardening and reload the README promises.
+// TestSystemdUnit checks examples/systemd (the service and the daily backup
+// timer) with systemd-analyze verify (ExecStart pointed at a freshly built
+// binary), and that the service keeps the hardening and reload the README
+// promises.
 func TestSystemdUnit(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(moduleRoot(t), "examples", "systemd", "driftgate.service"))
 	if err != nil {
@@ -32,12 +33,21 @@ func TestSystemdUnit(t *testing.T) {
 		t.Skip("systemd-analyze is not installed; the unit was not verified")
 	}
 	bin := buildDriftgate(t)
-	path := filepath.Join(t.TempDir(), "driftgate.service")
-	if err := os.WriteFile(path, []byte(strings.ReplaceAll(unit, "/usr/local/bin/driftgate", bin)), 0o644); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	var paths []string
+	for _, name := range []string{"driftgate.service", "driftgate-backup.service", "driftgate-backup.timer"} {
+		raw, err := os.ReadFile(filepath.Join(moduleRoot(t), "examples", "systemd", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(strings.ReplaceAll(string(raw), "/usr/local/bin/driftgate", bin)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
 	}
 	// verify exits 0 on unknown keys too, with a warning: any output fails.
-	out, err := exec.Command(analyze, "verify", path).CombinedOutput()
+	out, err := exec.Command(analyze, append([]string{"verify"}, paths...)...).CombinedOutput()
 	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
