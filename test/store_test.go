@@ -18,7 +18,8 @@ import (
 // TestDatabaseBackupDamageRestore backs up the database of a running
 // daemon, damages the database file the ways a disk or an operator does
 // (cut to half, emptied), checks that serve refuses each with what to do
-// instead of crashing or starting empty, and restores the backup.
+// instead of crashing or starting empty, and restores the backup, in place
+// and into a fresh data dir.
 func TestDatabaseBackupDamageRestore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
@@ -130,6 +131,39 @@ repo "infra" {
 		}
 	}
 	d.stop(30 * time.Second)
+
+	// The backup restored into a fresh data dir (a new machine) serves the
+	// same history.
+	fresh := filepath.Join(work, "fresh")
+	if err := os.MkdirAll(fresh, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(fresh, store.DBFile), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	config2 := filepath.Join(work, "fresh.hcl")
+	if err := os.WriteFile(config2, []byte(fmt.Sprintf(`
+data_dir = %q
+listen   = %q
+terraform {
+  install = false
+}
+repo "infra" {
+  url           = %q
+  poll_interval = "1s"
+}
+`, fresh, freeAddr(t), up.Dir)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d2 := newDaemon(t, env, bin, config2, "DGTEST_ROOT="+filepath.Join(work, "objects"))
+	d2.start()
+	moved := d2.runs()
+	for _, r := range before {
+		if !containsRun(moved, r.ID) {
+			t.Errorf("run %s (%s) is missing in the fresh data dir", r.ID, r.Stack)
+		}
+	}
+	d2.stop(30 * time.Second)
 
 	// Starting over is explicit.
 	if err := os.Remove(dbPath); err != nil {
