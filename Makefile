@@ -15,7 +15,7 @@ STATICCHECK := $(abspath $(BUILD)/tools/staticcheck)
 
 export DRIFTGATE_TEST_MIRROR := $(MIRROR)
 
-.PHONY: all build provider test lint bench example example-stop clean
+.PHONY: all build provider gitea test lint bench example example-stop clean
 
 all: lint build test
 
@@ -26,6 +26,11 @@ build:
 ## provider: the test provider, laid out as a filesystem mirror in .build/mirror
 provider:
 	$(GO) build -ldflags "-s -w" -o $(PROVIDER) ./test/provider
+
+## gitea: Gitea built from the Go module proxy into .build/gitea, for the
+## tests against a real Gitea (skipped without it); idempotent
+gitea:
+	./test/tools/build-gitea.sh
 
 ## test: every test (real terraform against the test provider)
 test: provider
