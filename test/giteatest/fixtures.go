@@ -1,7 +1,6 @@
 package giteatest
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -115,20 +114,16 @@ func (s *Server) Commit(tb testing.TB, u User, repo, branch, msg string, files m
 	if err != nil {
 		tb.Fatal(err)
 	}
-	remote := plumbing.NewRemoteReferenceName("origin", branch)
-	if ref, err := r.Reference(remote, true); err == nil {
-		err = wt.Checkout(&git.CheckoutOptions{Branch: plumbing.NewBranchReferenceName(branch), Hash: ref.Hash(), Create: true})
-		if err != nil && !errors.Is(err, git.ErrBranchExists) {
-			tb.Fatal(err)
+	local := plumbing.NewBranchReferenceName(branch)
+	co := &git.CheckoutOptions{Branch: local}
+	if _, err := r.Reference(local, false); err != nil {
+		co.Create = true // a new local branch: at the remote one, or at HEAD
+		if ref, err := r.Reference(plumbing.NewRemoteReferenceName("origin", branch), true); err == nil {
+			co.Hash = ref.Hash()
 		}
-		if err != nil {
-			err = wt.Checkout(&git.CheckoutOptions{Branch: plumbing.NewBranchReferenceName(branch)})
-		}
-		if err != nil {
-			tb.Fatal(err)
-		}
-	} else if err := wt.Checkout(&git.CheckoutOptions{Branch: plumbing.NewBranchReferenceName(branch), Create: true}); err != nil {
-		tb.Fatal(err)
+	}
+	if err := wt.Checkout(co); err != nil {
+		tb.Fatalf("giteatest: check out %s of %s: %v", branch, repo, err)
 	}
 	for path, body := range files {
 		p := filepath.Join(dir, filepath.FromSlash(path))

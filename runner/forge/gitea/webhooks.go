@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/driftgate/driftgate/runner/forge"
 )
@@ -16,9 +15,10 @@ import (
 // Webhooks reads Gitea's (and Forgejo's) webhook deliveries of type
 // "gitea" with content type JSON.
 //
-// Gitea sends no review id in a review delivery: ReviewEvent.Review has ID 0,
-// the sender as User and the PR's head as CommitSHA; read Reviews for the
-// stored review. Gitea's drafts are PRs whose title starts with a
+// Gitea sends no review id, commit or time in a review delivery:
+// ReviewEvent.Review has ID 0, no SubmittedAt, the sender as User and the
+// PR's head at delivery as CommitSHA; read Client.Reviews for the stored
+// review before counting it. Gitea's drafts are PRs whose title starts with a
 // work-in-progress prefix ("WIP:", "[WIP]"); removing it is an "edited"
 // delivery, which Parse reports as forge.PRReadyForReview.
 type Webhooks struct{}
@@ -107,7 +107,6 @@ type (
 		HTMLURL        string      `json:"html_url"`
 		Head           *hookBranch `json:"head"`
 		Base           *hookBranch `json:"base"`
-		UpdatedAt      time.Time   `json:"updated_at"`
 	}
 	hookChanges struct {
 		Title *struct {
@@ -303,7 +302,7 @@ func parseReview(ev *forge.Event, event string, body []byte) error {
 	if p.PR == nil || p.Sender == nil {
 		return fmt.Errorf("gitea: %w: %s without pull_request or sender", forge.ErrMalformed, event)
 	}
-	rv := forge.Review{User: p.Sender.Login, CommitSHA: p.CommitID, SubmittedAt: p.PR.UpdatedAt}
+	rv := forge.Review{User: p.Sender.Login, CommitSHA: p.CommitID}
 	if rv.CommitSHA == "" && p.PR.Head != nil {
 		rv.CommitSHA = p.PR.Head.Sha
 	}

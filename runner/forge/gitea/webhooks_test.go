@@ -165,6 +165,10 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add(s.event, []byte(s.body))
 	}
+	for _, name := range fixtureNames(f) {
+		h, body := readFixture(f, name)
+		f.Add(h.Get(headerEvent), body)
+	}
 	f.Fuzz(func(t *testing.T, event string, body []byte) {
 		h := http.Header{}
 		h.Set(headerEvent, event)
