@@ -1,7 +1,9 @@
 package giteatest
 
 import (
+	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +71,22 @@ func TestStart(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("repo page: HTTP %d", resp.StatusCode)
+	}
+}
+
+// skipRecorder records Skipf instead of skipping.
+type skipRecorder struct {
+	testing.TB
+	skipped string
+}
+
+func (r *skipRecorder) Skipf(format string, args ...any) { r.skipped = fmt.Sprintf(format, args...) }
+
+func TestSkipsWithoutBinary(t *testing.T) {
+	t.Setenv(EnvBinary, filepath.Join(t.TempDir(), "no-gitea"))
+	r := &skipRecorder{TB: t}
+	binary(r)
+	if !strings.Contains(r.skipped, "make gitea") || !strings.Contains(r.skipped, EnvBinary) {
+		t.Errorf("skip message %q does not say how to get Gitea", r.skipped)
 	}
 }
