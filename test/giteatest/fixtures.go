@@ -18,7 +18,15 @@ import (
 // with a token of scope "all".
 func (s *Server) CreateUser(tb testing.TB, name string) User {
 	tb.Helper()
-	u := User{Name: s.unique(name), Password: "pw-" + randomHex(8)}
+	return s.CreateUserNamed(tb, s.unique(name))
+}
+
+// CreateUserNamed creates a user named exactly name, with a token of scope
+// "all"; it fails tb when the name is taken. For tests that need fixed
+// names (a conformance suite on its own server, see Start).
+func (s *Server) CreateUserNamed(tb testing.TB, name string) User {
+	tb.Helper()
+	u := User{Name: name, Password: "pw-" + randomHex(8)}
 	u.Email = u.Name + "@example.test"
 	no := false
 	if _, _, err := s.Client(tb, s.Admin).AdminCreateUser(gitea.CreateUserOption{

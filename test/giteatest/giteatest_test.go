@@ -39,6 +39,10 @@ func TestStart(t *testing.T) {
 	if alice.Name == bob.Name {
 		t.Fatalf("two users named %s", alice.Name)
 	}
+	fixed := s.CreateUserNamed(t, "pr-author")
+	if fixed.Name != "pr-author" || fixed.Token == "" {
+		t.Errorf("CreateUserNamed = %+v", fixed)
+	}
 	s.AddCollaborator(t, repo, alice.Name, gitea.AccessModeWrite)
 	s.AddCollaborator(t, repo, bob.Name, gitea.AccessModeWrite)
 

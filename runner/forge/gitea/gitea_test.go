@@ -122,6 +122,15 @@ func TestPullRequestAndReviews(t *testing.T) {
 	if _, err := p.client.PullRequest(ctx, 9999); !errors.Is(err, forge.ErrNotFound) {
 		t.Errorf("PullRequest(9999) err = %v, want ErrNotFound", err)
 	}
+	if _, err := p.client.Reviews(ctx, 9999); !errors.Is(err, forge.ErrNotFound) {
+		t.Errorf("Reviews(9999) err = %v, want ErrNotFound", err)
+	}
+	bad := p.newClient(t, p.srv.URL, Options{})
+	bad.token = "bad-token-0123456789"
+	_, err = bad.PullRequest(ctx, int(pr.Index))
+	if !errors.Is(err, forge.ErrUnauthorized) || strings.Contains(err.Error(), bad.token) {
+		t.Errorf("bad token: err = %v, want ErrUnauthorized without the token", err)
+	}
 }
 
 // waitHead waits until Gitea has moved PR number's head to sha (it does so
@@ -201,8 +210,15 @@ func TestCanWrite(t *testing.T) {
 			t.Errorf("CanWrite(%s) = %v, %v; want %v", tt.user, got, err, tt.want)
 		}
 	}
-	if _, err := p.client.CanWrite(context.Background(), "nobody-by-that-name"); !errors.Is(err, forge.ErrNotFound) {
-		t.Errorf("CanWrite(unknown user) err = %v, want ErrNotFound", err)
+	if got, err := p.client.CanWrite(context.Background(), "nobody-by-that-name"); got || err != nil {
+		t.Errorf("CanWrite(unknown user) = %v, %v; want false, nil", got, err)
+	}
+	gone, err := New(Options{BaseURL: p.srv.URL, Project: p.repo + "-gone", Token: p.bot.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gone.CanWrite(context.Background(), p.alice.Name); !errors.Is(err, forge.ErrNotFound) {
+		t.Errorf("CanWrite on a missing repository err = %v, want ErrNotFound", err)
 	}
 
 	// A token that is not a repository admin may not read others'

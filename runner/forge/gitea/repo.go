@@ -2,6 +2,7 @@ package gitea
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	sdk "code.gitea.io/sdk/gitea"
@@ -11,11 +12,14 @@ import (
 
 // CanWrite reports whether user may push to the repository: Gitea's
 // permission for them (as collaborator, team member or owner) is write,
-// admin or owner. A user Gitea does not know is an error wrapping
-// forge.ErrNotFound.
+// admin or owner. A user Gitea does not know cannot write: false, nil.
+//
+// Gitea shows other users' permissions only to repository and site admins:
+// with a token of a mere writer, CanWrite fails with forge.ErrUnauthorized.
 func (c *Client) CanWrite(ctx context.Context, user string) (bool, error) {
 	var perm *sdk.CollaboratorPermissionResult
-	err := c.do(ctx, fmt.Sprintf("read %s's permission on %s/%s", user, c.owner, c.repo), func(api *sdk.Client) (*sdk.Response, error) {
+	op := fmt.Sprintf("read %s's permission on %s/%s", user, c.owner, c.repo)
+	err := c.do(ctx, op, func(api *sdk.Client) (*sdk.Response, error) {
 		var (
 			resp *sdk.Response
 			err  error
@@ -23,7 +27,19 @@ func (c *Client) CanWrite(ctx context.Context, user string) (bool, error) {
 		perm, resp, err = api.CollaboratorPermission(c.owner, c.repo, user)
 		return resp, err
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, forge.ErrNotFound):
+		// The user or the repository is missing: only the first is a no.
+		if rerr := c.do(ctx, fmt.Sprintf("read %s/%s", c.owner, c.repo), func(api *sdk.Client) (*sdk.Response, error) {
+			_, resp, err := api.GetRepo(c.owner, c.repo)
+			return resp, err
+		}); rerr != nil {
+			return false, rerr
+		}
+		return false, nil
+	case errors.Is(err, forge.ErrUnauthorized):
+		return false, fmt.Errorf("%w (the token's user must be an admin of the repository to read others' permissions)", err)
+	case err != nil:
 		return false, err
 	}
 	if perm == nil {
