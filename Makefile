@@ -19,7 +19,7 @@ TOFU_VERSION ?= v1.10.10
 
 export DRIFTGATE_TEST_MIRROR := $(MIRROR)
 
-.PHONY: all build provider tofu test lint bench example example-stop clean
+.PHONY: all build provider tofu gitea test lint bench example example-stop clean
 
 all: lint build test
 
@@ -34,6 +34,11 @@ provider:
 ## tofu: OpenTofu $(TOFU_VERSION) built from the Go module proxy into .build/tofu (skipped when already built)
 tofu:
 	GO=$(GO) test/tools/build-tofu.sh $(TOFU_VERSION) $(TOFU)
+
+## gitea: Gitea built from the Go module proxy into .build/gitea, for the
+## tests against a real Gitea (skipped without it); idempotent
+gitea:
+	./test/tools/build-gitea.sh
 
 ## test: every test (real terraform against the test provider); with
 ## .build/tofu/tofu built (make tofu), the end-to-end tests run against
