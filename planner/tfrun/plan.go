@@ -14,7 +14,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -53,9 +52,9 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Executor runs Terraform commands for plans.
 type Executor struct {
-	// PluginCacheDir is shared by all runs (TF_PLUGIN_CACHE_DIR). Inits
-	// that use it are serialised with a file lock, so concurrent runs, even
-	// from several processes, never corrupt it.
+	// PluginCacheDir is shared by all runs (TF_PLUGIN_CACHE_DIR). Only
+	// what writes to it takes its file lock, so concurrent runs, even from
+	// several processes, never corrupt it and seldom wait (see init).
 	PluginCacheDir string
 	// Grace is the delay between SIGINT and SIGKILL on cancel.
 	Grace time.Duration
@@ -155,11 +154,7 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 		}
 		tf.SetStdout(logw)
 		tf.SetStderr(logw)
-		dataDir := req.InitCacheDir
-		if dataDir == "" {
-			dataDir = filepath.Join(tf.WorkingDir(), ".terraform")
-		}
-		if err := e.init(ctx, tf, dataDir, logw); err != nil {
+		if err := e.init(ctx, tf, req.Workdir, req.InitCacheDir, logw); err != nil {
 			return &Error{Stage: StageInit, Err: err}
 		}
 		if err := selectWorkspace(ctx, tf, req.Workspace); err != nil {
@@ -281,25 +276,6 @@ func (e *Executor) environ() map[string]string {
 		env[k] = v
 	}
 	return tfexec.CleanEnv(env)
-}
-
-// init runs terraform init, holding the plugin cache lock.
-func (e *Executor) init(ctx context.Context, tf *tfexec.Terraform, dataDir string, logw io.Writer) error {
-	header(logw, "terraform init")
-	if e.PluginCacheDir != "" {
-		unlock, err := lockDir(ctx, e.PluginCacheDir)
-		if err != nil {
-			return err
-		}
-		defer unlock()
-	}
-	if err := tf.Init(ctx, tfexec.Upgrade(false)); err != nil {
-		return err
-	}
-	if e.PluginCacheDir == "" {
-		return nil
-	}
-	return pinProviders(dataDir, e.PluginCacheDir)
 }
 
 // selectWorkspace switches to workspace, creating it the first time.
