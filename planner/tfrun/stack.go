@@ -156,6 +156,18 @@ func (p *Planner) workdir(ctx context.Context, sp StackPlan) (*Workdir, func(), 
 			cleanup()
 			return nil, nil, err
 		}
+		stateDir := filepath.Dir(p.StatePath(sp.Key))
+		if err := protectState(stateDir); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		removeCopy := cleanup
+		cleanup = func() {
+			if err := protectState(stateDir); err != nil {
+				p.logger().Warn("protect state", "err", err)
+			}
+			removeCopy()
+		}
 	}
 	return wd, cleanup, nil
 }
