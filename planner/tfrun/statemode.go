@@ -50,3 +50,14 @@ func chmodIfNot(p string, d fs.DirEntry, mode fs.FileMode) error {
 	}
 	return os.Chmod(p, mode)
 }
+
+// noDefaultState reports that sp is on driftgate's default backend and its
+// workspace has no state file yet, so `terraform state pull` would print
+// nothing.
+func (p *Planner) noDefaultState(sp StackPlan) bool {
+	if sp.Backend != "" || sp.Key == "" {
+		return false
+	}
+	_, err := os.Lstat(p.defaultBackendStatePath(sp.Key, sp.Workspace))
+	return errors.Is(err, fs.ErrNotExist)
+}

@@ -73,3 +73,31 @@ func TestLocalStateFilesPrivate(t *testing.T) {
 		t.Errorf("%d state files checked", files)
 	}
 }
+
+// TestPullStateNoDefaultStateRunsNoTerraform pulls the state of a stack on
+// the default backend that was never applied, with a terraform that cannot
+// run: there is nothing to pull, so nothing runs. Once a state file
+// exists, terraform is asked again.
+func TestPullStateNoDefaultStateRunsNoTerraform(t *testing.T) {
+	h := newHarness(t)
+	h.write(t, map[string]string{"new/main.tf": h.stack(`resource "dgtest_server" "web" { name = "web" }`)})
+	h.planner.Resolver = &Resolver{Path: filepath.Join(t.TempDir(), "no-terraform")}
+	for _, ws := range []string{"", "staging"} {
+		sp := StackPlan{Source: os.DirFS(h.src), Layout: Layout{Dir: "new"}, Key: "test/new", Workspace: ws}
+		ps, err := h.planner.PullState(context.Background(), sp)
+		if err != nil || !ps.Empty {
+			t.Errorf("workspace %q: %+v, %v; want an empty state and no terraform", ws, ps, err)
+		}
+	}
+	state := h.planner.StatePath("test/new")
+	if err := os.MkdirAll(filepath.Dir(state), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(state, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sp := StackPlan{Source: os.DirFS(h.src), Layout: Layout{Dir: "new"}, Key: "test/new"}
+	if _, err := h.planner.PullState(context.Background(), sp); err == nil {
+		t.Error("a state file exists, yet terraform was not asked to pull it")
+	}
+}
