@@ -117,21 +117,13 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 	if err != nil {
 		return finish(nil, err)
 	}
-	// show -json goes through a second handle whose version check (which
-	// terraform-exec makes before show) runs while init and plan do; a
-	// handle of its own, because terraform-exec copies a command's output
-	// to the handle's stdout, which for tf is the log.
-	show, err := e.terraform(req)
-	if err != nil {
-		return finish(nil, err)
+	// terraform-exec asks the binary its version once per handle, before
+	// the first command that needs it, and copies the answer to the
+	// handle's stdout: ask now, before output is captured, so it reaches
+	// neither the log nor the plan JSON.
+	if _, _, err := tf.Version(ctx, false); err != nil {
+		return finish(nil, fmt.Errorf("terraform version: %w", err))
 	}
-	show.SetStdout(io.Discard)
-	versionDone := make(chan error, 1)
-	go func() {
-		_, _, err := show.Version(ctx, false)
-		versionDone <- err
-	}()
-	defer func() { <-versionDone }()
 	var cache *initCache
 	var fp string
 	if req.InitCacheDir != "" {
@@ -205,16 +197,12 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 	res.HasChanges = hasChanges
 
 	// The plan JSON holds secrets in the clear: it goes to a buffer of its
-	// own, never to the log.
-	if err := <-versionDone; err != nil {
-		versionDone <- nil
-		return finish(nil, &Error{Stage: StageShow, Err: fmt.Errorf("terraform version: %w", err)})
-	}
-	versionDone <- nil
+	// own, never to the log. The same handle runs show, so terraform-exec
+	// asks the binary its version once per plan, not once per handle.
 	var raw bytes.Buffer
-	show.SetStdout(&raw)
-	show.SetStderr(logw)
-	parsed, err := show.ShowPlanFile(ctx, req.Workdir.PlanFile, tfexec.JSONNumber(true))
+	tf.SetStdout(&raw)
+	tf.SetStderr(logw)
+	parsed, err := tf.ShowPlanFile(ctx, req.Workdir.PlanFile, tfexec.JSONNumber(true))
 	if err != nil {
 		return finish(nil, &Error{Stage: StageShow, Err: err})
 	}
