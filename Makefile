@@ -47,6 +47,7 @@ bench: build provider
 	$(GO) test -run '^$$' -bench 'Discover1000|Affected1000' -benchtime 20x ./planner
 	$(GO) test -run '^$$' -bench 'Command1000' -benchtime 10x ./cmd/driftgate
 	$(GO) run ./test/bench/planbench -driftgate $(BIN)/driftgate -mirror $(MIRROR)
+	$(GO) run ./test/bench/planbench -driftgate $(BIN)/driftgate -mirror $(MIRROR) -cold-parallel 40 -parallel 2 -rounds 3
 
 ## example: run driftgate on the bundled example (examples/quickstart)
 example: build provider
