@@ -257,13 +257,17 @@ repo "bench" {
 		_ = cmd.Wait()
 	}()
 	client := apiclient.New("http://"+addr, benchToken, apiclient.WithHTTPClient(&http.Client{Timeout: time.Minute}))
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
+	var last []store.Run
 	for {
 		runs, err := planRuns(ctx, client)
+		if err == nil {
+			last = runs
+		}
 		if ctx.Err() != nil {
 			var states []string
-			for _, r := range runs {
+			for _, r := range last {
 				states = append(states, r.Stack+"="+string(r.Status))
 			}
 			return 0, fmt.Errorf("the daemon did not plan all %d stacks in time (%s; log in %s)", len(c.stacks), strings.Join(states, " "), logPath)
