@@ -11,7 +11,8 @@ import (
 )
 
 // pinProviders detaches a run's installed providers from the plugin caches
-// (the shared one and a run's private one). Terraform links .terraform/providers/... into the cache, and a
+// in cacheDirs (the shared one, and the run's private one if any).
+// Terraform links .terraform/providers/... into a cache, and a
 // concurrent init of another stack may delete and recreate a cache entry
 // while this run's plan is loading from it. Called right after init, under
 // the cache lock, pinProviders re-points each link that goes through the
