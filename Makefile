@@ -64,6 +64,7 @@ bench: build provider
 	$(GO) test -run '^$$' -bench 'Command1000' -benchtime 10x ./cmd/driftgate
 	$(GO) test -run '^$$' -bench 'ListRuns100k' -benchtime 300x ./store
 	$(GO) run ./test/bench/planbench -driftgate $(BIN)/driftgate -mirror $(MIRROR)
+	$(GO) run ./test/bench/planbench -driftgate $(BIN)/driftgate -mirror $(MIRROR) -cold-parallel 40 -parallel 2 -rounds 3
 
 ## example: run driftgate on the bundled example (examples/quickstart)
 example: build provider

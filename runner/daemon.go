@@ -137,6 +137,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return err
 	}
 	d.stateKey = key
+	d.removeStaleWorkdirs()
 	interrupted, err := d.store.InterruptRunning(ctx, "interrupted: driftgate stopped (crash or kill) while the run was in progress; it was not resumed")
 	if err != nil {
 		return fmt.Errorf("recover queue: %w", err)

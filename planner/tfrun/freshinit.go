@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
 )
@@ -25,7 +24,7 @@ func (e *Executor) freshInit(ctx context.Context, bin *Binary, wd *Workdir, logw
 	}
 	tf.SetStdout(logw)
 	tf.SetStderr(logw)
-	if err := e.init(ctx, tf, filepath.Join(tf.WorkingDir(), ".terraform"), logw); err != nil {
+	if err := e.init(ctx, tf, wd, "", logw); err != nil {
 		return nil, &Error{Stage: StageInit, Err: err}
 	}
 	return tf, nil

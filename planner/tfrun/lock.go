@@ -20,7 +20,7 @@ func lockDir(ctx context.Context, dir string) (func(), error) {
 	}
 	f, err := os.OpenFile(filepath.Join(dir, ".driftgate.lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("open plugin cache lock: %w", err)
+		return nil, fmt.Errorf("open lock in %s: %w", dir, err)
 	}
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
@@ -32,7 +32,7 @@ func lockDir(ctx context.Context, dir string) (func(), error) {
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) {
 			_ = f.Close()
-			return nil, fmt.Errorf("lock plugin cache %s: %w", dir, err)
+			return nil, fmt.Errorf("lock %s: %w", dir, err)
 		}
 		select {
 		case <-ctx.Done():

@@ -10,8 +10,9 @@ import (
 	"strings"
 )
 
-// pinProviders detaches a run's installed providers from the shared plugin
-// cache. Terraform links .terraform/providers/... into the cache, and a
+// pinProviders detaches a run's installed providers from the plugin caches
+// in cacheDirs (the shared one, and the run's private one if any).
+// Terraform links .terraform/providers/... into a cache, and a
 // concurrent init of another stack may delete and recreate a cache entry
 // while this run's plan is loading from it. Called right after init, under
 // the cache lock, pinProviders re-points each link that goes through the
@@ -20,17 +21,21 @@ import (
 // hard links to the cached files (copies across devices). Hard links keep
 // the bytes this run was initialised with even if the cache entry is
 // replaced later.
-func pinProviders(dataDir, cacheDir string) error {
+func pinProviders(dataDir string, cacheDirs ...string) error {
 	root := filepath.Join(dataDir, "providers")
 	if _, err := os.Lstat(root); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	cacheReal, err := filepath.EvalSymlinks(cacheDir)
-	if err != nil {
-		return fmt.Errorf("plugin cache: %w", err)
+	var caches []string
+	for _, dir := range cacheDirs {
+		real, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			return fmt.Errorf("plugin cache: %w", err)
+		}
+		caches = append(caches, real)
 	}
 	var links []string
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -50,7 +55,7 @@ func pinProviders(dataDir, cacheDir string) error {
 		if err := os.Remove(link); err != nil {
 			return fmt.Errorf("pin provider %s: %w", link, err)
 		}
-		if !within(target, cacheReal) {
+		if !withinAny(target, caches) {
 			if err := os.Symlink(target, link); err != nil {
 				return fmt.Errorf("pin provider %s: %w", link, err)
 			}
@@ -61,6 +66,15 @@ func pinProviders(dataDir, cacheDir string) error {
 		}
 	}
 	return nil
+}
+
+func withinAny(p string, dirs []string) bool {
+	for _, dir := range dirs {
+		if within(p, dir) {
+			return true
+		}
+	}
+	return false
 }
 
 func within(p, dir string) bool {

@@ -14,7 +14,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -53,9 +52,9 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Executor runs Terraform commands for plans.
 type Executor struct {
-	// PluginCacheDir is shared by all runs (TF_PLUGIN_CACHE_DIR). Inits
-	// that use it are serialised with a file lock, so concurrent runs, even
-	// from several processes, never corrupt it.
+	// PluginCacheDir is shared by all runs (TF_PLUGIN_CACHE_DIR). Only
+	// what writes to it takes its file lock, so concurrent runs, even from
+	// several processes, never corrupt it and seldom wait (see init).
 	PluginCacheDir string
 	// Grace is the delay between SIGINT and SIGKILL on cancel.
 	Grace time.Duration
@@ -120,21 +119,13 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 	if err != nil {
 		return finish(nil, err)
 	}
-	// show -json goes through a second handle whose version check (which
-	// terraform-exec makes before show) runs while init and plan do; a
-	// handle of its own, because terraform-exec copies a command's output
-	// to the handle's stdout, which for tf is the log.
-	show, err := e.terraform(req)
-	if err != nil {
-		return finish(nil, err)
+	// terraform-exec asks the binary its version once per handle, before
+	// the first command that needs it, and copies the answer to the
+	// handle's stdout: ask now, before output is captured, so it reaches
+	// neither the log nor the plan JSON.
+	if _, _, err := tf.Version(ctx, false); err != nil {
+		return finish(nil, fmt.Errorf("terraform version: %w", err))
 	}
-	show.SetStdout(io.Discard)
-	versionDone := make(chan error, 1)
-	go func() {
-		_, _, err := show.Version(ctx, false)
-		versionDone <- err
-	}()
-	defer func() { <-versionDone }()
 	var cache *initCache
 	var fp string
 	if req.InitCacheDir != "" {
@@ -157,11 +148,7 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 		}
 		tf.SetStdout(logw)
 		tf.SetStderr(logw)
-		dataDir := req.InitCacheDir
-		if dataDir == "" {
-			dataDir = filepath.Join(tf.WorkingDir(), ".terraform")
-		}
-		if err := e.init(ctx, tf, dataDir, logw); err != nil {
+		if err := e.init(ctx, tf, req.Workdir, req.InitCacheDir, logw); err != nil {
 			return &Error{Stage: StageInit, Err: err}
 		}
 		if err := selectWorkspace(ctx, tf, req.Workspace); err != nil {
@@ -212,16 +199,12 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 	res.HasChanges = hasChanges
 
 	// The plan JSON holds secrets in the clear: it goes to a buffer of its
-	// own, never to the log.
-	if err := <-versionDone; err != nil {
-		versionDone <- nil
-		return finish(nil, &Error{Stage: StageShow, Err: fmt.Errorf("terraform version: %w", err)})
-	}
-	versionDone <- nil
+	// own, never to the log. The same handle runs show, so terraform-exec
+	// asks the binary its version once per plan, not once per handle.
 	var raw bytes.Buffer
-	show.SetStdout(&raw)
-	show.SetStderr(logw)
-	parsed, err := show.ShowPlanFile(ctx, req.Workdir.PlanFile, tfexec.JSONNumber(true))
+	tf.SetStdout(&raw)
+	tf.SetStderr(logw)
+	parsed, err := tf.ShowPlanFile(ctx, req.Workdir.PlanFile, tfexec.JSONNumber(true))
 	if err != nil {
 		return finish(nil, &Error{Stage: StageShow, Err: err})
 	}
@@ -283,25 +266,6 @@ func (e *Executor) environ() map[string]string {
 		env[k] = v
 	}
 	return tfexec.CleanEnv(env)
-}
-
-// init runs terraform init, holding the plugin cache lock.
-func (e *Executor) init(ctx context.Context, tf *tfexec.Terraform, dataDir string, logw io.Writer) error {
-	header(logw, "terraform init")
-	if e.PluginCacheDir != "" {
-		unlock, err := lockDir(ctx, e.PluginCacheDir)
-		if err != nil {
-			return err
-		}
-		defer unlock()
-	}
-	if err := tf.Init(ctx, tfexec.Upgrade(false)); err != nil {
-		return err
-	}
-	if e.PluginCacheDir == "" {
-		return nil
-	}
-	return pinProviders(dataDir, e.PluginCacheDir)
 }
 
 // selectWorkspace switches to workspace, creating it the first time.

@@ -136,21 +136,22 @@ func (p *Planner) prepare(ctx context.Context, sp StackPlan, wantProduct Product
 // workdir makes the run's private copy of the stack, with the default
 // backend when the stack has none, and returns it with its cleanup.
 func (p *Planner) workdir(ctx context.Context, sp StackPlan) (*Workdir, func(), error) {
-	work := filepath.Join(p.DataDir, "work")
-	if err := os.MkdirAll(work, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("create work dir: %w", err)
-	}
-	root, err := os.MkdirTemp(work, "run-")
+	root, release, err := newRunDir(ctx, p.DataDir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("create work dir: %w", err)
+		return nil, nil, err
 	}
 	wd, err := Prepare(ctx, sp.Source, sp.Layout, root)
 	if err != nil {
 		_ = os.RemoveAll(root)
+		release()
 		return nil, nil, fmt.Errorf("copy stack %s: %w", sp.Layout.Dir, err)
 	}
 	cleanup := func() {
+		defer release()
 		if p.KeepWorkdirs {
+			if err := keepRunDir(wd.Root); err != nil {
+				p.logger().Warn("mark work dir kept", "dir", wd.Root, "err", err)
+			}
 			return
 		}
 		if err := wd.Cleanup(); err != nil {
@@ -160,6 +161,23 @@ func (p *Planner) workdir(ctx context.Context, sp StackPlan) (*Workdir, func(), 
 	if err := p.setBackend(wd, sp); err != nil {
 		cleanup()
 		return nil, nil, err
+	}
+	// driftgate's own default-backend state (not a directory's it borrows)
+	// is private: its files 0600, its directories 0700, before terraform
+	// starts and when the run ends.
+	if state := p.stateOf(sp); sp.Backend == "" && !state.Borrowed {
+		stateDir := filepath.Dir(state.Path)
+		if err := protectState(stateDir); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		removeCopy := cleanup
+		cleanup = func() {
+			if err := protectState(stateDir); err != nil {
+				p.logger().Warn("protect state", "err", err)
+			}
+			removeCopy()
+		}
 	}
 	return wd, cleanup, nil
 }

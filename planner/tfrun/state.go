@@ -82,8 +82,14 @@ func pullState(ctx context.Context, tf *tfexec.Terraform, bin *Binary, logw io.W
 }
 
 // PullState resolves the binary, copies the stack as for a plan (same
-// default backend state) and pulls its current state.
+// default backend state) and pulls its current state. A stack on the
+// default backend whose state file does not exist yet has nothing to pull:
+// that is answered without running terraform (the first plan of every
+// stack records its state, and most have none).
 func (p *Planner) PullState(ctx context.Context, sp StackPlan) (*PulledState, error) {
+	if p.noDefaultState(sp) {
+		return &PulledState{Empty: true}, nil
+	}
 	bin, wd, cleanup, err := p.prepare(ctx, sp, "", "")
 	if err != nil {
 		return nil, err

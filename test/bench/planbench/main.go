@@ -1,6 +1,8 @@
 // Command planbench measures `driftgate plan` against the same Terraform
 // commands run by hand (init, plan -out, show -json) on the same stack, and
-// prints the ratio. It is what `make bench` runs.
+// prints the ratio. It is what `make bench` runs. With -cold-parallel it
+// instead times cold first plans of many stacks, several at a time (see
+// coldParallel).
 //
 // Both sides plan one stack of the test provider, already applied, so every
 // plan refreshes the same resources and finds no changes. driftgate is
@@ -35,8 +37,17 @@ func main() {
 	mirror := flag.String("mirror", ".build/mirror", "test provider filesystem mirror")
 	n := flag.Int("n", 10, "iterations of each side")
 	resources := flag.Int("resources", 20, "dgtest_server resources in the stack")
+	coldStacks := flag.Int("cold-parallel", 0, "instead, time cold first plans of this many stacks, the daemon against terraform by hand, -parallel at a time")
+	parallel := flag.Int("parallel", 2, "with -cold-parallel: max_parallel_runs, and terraform runs at once by hand")
+	rounds := flag.Int("rounds", 3, "with -cold-parallel: rounds of each side, alternating")
 	flag.Parse()
 	log.SetFlags(0)
+	if *coldStacks > 0 {
+		if err := coldParallel(*driftgate, *mirror, *coldStacks, *parallel, *rounds); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 
 	b, err := setup(*driftgate, *mirror, *resources)
 	if err != nil {
@@ -135,21 +146,9 @@ func setup(driftgate, mirror string, resources int) (*bench, error) {
 		return nil, err
 	}
 	b := &bench{dir: dir, stack: filepath.Join(dir, "repo", "stack"), driftgate: abs(driftgate), dataDir: filepath.Join(dir, "data")}
-	cliConfig := filepath.Join(dir, "terraform.tfrc")
-	cfg := fmt.Sprintf(`provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = ["registry.terraform.io/driftgate/*"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/driftgate/*"]
-  }
-}
-`, abs(mirror))
-	if err := os.WriteFile(cliConfig, []byte(cfg), 0o644); err != nil {
+	if b.env, err = mirrorEnv(dir, abs(mirror)); err != nil {
 		return nil, err
 	}
-	b.env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
 
 	var tf strings.Builder
 	fmt.Fprintf(&tf, `terraform {
@@ -185,6 +184,26 @@ provider "dgtest" { root = %q }
 	b.timeRaw()
 	b.timeDriftgate(false, true)
 	return b, nil
+}
+
+// mirrorEnv writes a terraform CLI config into dir that installs the test
+// provider from mirror, and returns the environment that uses it.
+func mirrorEnv(dir, mirror string) ([]string, error) {
+	cliConfig := filepath.Join(dir, "terraform.tfrc")
+	cfg := fmt.Sprintf(`provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = ["registry.terraform.io/driftgate/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/driftgate/*"]
+  }
+}
+`, mirror)
+	if err := os.WriteFile(cliConfig, []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	return append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1"), nil
 }
 
 func (b *bench) terraform(dir string, args ...string) error {
