@@ -179,8 +179,9 @@ func (m *Metrics) Fetch(repo string, took time.Duration, err error) {
 		return
 	}
 	m.fetchTime.WithLabelValues(repo).Observe(took.Seconds())
+	errs := m.fetchErrors.WithLabelValues(repo) // a series from the first fetch on
 	if err != nil {
-		m.fetchErrors.WithLabelValues(repo).Inc()
+		errs.Inc()
 	}
 }
 
