@@ -244,6 +244,8 @@ func TestMetricsMatchWhatHappened(t *testing.T) {
 		}
 	}
 
+	checkAlertMetrics(t, mfs)
+
 	// Stack names and run ids are never label values by default.
 	ids := []string{failed.ID, check.ID, running.ID, queued.ID}
 	for _, r := range runs {
