@@ -164,6 +164,7 @@ func reloadConfig(path string, running *Config, tls runner.TLSSource, d *runner.
 		{"terraform", next.Terraform != running.Terraform},
 		{"encryption", next.Encryption.KeyFile != running.Encryption.KeyFile || next.Encryption.KeyEnv != running.Encryption.KeyEnv},
 		{"log", next.Log != running.Log},
+		{"metrics", next.Metrics != running.Metrics},
 	} {
 		if c.changed && !slices.Contains(restart, c.name) {
 			restart = append(restart, c.name)
