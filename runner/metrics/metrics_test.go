@@ -203,6 +203,17 @@ func TestMetricsMatchWhatHappened(t *testing.T) {
 	if got, _ := value(mfs, "driftgate_run_duration_seconds", map[string]string{"phase": metrics.PhaseTotal}); got != float64(total) {
 		t.Errorf("run_duration_seconds{phase=total} observed %v runs, want %d", got, total)
 	}
+	// Every finished plan and drift check reported its plan step through
+	// the daemon (terraform reports steps; the daemon labels them).
+	byOp := map[string]int{}
+	for k, n := range finished {
+		byOp[k.op] += n
+	}
+	for _, op := range []string{"plan", "drift"} {
+		if got, _ := value(mfs, "driftgate_run_duration_seconds", map[string]string{"operation": op, "phase": "plan"}); got != float64(byOp[op]) {
+			t.Errorf("run_duration_seconds{operation=%s,phase=plan} observed %v, want %d", op, got, byOp[op])
+		}
+	}
 
 	for _, tt := range []struct {
 		name   string
