@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
@@ -90,5 +91,35 @@ func TestFetchErrors(t *testing.T) {
 		if got, ok := value(mfs, tt.name, map[string]string{"repo": tt.repo}); !ok || got != tt.want {
 			t.Errorf("%s{repo=%s} = %v (present %t), want %v", tt.name, tt.repo, got, ok, tt.want)
 		}
+	}
+}
+
+// TestQueueAgeOfApprovedApply: an apply run that waited a day for its
+// approval counts as queued since it was approved, not since it opened,
+// so approving an old apply does not look like a stuck queue.
+func TestQueueAgeOfApprovedApply(t *testing.T) {
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := t.Context()
+	day := time.Now().UTC().Add(-24 * time.Hour)
+	run := &store.Run{Repo: "infra", Stack: "network", Dir: "network", Commit: "c1", Operation: store.OperationApply, Trigger: "commit",
+		Status: store.StatusAwaitingApproval, CreatedAt: day, Binding: &store.Binding{PlanRun: "p1", PlanSHA256: "sha"}}
+	if err := st.CreateRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ApproveRun(ctx, run.ID, store.Approval{Approver: "alice", Decision: store.DecisionApprove, Binding: *run.Binding}, 1); err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New(metrics.Options{})
+	m.WatchState(st, nil, 1, nil)
+	mfs := gather(t, m)
+	if got, _ := value(mfs, "driftgate_queue_depth", map[string]string{"operation": "apply"}); got != 1 {
+		t.Fatalf("queue_depth{apply} = %v, want 1", got)
+	}
+	if got, _ := value(mfs, "driftgate_queue_oldest_age_seconds", nil); got <= 0 || got > 3600 {
+		t.Errorf("queue_oldest_age_seconds = %v, want the seconds since the approval", got)
 	}
 }

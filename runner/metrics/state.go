@@ -130,7 +130,7 @@ func (c *stateCollector) collectQueue(ctx context.Context, gauge func(*prometheu
 			continue
 		}
 		depth[r.Operation]++
-		oldest = max(oldest, now.Sub(r.CreatedAt))
+		oldest = max(oldest, now.Sub(queuedAt(&r)))
 	}
 	for op, n := range depth {
 		gauge(c.queueDepth, float64(n), string(op))
@@ -159,6 +159,18 @@ func (c *stateCollector) collectQueue(ctx context.Context, gauge func(*prometheu
 	}
 	gauge(c.awaitingOldest, oldestWait.Seconds())
 	return nil
+}
+
+// queuedAt is when run r was queued: when it was created, or, for an
+// apply run that waited for approval, when it was last approved.
+func queuedAt(r *store.Run) time.Time {
+	at := r.CreatedAt
+	for _, a := range r.Approvals {
+		if a.At.After(at) {
+			at = a.At
+		}
+	}
+	return at
 }
 
 func (c *stateCollector) collectStacks(ctx context.Context, gauge func(*prometheus.Desc, float64, ...string)) error {
