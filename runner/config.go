@@ -9,6 +9,7 @@ import (
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/gitrepo"
+	"github.com/driftgate/driftgate/runner/metrics"
 	"github.com/driftgate/driftgate/runner/notify"
 )
 
@@ -34,6 +35,9 @@ type Config struct {
 	// TLS, when set, serves the API over HTTPS; the daemon runs it
 	// (certificate reloads, ACME challenges) while it serves.
 	TLS TLSSource
+	// Metrics, when set, are the metrics the daemon feeds and serves at
+	// GET /metrics; nil serves default ones (metrics.New).
+	Metrics *metrics.Metrics
 }
 
 // TLSSource is where the API's TLS configuration comes from.

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/runner/metrics"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -88,6 +89,7 @@ type Daemon struct {
 	auth               swapAuth     // the API's tokens; Reload replaces them
 	units              *unitSet     // watchers and notifier while Run runs
 	addr               atomic.Value // net.Addr, once listening
+	metrics            *metrics.Metrics
 }
 
 // New builds a daemon from its configuration, an open store and a stack
@@ -115,6 +117,12 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 	d.auth.set(cfg.Auth)
 	d.disp = newDispatcher(st, d.execute, cfg.MaxParallelRuns, cfg.ShutdownTimeout, logger)
 	d.disp.blocked = d.applyBlocked
+	d.metrics = cfg.Metrics
+	if d.metrics == nil {
+		d.metrics = metrics.New(metrics.Options{})
+	}
+	d.disp.metrics = d.metrics
+	d.metrics.WatchState(st, d.disp.busyCount, cfg.MaxParallelRuns, logger)
 	d.health = d.disp.health
 	d.plans.Persist = d.persist
 	d.retryMin, d.retryMax = retryMin, retryMax
@@ -124,6 +132,7 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 	}
 	for _, rc := range cfg.Repos {
 		d.watchers[rc.Name] = newRepoWatcher(rc, cfg.DataDir, st, d.enqueue, logger)
+		d.watchers[rc.Name].fetches = d.metrics
 	}
 	return d, nil
 }
@@ -247,12 +256,18 @@ func loopback(listen string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Handler is the daemon's HTTP API, as Run serves it. It reads and writes
-// the store without Run: tests serve it over a store they seeded, with
-// nothing running in the background.
+// Handler is the daemon's HTTP API and GET /metrics, as Run serves them.
+// It reads and writes the store without Run: tests serve it over a store
+// they seeded, with nothing running in the background.
 func (d *Daemon) Handler() http.Handler {
-	return api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store))
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", d.metrics.Handler())
+	mux.Handle("/", api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store)))
+	return d.metrics.Instrument(mux)
 }
+
+// Metrics are the metrics the daemon feeds and serves.
+func (d *Daemon) Metrics() *metrics.Metrics { return d.metrics }
 
 // Addr is the API's listening address once Run is serving, else nil.
 func (d *Daemon) Addr() net.Addr {

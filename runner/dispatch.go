@@ -42,12 +42,21 @@ type dispatcher struct {
 	// to be written, no run starts.
 	health *writeHealth
 
+	// metrics counts the runs started and finished; nil counts none.
+	metrics runMetrics
+
 	wake    chan struct{}
 	mu      sync.Mutex
 	running map[string]*activeRun // by run id
 	busy    map[string]bool       // by stack key
 	drifts  int                   // drift checks running
 	wg      sync.WaitGroup
+}
+
+// runMetrics counts runs as the dispatcher starts and ends them.
+type runMetrics interface {
+	RunStarted(r *store.Run)
+	RunFinished(r *store.Run, took time.Duration)
 }
 
 type activeRun struct {
@@ -174,8 +183,19 @@ func (d *dispatcher) start(run *store.Run) {
 			d.mu.Unlock()
 			d.Wake()
 		}()
+		if d.metrics != nil {
+			d.metrics.RunStarted(run)
+			defer func(start time.Time) { d.metrics.RunFinished(run, time.Since(start)) }(time.Now())
+		}
 		d.exec(runCtx, run)
 	}()
+}
+
+// busyCount is how many runs are executing now.
+func (d *dispatcher) busyCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.running)
 }
 
 // cancel interrupts a running run; it reports whether the run was running,

@@ -35,6 +35,7 @@ func (d *Daemon) execute(ctx context.Context, run *store.Run) {
 		d.failRun(ctx, run, err)
 		return
 	}
+	target.plan.OnPhase = func(s tfrun.Stage, took time.Duration) { d.metrics.Phase(run.Operation, string(s), took) }
 	if run.Operation == OperationApply {
 		d.executeApply(ctx, run, target)
 		return

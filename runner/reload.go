@@ -72,6 +72,7 @@ func (d *Daemon) Reload(cfg Config) (restartNeeded []string, err error) {
 			continue
 		}
 		w := newRepoWatcher(rc, d.cfg.DataDir, d.store, d.enqueue, d.logger)
+		w.fetches = d.metrics
 		d.watchers[rc.Name] = w
 		d.units.start(unitRepo+rc.Name, func(ctx context.Context) error {
 			if _, err := w.openMirror(ctx); err != nil {

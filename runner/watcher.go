@@ -61,6 +61,13 @@ type repoWatcher struct {
 	mu     sync.Mutex
 	mirror *gitrepo.Mirror
 	poke   chan struct{}
+	// fetches observes each fetch; nil observes none.
+	fetches fetchMetrics
+}
+
+// fetchMetrics observes git fetches.
+type fetchMetrics interface {
+	Fetch(repo string, took time.Duration, err error)
 }
 
 func newRepoWatcher(cfg RepoConfig, dataDir string, st watchStore, enqueue func(context.Context, *store.Run) error, logger *slog.Logger) *repoWatcher {
@@ -142,7 +149,11 @@ func (w *repoWatcher) poll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	head, err := m.Fetch(ctx)
+	if w.fetches != nil && ctx.Err() == nil {
+		w.fetches.Fetch(w.cfg.Name, time.Since(start), err)
+	}
 	if err != nil {
 		return err
 	}

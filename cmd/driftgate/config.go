@@ -34,6 +34,7 @@ type Config struct {
 	Notify          []NotifyConfig
 	Encryption      EncryptionConfig
 	TLS             TLSConfig
+	Metrics         MetricsConfig
 
 	// Tokens are the API tokens of the token blocks (config_tokens.go).
 	// DRIFTGATE_TOKEN or TokenFile, when set, adds an admin token named
@@ -99,6 +100,7 @@ type fileConfig struct {
 	Tokens          []tokenBlock    `hcl:"token,block"`
 	Encryption      *encryptBlock   `hcl:"encryption,block"`
 	TLS             *tlsBlock       `hcl:"tls,block"`
+	Metrics         *metricsBlock   `hcl:"metrics,block"`
 	Body            hcl.Body        `hcl:",body"`
 }
 
@@ -248,6 +250,7 @@ func decodeConfig(body hcl.Body, baseDir string) (*Config, hcl.Diagnostics) {
 	diags = append(diags, decodeTokenBlocks(fc.Tokens, cfg)...)
 	diags = append(diags, decodeEncryption(fc.Encryption, baseDir, &cfg.Encryption)...)
 	diags = append(diags, decodeTLS(fc.TLS, baseDir, cfg.DataDir, &cfg.TLS)...)
+	diags = append(diags, decodeMetrics(fc.Metrics, &cfg.Metrics)...)
 	if diags.HasErrors() {
 		return nil, diags
 	}

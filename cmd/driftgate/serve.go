@@ -14,6 +14,7 @@ import (
 
 	"github.com/driftgate/driftgate/runner"
 	"github.com/driftgate/driftgate/runner/gitrepo"
+	"github.com/driftgate/driftgate/runner/metrics"
 	"github.com/driftgate/driftgate/runner/notify"
 	"github.com/driftgate/driftgate/store"
 )
@@ -72,7 +73,7 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 	}
 	defer st.Close()
 
-	rc, err := daemonConfig(cfg, st, logger)
+	rc, err := daemonConfig(cfg, st, newMetrics(cfg.Metrics, st), logger)
 	if err != nil {
 		return err
 	}
@@ -99,8 +100,9 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 
 // daemonConfig is the runner's configuration from the server config: all
 // but the API tokens and TLS, which the caller sets.
-func daemonConfig(cfg *Config, st *store.Store, logger *slog.Logger) (runner.Config, error) {
+func daemonConfig(cfg *Config, st *store.Store, m *metrics.Metrics, logger *slog.Logger) (runner.Config, error) {
 	rc := runner.Config{
+		Metrics:         m,
 		DataDir:         cfg.DataDir,
 		Listen:          cfg.Listen,
 		MaxParallelRuns: cfg.MaxParallelRuns,
@@ -117,7 +119,7 @@ func daemonConfig(cfg *Config, st *store.Store, logger *slog.Logger) (runner.Con
 		})
 	}
 	if len(cfg.Notify) > 0 {
-		n, err := newNotifier(cfg.Notify, st, logger)
+		n, err := newNotifier(cfg.Notify, st, m, logger)
 		if err != nil {
 			return runner.Config{}, err
 		}
@@ -142,7 +144,7 @@ func reloadConfig(path string, running *Config, tls runner.TLSSource, d *runner.
 		logger.Error("SIGHUP: config not reloaded; the running one stays", "config", path, "error", err)
 		return
 	}
-	rc, err := daemonConfig(next, st, logger)
+	rc, err := daemonConfig(next, st, d.Metrics(), logger)
 	if err != nil {
 		logger.Error("SIGHUP: config not reloaded; the running one stays", "config", path, "error", err)
 		return
@@ -162,6 +164,7 @@ func reloadConfig(path string, running *Config, tls runner.TLSSource, d *runner.
 		{"terraform", next.Terraform != running.Terraform},
 		{"encryption", next.Encryption.KeyFile != running.Encryption.KeyFile || next.Encryption.KeyEnv != running.Encryption.KeyEnv},
 		{"log", next.Log != running.Log},
+		{"metrics", next.Metrics != running.Metrics},
 	} {
 		if c.changed && !slices.Contains(restart, c.name) {
 			restart = append(restart, c.name)
@@ -184,7 +187,7 @@ func newLogger(w io.Writer, lc LogConfig) *slog.Logger {
 
 // newNotifier builds the drift notifier from the config's notify blocks;
 // URLs and secrets come from the environment variables they name.
-func newNotifier(blocks []NotifyConfig, st *store.Store, logger *slog.Logger) (*notify.Notifier, error) {
+func newNotifier(blocks []NotifyConfig, st *store.Store, m *metrics.Metrics, logger *slog.Logger) (*notify.Notifier, error) {
 	routes := make([]notify.Route, 0, len(blocks))
 	for _, b := range blocks {
 		url := b.URL
@@ -208,7 +211,8 @@ func newNotifier(blocks []NotifyConfig, st *store.Store, logger *slog.Logger) (*
 		}
 		routes = append(routes, notify.Route{Sink: sink, Events: events, Repos: b.Repos})
 	}
-	n, err := notify.New(st, routes, notify.Options{Logger: logger})
+	onAttempt := func(result string) { m.Delivery(metrics.KindNotify, result) }
+	n, err := notify.New(st, routes, notify.Options{Logger: logger, OnAttempt: onAttempt})
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}

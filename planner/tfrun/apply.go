@@ -29,6 +29,8 @@ type ApplyRequest struct {
 	ExpectState *StateRef
 	// Log, when set, receives the raw output as it happens.
 	Log io.Writer
+	// OnPhase, when set, is told how long init and apply took.
+	OnPhase PhaseFunc
 }
 
 // ApplyResult is what an apply produced. Log is terraform's output, in
@@ -72,7 +74,11 @@ func (e *Executor) Apply(ctx context.Context, req ApplyRequest) (*ApplyResult, e
 	if err := os.WriteFile(req.Workdir.PlanFile, req.PlanFile, 0o600); err != nil {
 		return finish(fmt.Errorf("write plan file: %w", err))
 	}
-	tf, err := e.freshInit(ctx, req.Binary, req.Workdir, logw)
+	var tf *tfexec.Terraform
+	err := req.OnPhase.timed(StageInit, func() (err error) {
+		tf, err = e.freshInit(ctx, req.Binary, req.Workdir, logw)
+		return err
+	})
 	if err != nil {
 		return finish(err)
 	}
@@ -89,7 +95,7 @@ func (e *Executor) Apply(ctx context.Context, req ApplyRequest) (*ApplyResult, e
 		}
 	}
 	header(logw, "terraform apply (saved plan)")
-	applyErr := tf.Apply(ctx, tfexec.DirOrPlan(req.Workdir.PlanFile))
+	applyErr := req.OnPhase.timed(StageApply, func() error { return tf.Apply(ctx, tfexec.DirOrPlan(req.Workdir.PlanFile)) })
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterApplyPull)
 	defer cancel()
 	if ps, err := pullState(pctx, tf, req.Binary, logw); err == nil {
@@ -131,7 +137,7 @@ func (p *Planner) Apply(ctx context.Context, sa StackApply) (*ApplyResult, error
 	defer cleanup()
 	res, err := p.Executor.Apply(ctx, ApplyRequest{
 		Binary: bin, Workdir: wd, Workspace: sa.Workspace, PlanFile: sa.PlanFile,
-		ExpectState: sa.ExpectState, Log: sa.Log,
+		ExpectState: sa.ExpectState, Log: sa.Log, OnPhase: sa.OnPhase,
 	})
 	if res != nil {
 		res.Product, res.TerraformVersion = bin.Product, bin.Version.String()

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
+	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/driftgate/driftgate/planner/analysis"
 )
@@ -78,6 +79,22 @@ type PlanRequest struct {
 	// Nothing redacted reaches it: give it only to something as private as
 	// the plan file itself, or leave it nil.
 	Log io.Writer
+	// OnPhase, when set, is told how long each step that ran took: init
+	// (not when the init cache skipped it), plan and show.
+	OnPhase PhaseFunc
+}
+
+// PhaseFunc receives the duration of one step of a run, for metrics.
+type PhaseFunc func(stage Stage, took time.Duration)
+
+// timed calls fn and tells f how long it took as stage; f may be nil.
+func (f PhaseFunc) timed(stage Stage, fn func() error) error {
+	start := time.Now()
+	err := fn()
+	if f != nil {
+		f(stage, time.Since(start))
+	}
+	return err
 }
 
 // PlanResult is what a plan run produced. Every byte in it except PlanFile
@@ -163,7 +180,7 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 	if initSkipped {
 		header(logw, "terraform init (skipped: nothing changed since the last init of this stack)")
 		tf.SetStderr(logw)
-	} else if err := prepare(); err != nil {
+	} else if err := req.OnPhase.timed(StageInit, prepare); err != nil {
 		if cache != nil {
 			cache.forget()
 		}
@@ -180,7 +197,11 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 	for _, vf := range req.Workdir.VarFiles {
 		opts = append(opts, tfexec.VarFile(vf))
 	}
-	hasChanges, err := tf.Plan(ctx, opts...)
+	var hasChanges bool
+	err = req.OnPhase.timed(StagePlan, func() (err error) {
+		hasChanges, err = tf.Plan(ctx, opts...)
+		return err
+	})
 	if err != nil && initSkipped && !IsCanceled(err) {
 		// The cached init may not fit after all (a deleted provider
 		// mirror, a changed backend): init for real and plan again.
@@ -204,7 +225,11 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 	var raw bytes.Buffer
 	tf.SetStdout(&raw)
 	tf.SetStderr(logw)
-	parsed, err := tf.ShowPlanFile(ctx, req.Workdir.PlanFile, tfexec.JSONNumber(true))
+	var parsed *tfjson.Plan
+	err = req.OnPhase.timed(StageShow, func() (err error) {
+		parsed, err = tf.ShowPlanFile(ctx, req.Workdir.PlanFile, tfexec.JSONNumber(true))
+		return err
+	})
 	if err != nil {
 		return finish(nil, &Error{Stage: StageShow, Err: err})
 	}

@@ -41,6 +41,8 @@ type StackPlan struct {
 	RefreshOnly bool
 	// Log, when set, receives the raw output as it happens (see PlanRequest).
 	Log io.Writer
+	// OnPhase, when set, is told how long each step took (see PlanRequest).
+	OnPhase PhaseFunc
 }
 
 // Planner plans stacks, each in a private copy under DataDir.
@@ -103,6 +105,7 @@ func (p *Planner) Plan(ctx context.Context, sp StackPlan) (*PlanResult, error) {
 		Workspace:   sp.Workspace,
 		RefreshOnly: sp.RefreshOnly,
 		Log:         sp.Log,
+		OnPhase:     sp.OnPhase,
 	}
 	if sp.Key != "" && !p.NoInitCache {
 		req.InitCacheDir = p.InitCacheDir(sp.Key, sp.Workspace)

@@ -48,6 +48,7 @@ func (n *Notifier) deliver(ctx context.Context, s Sink, d store.Delivery) {
 		d.Status = store.DeliveryFailed
 		d.LastError = "stored event does not decode: " + err.Error()
 		n.save(ctx, logger, &d)
+		n.attempted(resultFailed)
 		logger.Error("delivery failed", logErr, d.LastError)
 		return
 	}
@@ -66,6 +67,7 @@ func (n *Notifier) deliver(ctx context.Context, s Sink, d store.Delivery) {
 			d.LastError = ""
 			d.DeliveredAt = time.Now().UTC()
 			n.save(ctx, logger, &d)
+			n.attempted(resultDelivered)
 			logger.Info("notification delivered", logAttempts, d.Attempts)
 			return
 		}
@@ -73,10 +75,12 @@ func (n *Notifier) deliver(ctx context.Context, s Sink, d store.Delivery) {
 		if !retryable(err) || try >= budget {
 			d.Status = store.DeliveryFailed
 			n.save(ctx, logger, &d)
+			n.attempted(resultFailed)
 			logger.Error("notification delivery failed; giving up", logAttempts, d.Attempts, logErr, err)
 			return
 		}
 		n.save(ctx, logger, &d)
+		n.attempted(resultRetry)
 		delay := retryDelay(n.opts.Backoff, n.opts.MaxBackoff, d.Attempts, rand.Float64())
 		if se, ok := errors.AsType[*StatusError](err); ok && se.RetryAfter > delay {
 			delay = min(se.RetryAfter, n.opts.MaxBackoff)
@@ -89,6 +93,20 @@ func (n *Notifier) deliver(ctx context.Context, s Sink, d store.Delivery) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// Results of delivery attempts, as Options.OnAttempt is told them.
+const (
+	resultDelivered = "delivered"
+	resultRetry     = "retry"
+	resultFailed    = "failed"
+)
+
+// attempted tells Options.OnAttempt how an attempt ended.
+func (n *Notifier) attempted(result string) {
+	if n.opts.OnAttempt != nil {
+		n.opts.OnAttempt(result)
 	}
 }
 

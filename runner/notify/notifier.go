@@ -79,6 +79,9 @@ type Options struct {
 	Retention time.Duration
 	// Logger receives the notifier's logs. Nil discards them.
 	Logger *slog.Logger
+	// OnAttempt, when set, is told how each delivery attempt ended:
+	// "delivered", "retry" (failed, to be retried) or "failed" (given up).
+	OnAttempt func(result string)
 }
 
 // Notifier queues events for delivery to sinks and delivers them in the

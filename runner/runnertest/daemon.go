@@ -15,6 +15,7 @@ import (
 
 	"github.com/driftgate/driftgate/runner"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/metrics"
 	"github.com/driftgate/driftgate/store"
 	"github.com/driftgate/driftgate/test/gittest"
 )
@@ -58,6 +59,18 @@ const pollInterval = time.Hour
 // cleanup.
 func Start(tb testing.TB, repos ...Repo) *Daemon {
 	tb.Helper()
+	return StartWith(tb, Options{}, repos...)
+}
+
+// Options are what StartWith varies in the daemon's config.
+type Options struct {
+	// Metrics, when set, are the metrics the daemon feeds and serves.
+	Metrics *metrics.Metrics
+}
+
+// StartWith is Start with opts.
+func StartWith(tb testing.TB, opts Options, repos ...Repo) *Daemon {
+	tb.Helper()
 	st, err := store.Open(tb.TempDir(), store.Options{})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
@@ -70,7 +83,7 @@ func Start(tb testing.TB, repos ...Repo) *Daemon {
 	d := &Daemon{Store: st, Terraform: NewTerraform(), Git: map[string]*gittest.Repo{}, tb: tb}
 	cfg := runner.Config{
 		DataDir: tb.TempDir(), Listen: "127.0.0.1:0", MaxParallelRuns: 2,
-		ShutdownTimeout: time.Second, Auth: apitest.Auth(),
+		ShutdownTimeout: time.Second, Auth: apitest.Auth(), Metrics: opts.Metrics,
 	}
 	for _, r := range repos {
 		files := map[string]string{"README.md": "# " + r.Name + "\n"}

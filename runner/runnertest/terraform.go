@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/driftgate/driftgate/planner/analysis"
 	"github.com/driftgate/driftgate/planner/tfrun"
@@ -124,6 +125,10 @@ func (f *Terraform) Plan(ctx context.Context, sp tfrun.StackPlan) (*tfrun.PlanRe
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
+	// Each step "took" a millisecond: the daemon's metrics see phases.
+	if sp.OnPhase != nil {
+		sp.OnPhase(tfrun.StagePlan, time.Millisecond)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.planErr[stack]; err != nil {
@@ -133,6 +138,9 @@ func (f *Terraform) Plan(ctx context.Context, sp tfrun.StackPlan) (*tfrun.PlanRe
 	file, err := planFile(f.serials[stack], stack, fmt.Sprintf("plan %d of %s", f.n, stack))
 	if err != nil {
 		return nil, err
+	}
+	if sp.OnPhase != nil {
+		sp.OnPhase(tfrun.StageShow, time.Millisecond)
 	}
 	sum := analysis.Summary{Add: 1, HasChanges: true}
 	if f.destroys[stack] {
@@ -191,6 +199,9 @@ func (f *Terraform) Apply(ctx context.Context, sa tfrun.StackApply) (*tfrun.Appl
 		f.started <- stack
 		<-ctx.Done()
 		return &tfrun.ApplyResult{TerraformVersion: Version, Log: []byte("interrupted"), State: f.pulled(stack)}, ctx.Err()
+	}
+	if sa.OnPhase != nil {
+		sa.OnPhase(tfrun.StageApply, time.Millisecond)
 	}
 	f.mu.Lock()
 	f.serials[stack]++
