@@ -88,6 +88,7 @@ type Daemon struct {
 	auth               swapAuth     // the API's tokens; Reload replaces them
 	units              *unitSet     // watchers and notifier while Run runs
 	addr               atomic.Value // net.Addr, once listening
+	logs               *logHub      // output of the runs in progress, for live readers
 }
 
 // New builds a daemon from its configuration, an open store and a stack
@@ -109,6 +110,7 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 		runner:   pl,
 		watchers: map[string]*repoWatcher{},
 		logger:   logger,
+		logs:     newLogHub(),
 
 		approvalSources: []approvalSource{recordedApprovals{}},
 	}
@@ -171,6 +173,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		Handler:           d.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
+	srv.RegisterOnShutdown(d.logs.close)
 	d.logger.Info("driftgate serving", logAddr, ln.Addr().String(), logCount, len(d.watchers))
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -250,7 +253,7 @@ func loopback(listen string) bool {
 // the store without Run: tests serve it over a store they seeded, with
 // nothing running in the background.
 func (d *Daemon) Handler() http.Handler {
-	return api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store))
+	return api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store), api.WithLiveLogs(d.logs))
 }
 
 // Addr is the API's listening address once Run is serving, else nil.
