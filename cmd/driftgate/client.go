@@ -33,11 +33,14 @@ type clientFlags struct {
 	token  string
 	output string
 	caFile string
+	// progress is how often waiting prints a progress line when stdout is
+	// not a terminal (see addProgressFlag).
+	progress time.Duration
 }
 
 // addClientFlags registers --server, --token and -o on cmd.
 func addClientFlags(cmd *cobra.Command) *clientFlags {
-	f := &clientFlags{}
+	f := &clientFlags{progress: defaultProgress}
 	cmd.Flags().StringVar(&f.server, "server", "", "driftgate server URL (default $"+envServer+", else "+defaultServer+")")
 	// The token's default is read when the command runs, so --help never
 	// prints it.
