@@ -264,3 +264,58 @@ func TestFollowLogBadRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowLogWaitsForQueuedRun follows a run that has not started: the
+// stream stays open with keep-alive comments, and once the run is
+// recorded as finished it gets the stored log and the end event.
+func TestFollowLogWaitsForQueuedRun(t *testing.T) {
+	t.Parallel() // it waits for a keep-alive, 15 s
+	s := runnertest.Serve(t, nil, "infra", "platform")
+	fx := apitest.Seed(t, s.Store)
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/api/v1/runs/"+fx.Queued.ID+"/log?follow=true", nil)
+	req.Header.Set("Authorization", "Bearer "+apitest.ViewerToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	start := time.Now()
+	line, err := r.ReadString('\n')
+	if err != nil || line != ": keep-alive\n" {
+		t.Fatalf("first line %q (%v), want a keep-alive comment", line, err)
+	}
+	if took := time.Since(start); took < 14*time.Second || took > 20*time.Second {
+		t.Errorf("keep-alive after %s, want about 15s", took)
+	}
+	run := fx.Queued
+	run.Status, run.StartedAt, run.FinishedAt = store.StatusNoChanges, time.Now().UTC(), time.Now().UTC()
+	if err := s.Store.FinishRun(context.Background(), &run, nil, []byte("finished elsewhere\n")); err != nil {
+		t.Fatal(err)
+	}
+	text, _, end := (&stream{t: t, resp: resp, r: r}).rest(0)
+	if text != "finished elsewhere\n" || end.ID != run.ID || end.Status != store.StatusNoChanges {
+		t.Errorf("after the run finished: %q, end %s %s", text, end.ID, end.Status)
+	}
+}
+
+// TestFollowLogShutdown checks that open streams end when the daemon
+// stops, so its shutdown does not wait for them: runnertest fails the
+// test when the daemon does not stop cleanly.
+func TestFollowLogShutdown(t *testing.T) {
+	var body io.Closer
+	t.Cleanup(func() {
+		if body != nil {
+			body.Close()
+		}
+	})
+	g := runnertest.StartGate(t)
+	// infra/network's apply awaits two approvals: its stream stays open.
+	req, _ := http.NewRequest(http.MethodGet, g.URL+"/api/v1/runs/"+g.Awaiting.ID+"/log?follow=true", nil)
+	req.Header.Set("Authorization", "Bearer "+apitest.ViewerToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("follow: %v", err)
+	}
+	body = resp.Body
+}
