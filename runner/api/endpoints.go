@@ -157,7 +157,11 @@ func (s *server) getLog(w http.ResponseWriter, r *http.Request) error {
 // noPart is the 404 of a run that has no plan or log (part).
 func noPart(run *store.Run, part string) *problem {
 	if !run.Status.Terminal() {
-		return &problem{status: http.StatusNotFound, hint: hintWait(run.ID),
+		hint := hintWait(run.ID)
+		if part == "log" {
+			hint = hintFollow(run.ID)
+		}
+		return &problem{status: http.StatusNotFound, hint: hint,
 			msg: fmt.Sprintf("run %q has no %s yet (it is %s)", run.ID, part, run.Status)}
 	}
 	p := &problem{status: http.StatusNotFound, msg: fmt.Sprintf("run %s has no %s (it ended %s)", quote(run.ID), part, run.Status)}

@@ -69,6 +69,14 @@ func hintWait(id string) Hint {
 	return Hint{API: "wait for it with GET /api/v1/runs/" + url.PathEscape(id), CLI: "wait for it with: driftgate wait " + shellArg(id)}
 }
 
+// hintFollow follows the log of run id as it is written.
+func hintFollow(id string) Hint {
+	return Hint{
+		API: "follow it with GET /api/v1/runs/" + url.PathEscape(id) + "/log?follow=true",
+		CLI: "follow it with: driftgate logs -f " + shellArg(id),
+	}
+}
+
 // hintLog reads the log of run id.
 func hintLog(id string) Hint {
 	return Hint{API: "read its log with GET /api/v1/runs/" + url.PathEscape(id) + "/log", CLI: "read its log with: driftgate logs " + shellArg(id)}
