@@ -128,7 +128,10 @@ func TestShowChanges(t *testing.T) {
 	  "before":{"instance_type":"t3.small","password":"(sensitive)"},"after":{"instance_type":"t3.large","password":"(sensitive)"},
 	  "before_sensitive":{"password":true},"after_sensitive":{"password":true},"after_unknown":{}}},
 	 {"address":"aws_s3_bucket.logs","mode":"managed","type":"aws_s3_bucket","name":"logs","change":{"actions":["create"],
-	  "before":null,"after":{"bucket":"acme-logs"},"after_unknown":{"arn":true},"after_sensitive":{}}}]}`
+	  "before":null,"after":{"bucket":"acme-logs"},"after_unknown":{"arn":true},"after_sensitive":{}}}],
+	 "resource_drift":[{"address":"aws_instance.web","mode":"managed","type":"aws_instance","name":"web","change":{"actions":["update"],
+	  "before":{"ami":"ami-1"},"after":{"ami":"ami-2"},"after_unknown":{},"after_sensitive":{}}}],
+	 "output_changes":{"url":{"actions":["update"],"before":"https://a","after":"https://b","after_unknown":false}}}`
 	run := &store.Run{Repo: "infra", Stack: "network", Dir: "envs/prod/network", Commit: e.Git["infra"].Head(),
 		Trigger: "manual", Operation: store.OperationPlan, Status: store.StatusRunning, StartedAt: time.Now().UTC()}
 	if err := e.Store.CreateRun(ctx, run); err != nil {
@@ -152,7 +155,9 @@ func TestShowChanges(t *testing.T) {
 		"  ~ aws_instance.web update\n",
 		`      instance_type: "t3.small" -> "t3.large"`,
 		"  + aws_s3_bucket.logs create\n",
-		`      bucket = "acme-logs"`, "arn = (known after apply)")
+		`      bucket = "acme-logs"`, "arn = (known after apply)",
+		"\nChanged outside Terraform:\n", `      ami: "ami-1" -> "ami-2"`,
+		"\nOutputs:\n", `  ~ url: "https://a" -> "https://b"`)
 	if strings.Contains(changes, "password") && !strings.Contains(changes, "(sensitive)") {
 		t.Errorf("show prints a sensitive attribute's value:\n%s", changes)
 	}
