@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/driftgate/driftgate/planner/tfrun"
@@ -15,7 +16,10 @@ import (
 // as refused (superseded when a newer commit replaced it) with the reason,
 // and a fresh plan is queued; an apply cut off by a shutdown or a cancel
 // holds the stack until an admin releases it.
-func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
+//
+// Terraform's output goes to live as it is printed: an apply's log is
+// stored as printed, so live readers see what the store will hold.
+func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target, live io.Writer) {
 	bg := context.WithoutCancel(ctx)
 	file, err := d.verifyApply(ctx, run, t)
 	var ref *refusal
@@ -31,6 +35,7 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target) {
 	planRun := run.Binding.PlanRun
 	d.logger.Info("apply started", logRun, run.ID, logStack, run.Stack, logPlanRun, planRun)
 	b := run.Binding
+	t.plan.Log = live
 	res, err := d.runner.Apply(ctx, tfrun.StackApply{
 		StackPlan: t.plan, PlanFile: file, ExpectVersion: b.TerraformVersion,
 		ExpectProduct: tfrun.Product(b.Product),

@@ -90,6 +90,7 @@ type Daemon struct {
 	units              *unitSet     // watchers and notifier while Run runs
 	addr               atomic.Value // net.Addr, once listening
 	metrics            *metrics.Metrics
+	logs               *logHub // output of the runs in progress, for live readers
 }
 
 // New builds a daemon from its configuration, an open store and a stack
@@ -111,6 +112,7 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 		runner:   pl,
 		watchers: map[string]*repoWatcher{},
 		logger:   logger,
+		logs:     newLogHub(),
 
 		approvalSources: []approvalSource{recordedApprovals{}},
 	}
@@ -181,6 +183,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		Handler:           d.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
+	srv.RegisterOnShutdown(d.logs.close)
 	d.logger.Info("driftgate serving", logAddr, ln.Addr().String(), logCount, len(d.watchers))
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -262,7 +265,7 @@ func loopback(listen string) bool {
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", d.metrics.Handler())
-	mux.Handle("/", api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store)))
+	mux.Handle("/", api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store), api.WithLiveLogs(d.logs)))
 	return d.metrics.Instrument(mux)
 }
 

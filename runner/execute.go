@@ -30,6 +30,10 @@ type stackRunner interface {
 // git mirror) and update its drift state; apply runs apply their plan
 // run's saved plan. Every outcome ends in the run's record.
 func (d *Daemon) execute(ctx context.Context, run *store.Run) {
+	// Live readers follow the run until its outcome is stored; then the
+	// store has its log.
+	live := d.logs.start(run.ID)
+	defer d.logs.finish(run.ID)
 	target, err := d.resolve(ctx, run)
 	if err != nil {
 		d.failRun(ctx, run, err)
@@ -37,7 +41,7 @@ func (d *Daemon) execute(ctx context.Context, run *store.Run) {
 	}
 	target.plan.OnPhase = func(s tfrun.Stage, took time.Duration) { d.metrics.Phase(run.Operation, string(s), took) }
 	if run.Operation == OperationApply {
-		d.executeApply(ctx, run, target)
+		d.executeApply(ctx, run, target, live)
 		return
 	}
 	// Execute logs and records its outcome, errors included; drift is

@@ -21,7 +21,7 @@ func (s service) Repos(ctx context.Context) ([]store.RepoRecord, error) {
 func (s service) Stacks(ctx context.Context, repo string) ([]store.StackRecord, error) {
 	if repo != "" {
 		if _, ok := s.d.watcher(repo); !ok {
-			return nil, fmt.Errorf("repo %q is not configured; list repos with GET /api/v1/repos: %w", repo, api.ErrNotFound)
+			return nil, &api.HintedError{Msg: fmt.Sprintf("repo %q is not configured", repo), Hint: api.HintRepos, Err: api.ErrNotFound}
 		}
 	}
 	return s.d.store.ListStacks(ctx, repo)
@@ -34,7 +34,7 @@ func (s service) Runs(ctx context.Context, f store.RunFilter) ([]store.Run, stri
 func (s service) Run(ctx context.Context, id string) (*store.Run, error) {
 	run, err := s.d.store.GetRun(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("run %q not found; list runs with GET /api/v1/runs: %w", id, api.ErrNotFound)
+		return nil, &api.HintedError{Msg: fmt.Sprintf("run %q not found", id), Hint: api.HintRuns, Err: api.ErrNotFound}
 	}
 	return run, err
 }

@@ -100,11 +100,11 @@ func keepHistory(all []store.DriftFinding, n int) []store.DriftFinding {
 // says where to look.
 func (s service) stackRecord(ctx context.Context, repo, stack string) (*store.StackRecord, error) {
 	if _, ok := s.d.watcher(repo); !ok {
-		return nil, fmt.Errorf("repo %q is not configured; list repos with GET /api/v1/repos: %w", repo, api.ErrNotFound)
+		return nil, &api.HintedError{Msg: fmt.Sprintf("repo %q is not configured", repo), Hint: api.HintRepos, Err: api.ErrNotFound}
 	}
 	rec, err := s.d.store.GetStack(ctx, repo, stack)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("repo %q has no stack %q at its last commit; list stacks with GET /api/v1/stacks?repo=%s: %w", repo, stack, repo, api.ErrNotFound)
+		return nil, &api.HintedError{Msg: fmt.Sprintf("repo %q has no stack %q at its last commit", repo, stack), Hint: api.HintStacks(repo), Err: api.ErrNotFound}
 	}
 	return rec, err
 }
@@ -161,7 +161,7 @@ func (d *Daemon) runAtHead(ctx context.Context, repo, stack string, op store.Ope
 	}
 	m := w.Mirror()
 	if m == nil {
-		return nil, fmt.Errorf("repo %q has not been fetched yet; see its status with GET /api/v1/repos: %w", repo, api.ErrConflict)
+		return nil, &api.HintedError{Msg: fmt.Sprintf("repo %q has not been fetched yet", repo), Hint: api.HintRepoStatus, Err: api.ErrConflict}
 	}
 	head, err := m.Head()
 	if err != nil {

@@ -123,8 +123,8 @@ func (s service) applyRun(ctx context.Context, id string) (*store.Run, policy, e
 		return nil, policy{}, err
 	}
 	if run.Operation != OperationApply {
-		return nil, policy{}, fmt.Errorf("run %s is a %s run; only apply runs are approved or applied (list them with GET /api/v1/runs?status=awaiting_approval): %w",
-			id, run.Operation, api.ErrConflict)
+		return nil, policy{}, &api.HintedError{Msg: fmt.Sprintf("run %s is a %s run; only apply runs are approved or applied", id, run.Operation),
+			Hint: api.HintAwaiting, Err: api.ErrConflict}
 	}
 	if run.Binding == nil {
 		return nil, policy{}, fmt.Errorf("run %s has no approval binding (an older driftgate opened it); plan the stack again: %w", id, api.ErrConflict)

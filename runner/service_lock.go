@@ -17,7 +17,7 @@ import (
 func (s service) Locks(ctx context.Context, repo string) ([]api.StackLock, error) {
 	if repo != "" {
 		if _, ok := s.d.watcher(repo); !ok {
-			return nil, fmt.Errorf("repo %q is not configured; list repos with GET /api/v1/repos: %w", repo, api.ErrNotFound)
+			return nil, &api.HintedError{Msg: fmt.Sprintf("repo %q is not configured", repo), Hint: api.HintRepos, Err: api.ErrNotFound}
 		}
 	}
 	byKey := map[string]*api.StackLock{}
@@ -82,7 +82,7 @@ func (s service) ReleaseStack(ctx context.Context, repo, stack, comment string) 
 	if _, err := s.stackRecord(ctx, repo, stack); err != nil {
 		return nil, err
 	}
-	notHeld := fmt.Errorf("stack %s of repo %s is not held; see holds with GET /api/v1/locks: %w", stack, repo, api.ErrConflict)
+	notHeld := &api.HintedError{Msg: fmt.Sprintf("stack %s of repo %s is not held", stack, repo), Hint: api.HintLocks, Err: api.ErrConflict}
 	held, err := s.d.store.GetHold(ctx, repo, stack)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notHeld

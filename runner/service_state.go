@@ -25,8 +25,8 @@ func (s service) StateVersion(ctx context.Context, repo, stack string, serial ui
 	}
 	sv, err := s.d.store.GetStateVersion(ctx, repo, stack, serial)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("stack %s/%s has no state version %d; list them with GET /api/v1/stacks/%s/%s/state-versions: %w",
-			repo, stack, serial, repo, stack, api.ErrNotFound)
+		return nil, &api.HintedError{Msg: fmt.Sprintf("stack %s/%s has no state version %d", repo, stack, serial),
+			Hint: api.HintStateVersions(repo, stack), Err: api.ErrNotFound}
 	}
 	return sv, err
 }

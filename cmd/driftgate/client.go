@@ -33,11 +33,14 @@ type clientFlags struct {
 	token  string
 	output string
 	caFile string
+	// progress is how often waiting prints a progress line when stdout is
+	// not a terminal (see addProgressFlag).
+	progress time.Duration
 }
 
 // addClientFlags registers --server, --token and -o on cmd.
 func addClientFlags(cmd *cobra.Command) *clientFlags {
-	f := &clientFlags{}
+	f := &clientFlags{progress: defaultProgress}
 	cmd.Flags().StringVar(&f.server, "server", "", "driftgate server URL (default $"+envServer+", else "+defaultServer+")")
 	// The token's default is read when the command runs, so --help never
 	// prints it.
@@ -115,7 +118,8 @@ func (e *clientError) Unwrap() error { return e.err }
 
 // explain rewrites an API client error into what to do about it: an
 // unreachable server names the URL and how to set it, a rejected token how
-// to set one, and other API errors are the server's message.
+// to set one, and other API errors are the server's message, with the
+// advice as a driftgate command rather than an API route.
 func (f *clientFlags) explain(err error) error {
 	if err == nil {
 		return nil
@@ -129,7 +133,7 @@ func (f *clientFlags) explain(err error) error {
 	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
 		return &clientError{msg: "the server rejected the token: set --token or " + envToken, err: err}
 	case errors.As(err, &apiErr):
-		return &clientError{msg: apiErr.Message, err: err}
+		return &clientError{msg: apiErr.ForCLI(), err: err}
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return &clientError{
 			msg: fmt.Sprintf("cannot reach driftgate at %s: is `driftgate serve` running? (set --server or %s)", server, envServer),

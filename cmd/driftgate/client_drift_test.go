@@ -73,7 +73,7 @@ func TestDriftCommand(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		{[]string{"--repo", "nope"}, `repo "nope" is not configured; list repos with GET /api/v1/repos`},
+		{[]string{"--repo", "nope"}, `repo "nope" is not configured; list repos with: driftgate repos`},
 		{[]string{"nope"}, `unknown command "nope" for "driftgate drift"`},
 		{[]string{"-o", "yaml"}, `unknown output format "yaml"`},
 	}
@@ -156,7 +156,7 @@ Resolved findings (2, newest first):
 		args    []string
 		wantErr string
 	}{
-		{[]string{"infra", "nope"}, `repo "infra" has no stack "nope" at its last commit; list stacks with GET /api/v1/stacks?repo=infra`},
+		{[]string{"infra", "nope"}, `repo "infra" has no stack "nope" at its last commit; list stacks with: driftgate stacks --repo infra`},
 		{[]string{"infra", "network", "--history", "501"}, "--history 501 is out of range: give 0 to 500"},
 		{[]string{"infra", "network", "--history", "-1"}, "--history -1 is out of range: give 0 to 500"},
 		{[]string{"infra"}, "accepts 2 arg(s), received 1"},

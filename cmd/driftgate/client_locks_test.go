@@ -148,7 +148,7 @@ func TestReleaseCommand(t *testing.T) {
 	}
 
 	code, _, errOut = e.cli(t, "release", "platform", "dns")
-	if code != exitError || errOut != "driftgate: stack dns of repo platform is not held; see holds with GET /api/v1/locks\n" {
+	if code != exitError || errOut != "driftgate: stack dns of repo platform is not held; see holds with: driftgate locks\n" {
 		t.Errorf("release of a free stack: exit %d %q", code, errOut)
 	}
 	e.WaitRun(plan.ID, store.StatusPlanned)

@@ -13,6 +13,7 @@ import (
 	"github.com/mitchellh/go-wordwrap"
 	"github.com/spf13/cobra"
 
+	"github.com/driftgate/driftgate/planner/analysis"
 	"github.com/driftgate/driftgate/planner/tfrun"
 	"github.com/driftgate/driftgate/runner/apiclient"
 	"github.com/driftgate/driftgate/store"
@@ -30,10 +31,12 @@ func newShowCmd(g *globals) *cobra.Command {
 	var plan, log bool
 	cmd := &cobra.Command{
 		Use:   "show RUN",
-		Short: "Show a run: its fields, summary and error, or its plan or log",
+		Short: "Show a run: its fields, summary, changes and error, or its plan or log",
 		Long: `Show a run of a driftgate server. RUN is a run id or the end of one,
-as ` + "`driftgate runs`" + ` shows it. --plan prints the run's redacted plan JSON
-and --log its log instead.`,
+as ` + "`driftgate runs`" + ` shows it. A finished plan also shows what it
+changes, attribute by attribute (before -> after, redacted), and what
+changed outside Terraform. --plan prints the run's redacted plan JSON and
+--log its log instead.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -63,7 +66,11 @@ and --log its log instead.`,
 			if f.json() {
 				return writeJSON(g, run)
 			}
-			writeRun(g, run, time.Now())
+			changes, err := runChanges(ctx, c, run)
+			if err != nil {
+				return f.explain(err)
+			}
+			writeRun(g, run, time.Now(), changes)
 			return nil
 		},
 	}
@@ -86,8 +93,9 @@ func writePlanJSON(g *globals, plan []byte, raw bool) error {
 	return err
 }
 
-// writeRun prints a run's fields, one per line, wrapped to tableWidth.
-func writeRun(g *globals, r *store.Run, now time.Time) {
+// writeRun prints a run's fields, one per line, wrapped to tableWidth,
+// and a plan's attribute-level changes (changes, when not nil).
+func writeRun(g *globals, r *store.Run, now time.Time, changes *analysis.Analysis) {
 	const indent = "           " // the width of the labels
 	line := func(label, value string) {
 		if value == "" {
@@ -136,6 +144,7 @@ func writeRun(g *globals, r *store.Run, now time.Time) {
 			fmt.Fprintln(g.stdout, "  "+strings.ReplaceAll(wrapped, "\n", "\n  "))
 		}
 	}
+	writeRunChanges(g.stdout, changes)
 	switch {
 	case r.Status.Terminal():
 		fmt.Fprintf(g.stdout, "\nPlan: driftgate show %s --plan\nLog:  driftgate show %s --log\n", r.ID, r.ID)
@@ -205,6 +214,7 @@ With --wait, wait for the run to finish and exit like ` + "`driftgate wait`" + `
 	f = addClientFlags(cmd)
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run to finish; exit 0 no changes, 2 changes, 1 otherwise")
 	cmd.Flags().DurationVar(&every, "interval", defaultEvery, "how often to poll the run while waiting")
+	addProgressFlag(cmd, f)
 	return cmd
 }
 
@@ -253,7 +263,8 @@ func newWaitCmd(g *globals) *cobra.Command {
 		Use:   "wait RUN",
 		Short: "Wait for a run to finish; exit 0 no changes, 2 changes, 1 otherwise",
 		Long: `Wait until a run of a driftgate server finishes and print its final
-status. Exit status: 0 no changes (or applied), 2 changes planned, 1
+status. On a terminal the run's log streams meanwhile; otherwise a line
+with the time elapsed is printed every --progress. Exit status: 0 no changes (or applied), 2 changes planned, 1
 errored, canceled, interrupted, superseded, rejected or refused (and on
 errors). RUN is a run id or the end of one.`,
 		Args: cobra.ExactArgs(1),
@@ -267,24 +278,8 @@ errors). RUN is a run id or the end of one.`,
 	}
 	f = addClientFlags(cmd)
 	cmd.Flags().DurationVar(&every, "interval", defaultEvery, "how often to poll the run")
+	addProgressFlag(cmd, f)
 	return cmd
-}
-
-// waitRun waits for run id to finish, prints it, and returns the exit code
-// of its status.
-func waitRun(ctx context.Context, g *globals, f *clientFlags, c *apiclient.Client, id string, every time.Duration) error {
-	run, err := c.Wait(ctx, id, every)
-	if err != nil {
-		return f.explain(err)
-	}
-	if f.json() {
-		if err := writeJSON(g, run); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintln(g.stdout, finalLine(run))
-	}
-	return runExit(run.Status)
 }
 
 // finalLine is the one-line outcome of a finished run.

@@ -103,7 +103,7 @@ func TestStacksCommand(t *testing.T) {
 		t.Errorf("stacks --repo platform: exit %d:\n%s", code, out)
 	}
 	code, _, errOut = e.cli(t, "stacks", "--repo", "nope")
-	if code != exitError || !strings.Contains(errOut, `repo "nope" is not configured; list repos with GET /api/v1/repos`) {
+	if code != exitError || !strings.Contains(errOut, `repo "nope" is not configured; list repos with: driftgate repos`) {
 		t.Errorf("stacks --repo nope: exit %d: %s", code, errOut)
 	}
 	code, out, _ = e.cli(t, "stacks", "-o", "json", "--repo", "platform")
@@ -213,7 +213,7 @@ func TestClientConnectionErrors(t *testing.T) {
 		{"no token", []string{"runs", "--server", e.url},
 			"driftgate: the server requires a token: set --token or DRIFTGATE_TOKEN\n"},
 		{"unknown run", []string{"show", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "--server", e.url, "--token", apitest.Token},
-			`driftgate: run "01ARZ3NDEKTSV4RRFFQ69G5FAV" not found; list runs with GET /api/v1/runs` + "\n"},
+			`driftgate: run "01ARZ3NDEKTSV4RRFFQ69G5FAV" not found; list runs with: driftgate runs` + "\n"},
 	}
 	for _, tt := range tests {
 		code, out, errOut := runCLI(t, tt.args...)

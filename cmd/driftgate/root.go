@@ -56,6 +56,8 @@ Local commands (no daemon needed):
 		newPlanStackCmd(g),
 		newCancelCmd(g),
 		newWaitCmd(g),
+		newLogsCmd(g),
+		newAuditCmd(g),
 		newApproveCmd(g),
 		newRejectCmd(g),
 		newApplyCmd(g),

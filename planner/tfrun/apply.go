@@ -58,11 +58,10 @@ const afterApplyPull = time.Minute
 func (e *Executor) Apply(ctx context.Context, req ApplyRequest) (*ApplyResult, error) {
 	start := time.Now()
 	res := &ApplyResult{Product: req.Binary.Product, TerraformVersion: req.Binary.Version.String()}
-	var log lockedBuffer
+	// req.Log sees the output in the order it is stored: stdout and
+	// stderr are copied concurrently.
+	log := lockedBuffer{tee: req.Log}
 	logw := io.Writer(&log)
-	if req.Log != nil {
-		logw = io.MultiWriter(&log, req.Log)
-	}
 	finish := func(err error) (*ApplyResult, error) {
 		res.Log = log.Bytes()
 		res.Duration = time.Since(start)

@@ -309,15 +309,21 @@ func header(w io.Writer, step string) {
 }
 
 // lockedBuffer is a bytes.Buffer safe for terraform-exec's concurrent
-// stdout and stderr copiers.
+// stdout and stderr copiers. tee, when set, gets every write too, under the
+// same lock, so it sees the writes in the buffer's order; its errors are
+// ignored (it watches the run, it does not take part).
 type lockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
+	tee io.Writer
 }
 
 func (b *lockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.tee != nil {
+		_, _ = b.tee.Write(p)
+	}
 	return b.buf.Write(p)
 }
 

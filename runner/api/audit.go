@@ -50,7 +50,10 @@ func (s *server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	entries, next, err := s.audit.ListAudit(r.Context(), f)
 	if err != nil {
-		return explain(err, "audit log", "page it with the next_cursor of the previous answer")
+		return explain(err, "audit log", Hint{
+			API: "page it with the next_cursor of the previous answer",
+			CLI: "page it with the --cursor the previous page printed",
+		})
 	}
 	s.writeJSON(w, http.StatusOK, auditBody{Entries: nonNil(entries), NextCursor: next})
 	return nil

@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/driftgate/driftgate/store"
@@ -44,7 +43,7 @@ func (s *server) listDrift(w http.ResponseWriter, r *http.Request) error {
 		if q["repo"] != "" {
 			what = fmt.Sprintf("repo %s", quote(q["repo"]))
 		}
-		return explain(err, what, hintRepos)
+		return explain(err, what, HintRepos)
 	}
 	views = nonNil(views)
 	for i := range views {
@@ -84,8 +83,7 @@ func (s *server) checkDrift(w http.ResponseWriter, r *http.Request) error {
 
 // explainStack explains a Service error about a stack named in the path.
 func explainStack(err error, repo, stack string) error {
-	return explain(err, fmt.Sprintf("stack %s in repo %s", quote(stack), quote(repo)),
-		"list stacks with GET /api/v1/stacks?repo="+url.QueryEscape(repo))
+	return explain(err, fmt.Sprintf("stack %s in repo %s", quote(stack), quote(repo)), HintStacks(repo))
 }
 
 // parseHistory parses the query string of GET

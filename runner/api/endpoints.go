@@ -3,15 +3,8 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/driftgate/driftgate/store"
-)
-
-// Hints for 404 answers: how to list what exists.
-const (
-	hintRuns  = "list runs with GET /api/v1/runs"
-	hintRepos = "list repos with GET /api/v1/repos"
 )
 
 // statusBody is the body of the health checks.
@@ -56,7 +49,7 @@ func (s *server) listRepos(w http.ResponseWriter, r *http.Request) error {
 	}
 	repos, err := s.svc.Repos(r.Context())
 	if err != nil {
-		return explain(err, "repos", hintRepos)
+		return explain(err, "repos", HintRepos)
 	}
 	s.writeJSON(w, http.StatusOK, reposBody{Repos: nonNil(repos)})
 	return nil
@@ -69,7 +62,7 @@ func (s *server) listStacks(w http.ResponseWriter, r *http.Request) error {
 	}
 	stacks, err := s.svc.Stacks(r.Context(), q["repo"])
 	if err != nil {
-		return explain(err, fmt.Sprintf("repo %s", quote(q["repo"])), hintRepos)
+		return explain(err, fmt.Sprintf("repo %s", quote(q["repo"])), HintRepos)
 	}
 	s.writeJSON(w, http.StatusOK, stacksBody{Stacks: nonNil(stacks)})
 	return nil
@@ -89,7 +82,7 @@ func (s *server) listRuns(w http.ResponseWriter, r *http.Request) error {
 		case f.Repo != "":
 			what = fmt.Sprintf("repo %s", quote(f.Repo))
 		}
-		return explain(err, what, hintRepos)
+		return explain(err, what, HintRepos)
 	}
 	s.writeJSON(w, http.StatusOK, runsBody{Runs: nonNil(runs), NextCursor: next})
 	return nil
@@ -109,7 +102,7 @@ func (s *server) run(r *http.Request) (*store.Run, error) {
 	id := r.PathValue("id")
 	run, err := s.svc.Run(r.Context(), id)
 	if err != nil {
-		return nil, explain(err, fmt.Sprintf("run %s", quote(id)), hintRuns)
+		return nil, explain(err, fmt.Sprintf("run %s", quote(id)), HintRuns)
 	}
 	return run, nil
 }
@@ -123,7 +116,7 @@ func (s *server) getPlan(w http.ResponseWriter, r *http.Request) error {
 	}
 	plan, err := s.svc.Plan(r.Context(), run.ID)
 	if err != nil && statusOf(err) != http.StatusNotFound {
-		return explain(err, fmt.Sprintf("plan of run %s", quote(run.ID)), hintRuns)
+		return explain(err, fmt.Sprintf("plan of run %s", quote(run.ID)), HintRuns)
 	}
 	if err != nil || plan == nil || len(plan.JSON) == 0 {
 		return noPart(run, "plan")
@@ -132,15 +125,27 @@ func (s *server) getPlan(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// getLog answers the run's log as plain text.
+// getLog answers the run's log as plain text, or with follow=true as a
+// stream of Server-Sent Events (see followLog).
 func (s *server) getLog(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseQuery("/api/v1/runs/{id}/log", r.URL.RawQuery, []string{"follow"})
+	if err != nil {
+		return err
+	}
 	run, err := s.run(r)
 	if err != nil {
 		return err
 	}
+	switch q["follow"] {
+	case "", "false":
+	case "true":
+		return s.followLog(w, r, run)
+	default:
+		return badRequest("follow must be true or false, not %s", quote(q["follow"]))
+	}
 	log, err := s.svc.Log(r.Context(), run.ID)
 	if err != nil && statusOf(err) != http.StatusNotFound {
-		return explain(err, fmt.Sprintf("log of run %s", quote(run.ID)), hintRuns)
+		return explain(err, fmt.Sprintf("log of run %s", quote(run.ID)), HintRuns)
 	}
 	if err != nil {
 		return noPart(run, "log")
@@ -151,23 +156,26 @@ func (s *server) getLog(w http.ResponseWriter, r *http.Request) error {
 
 // noPart is the 404 of a run that has no plan or log (part).
 func noPart(run *store.Run, part string) *problem {
-	msg := fmt.Sprintf("run %q has no %s yet (it is %s); wait for it with GET /api/v1/runs/%s",
-		run.ID, part, run.Status, run.ID)
-	if run.Status.Terminal() {
-		msg = fmt.Sprintf("run %s has no %s (it ended %s)", quote(run.ID), part, run.Status)
-		if part == "plan" {
-			msg += fmt.Sprintf("; read its log with GET /api/v1/runs/%s/log", run.ID)
+	if !run.Status.Terminal() {
+		hint := hintWait(run.ID)
+		if part == "log" {
+			hint = hintFollow(run.ID)
 		}
+		return &problem{status: http.StatusNotFound, hint: hint,
+			msg: fmt.Sprintf("run %q has no %s yet (it is %s)", run.ID, part, run.Status)}
 	}
-	return &problem{status: http.StatusNotFound, msg: msg}
+	p := &problem{status: http.StatusNotFound, msg: fmt.Sprintf("run %s has no %s (it ended %s)", quote(run.ID), part, run.Status)}
+	if part == "plan" {
+		p.hint = hintLog(run.ID)
+	}
+	return p
 }
 
 func (s *server) triggerPlan(w http.ResponseWriter, r *http.Request) error {
 	repo, stack := r.PathValue("repo"), r.PathValue("stack")
 	run, err := s.svc.TriggerPlan(r.Context(), repo, stack)
 	if err != nil {
-		return explain(err, fmt.Sprintf("stack %s in repo %s", quote(stack), quote(repo)),
-			"list stacks with GET /api/v1/stacks?repo="+url.QueryEscape(repo))
+		return explain(err, fmt.Sprintf("stack %s in repo %s", quote(stack), quote(repo)), HintStacks(repo))
 	}
 	w.Header().Set("Location", "/api/v1/runs/"+run.ID)
 	s.writeJSON(w, http.StatusAccepted, run)
@@ -178,7 +186,7 @@ func (s *server) cancelRun(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	run, err := s.svc.CancelRun(r.Context(), id)
 	if err != nil {
-		return explain(err, fmt.Sprintf("run %s", quote(id)), hintRuns)
+		return explain(err, fmt.Sprintf("run %s", quote(id)), HintRuns)
 	}
 	s.writeJSON(w, http.StatusOK, run)
 	return nil

@@ -45,7 +45,7 @@ func (s *server) decide(w http.ResponseWriter, r *http.Request, endpoint string,
 	}
 	run, err := decision(r.Context(), id, req.Comment)
 	if err != nil {
-		return explain(err, fmt.Sprintf("run %s", quote(id)), hintRuns)
+		return explain(err, fmt.Sprintf("run %s", quote(id)), HintRuns)
 	}
 	s.writeJSON(w, http.StatusOK, run)
 	return nil
@@ -59,7 +59,7 @@ func (s *server) applyRun(w http.ResponseWriter, r *http.Request) error {
 	}
 	run, err := s.svc.ApplyRun(r.Context(), id)
 	if err != nil {
-		return explain(err, fmt.Sprintf("run %s", quote(id)), hintRuns)
+		return explain(err, fmt.Sprintf("run %s", quote(id)), HintRuns)
 	}
 	w.Header().Set("Location", "/api/v1/runs/"+run.ID)
 	s.writeJSON(w, http.StatusAccepted, run)
@@ -78,7 +78,7 @@ func (s *server) listLocks(w http.ResponseWriter, r *http.Request) error {
 		if q["repo"] != "" {
 			what = fmt.Sprintf("repo %s", quote(q["repo"]))
 		}
-		return explain(err, what, hintRepos)
+		return explain(err, what, HintRepos)
 	}
 	s.writeJSON(w, http.StatusOK, locksBody{Locks: nonNil(locks)})
 	return nil

@@ -37,7 +37,10 @@ type server struct {
 	auth   Authenticator
 	audit  AuditLog // nil without WithAudit
 	backup Backuper // nil without WithBackup
-	logger *slog.Logger
+	live   LiveLogs // nil without WithLiveLogs
+	// keepAlive is how often a followed log sends a comment while quiet.
+	keepAlive time.Duration
+	logger    *slog.Logger
 	// refusals rate-limits, per token, the refusals for role that are
 	// recorded in the audit log.
 	refusals *refusalLimiter
@@ -58,7 +61,7 @@ func NewHandler(svc Service, auth Authenticator, logger *slog.Logger, opts ...Op
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{svc: svc, auth: auth, logger: logger, refusals: newRefusalLimiter()}
+	s := &server{svc: svc, auth: auth, logger: logger, refusals: newRefusalLimiter(), keepAlive: keepAliveEvery}
 	for _, opt := range opts {
 		opt(s)
 	}

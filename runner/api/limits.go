@@ -121,7 +121,11 @@ func checkPathValues(r *http.Request) error {
 		}
 		return &problem{
 			status: http.StatusNotFound,
-			msg:    fmt.Sprintf("no %s %s: it is %d bytes, longer than any driftgate has; list what exists with GET /api/v1/runs or /api/v1/stacks", what, quote(v), len(v)),
+			msg:    fmt.Sprintf("no %s %s: it is %d bytes, longer than any driftgate has", what, quote(v), len(v)),
+			hint: Hint{
+				API: "list what exists with GET /api/v1/runs or /api/v1/stacks",
+				CLI: "list what exists with: driftgate runs or driftgate stacks",
+			},
 		}
 	}
 	return nil

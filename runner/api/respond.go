@@ -19,6 +19,7 @@ const internalMessage = "internal error; the driftgate server log has the detail
 type problem struct {
 	status int
 	msg    string
+	hint   Hint // what to do next; empty when msg says it
 	err    error
 }
 
@@ -67,19 +68,23 @@ func statusOf(err error) int {
 // store.ErrNotFound gets a message naming what was not found (what, such as
 // `run "01J..."`) and how to list what exists (hint). Any other error stays
 // a 500, whose cause is only logged.
-func explain(err error, what, hint string) error {
+func explain(err error, what string, hint Hint) error {
 	var p *problem
 	if errors.As(err, &p) {
 		return err
 	}
 	status := statusOf(err)
+	var he *HintedError
+	if errors.As(err, &he) && status != http.StatusInternalServerError {
+		return &problem{status: status, msg: he.Msg, hint: he.Hint, err: err}
+	}
 	switch msg := clientText(err); {
 	case status == http.StatusInternalServerError:
 		return err
 	case msg != "" && !errors.Is(err, store.ErrNotFound):
 		return &problem{status: status, msg: msg, err: err}
 	case status == http.StatusNotFound:
-		return &problem{status: status, msg: fmt.Sprintf("%s not found; %s", what, hint), err: err}
+		return &problem{status: status, msg: what + " not found", hint: hint, err: err}
 	case msg != "":
 		return &problem{status: status, msg: msg, err: err}
 	default:
@@ -102,9 +107,14 @@ func clientText(err error) string {
 	return msg
 }
 
-// errorBody is the JSON body of every error answer.
+// errorBody is the JSON body of every error answer. Error is the whole
+// message for an API user: when there is a hint, the message, "; " and
+// Hint (a route). CLIHint is the same advice as a driftgate command, which
+// the CLI prints after the message instead of the route.
 type errorBody struct {
-	Error string `json:"error"`
+	Error   string `json:"error"`
+	Hint    string `json:"hint,omitempty"`
+	CLIHint string `json:"cli_hint,omitempty"`
 }
 
 // writeError answers err. Problems send their message; anything else is a
@@ -117,9 +127,10 @@ func (s *server) writeError(w *statusWriter, err error) {
 	status := statusOf(err)
 	msg := internalMessage
 	var p *problem
+	var hint Hint
 	switch {
 	case errors.As(err, &p):
-		msg = p.msg
+		msg, hint = p.msg, p.hint
 	case status != http.StatusInternalServerError && clientText(err) != "":
 		msg = clientText(err)
 	case status != http.StatusInternalServerError:
@@ -128,7 +139,11 @@ func (s *server) writeError(w *statusWriter, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="driftgate"`)
 	}
-	s.writeJSON(w, status, errorBody{Error: msg})
+	body := errorBody{Error: msg}
+	if hint.API != "" {
+		body = errorBody{Error: msg + "; " + hint.API, Hint: hint.API, CLIHint: hint.CLI}
+	}
+	s.writeJSON(w, status, body)
 }
 
 // writeJSON answers v as compact JSON with status.

@@ -113,8 +113,7 @@ func parseSerial(q map[string]string, name string) (uint64, error) {
 // explainStateVersion explains a Service error about a stack's state
 // versions (what, such as "state version 7").
 func explainStateVersion(err error, repo, stack, what string) error {
-	return explain(err, fmt.Sprintf("%s of stack %s in repo %s", what, quote(stack), quote(repo)),
-		"list them with GET "+stateVersionsPath(repo, stack))
+	return explain(err, fmt.Sprintf("%s of stack %s in repo %s", what, quote(stack), quote(repo)), HintStateVersions(repo, stack))
 }
 
 // stateVersionsPath is the path listing a stack's state versions.

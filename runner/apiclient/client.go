@@ -32,8 +32,24 @@ type Error struct {
 	// Status is the HTTP status code.
 	Status int
 	// Message is the server's error message, or the status text when the
-	// answer carried none.
+	// answer carried none. It ends with Hint when there is one.
 	Message string
+	// Reason is the message without the hint; "" when the server sent no
+	// hint (or is older), and then Message is all there is.
+	Reason string
+	// Hint says what to do next with the API (a route); CLIHint says it as
+	// a driftgate command. Either may be "".
+	Hint    string
+	CLIHint string
+}
+
+// ForCLI returns the message for a person at a terminal: the reason and
+// the CLI hint when the server sent them, else Message.
+func (e *Error) ForCLI() string {
+	if e.Reason == "" || e.CLIHint == "" {
+		return e.Message
+	}
+	return e.Reason + "; " + e.CLIHint
 }
 
 // Error returns the message and the status.
@@ -277,10 +293,16 @@ func readError(resp *http.Response) error {
 	e := &Error{Status: resp.StatusCode}
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	var body struct {
-		Error string `json:"error"`
+		Error   string `json:"error"`
+		Hint    string `json:"hint"`
+		CLIHint string `json:"cli_hint"`
 	}
 	if json.Unmarshal(data, &body) == nil && body.Error != "" {
-		e.Message = body.Error
+		e.Message, e.Hint, e.CLIHint = body.Error, body.Hint, body.CLIHint
+		// The server sends the message and the hint joined in error.
+		if reason, ok := strings.CutSuffix(body.Error, "; "+body.Hint); ok && body.Hint != "" {
+			e.Reason = reason
+		}
 	} else if e.Message = http.StatusText(resp.StatusCode); e.Message == "" {
 		e.Message = "unexpected status " + resp.Status
 	}

@@ -17,6 +17,12 @@ const DefaultWaitInterval = 2 * time.Second
 // ends, and with an error for a status this client does not know (a newer
 // server), which it could not tell finished from live.
 func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (*store.Run, error) {
+	return c.WaitSeeing(ctx, id, every, nil)
+}
+
+// WaitSeeing is Wait that shows seen (when not nil) the run as each poll
+// finds it unfinished.
+func (c *Client) WaitSeeing(ctx context.Context, id string, every time.Duration, seen func(*store.Run)) (*store.Run, error) {
 	if every <= 0 {
 		every = DefaultWaitInterval
 	}
@@ -32,6 +38,9 @@ func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (*sto
 		}
 		if run.Status.Terminal() {
 			return run, nil
+		}
+		if seen != nil {
+			seen(run)
 		}
 		select {
 		case <-ctx.Done():

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -30,8 +31,9 @@ type Terraform struct {
 	same     map[string]bool   // stack -> its plans change nothing
 	planErr  map[string]error  // stack -> what Plan answers
 	drift    map[string][]analysis.ResourceChange
-	lock     *tfrun.LockInfo // what StateLock answers
-	applies  []string        // stacks applied, in order
+	lock     *tfrun.LockInfo            // what StateLock answers
+	applies  []string                   // stacks applied, in order
+	output   map[string]func(io.Writer) // stack -> what its applies print
 	n        int
 	started  chan string
 }
@@ -42,6 +44,7 @@ func NewTerraform() *Terraform {
 		serials: map[string]uint64{}, destroys: map[string]bool{}, block: map[string]bool{},
 		blockPl: map[string]bool{}, same: map[string]bool{}, planErr: map[string]error{},
 		drift:   map[string][]analysis.ResourceChange{},
+		output:  map[string]func(io.Writer){},
 		started: make(chan string, 8),
 	}
 }
@@ -94,6 +97,15 @@ func (f *Terraform) Drift(stack string, changes ...analysis.ResourceChange) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.drift[stack] = changes
+}
+
+// ApplyOutput makes the applies of stack print what out writes, as it
+// writes it (to the apply's Log), before they apply; the output is their
+// log too. out may block: the apply waits for it.
+func (f *Terraform) ApplyOutput(stack string, out func(w io.Writer)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.output[stack] = out
 }
 
 // Started receives the stack of every plan or apply that blocks.
@@ -194,6 +206,7 @@ func (f *Terraform) Apply(ctx context.Context, sa tfrun.StackApply) (*tfrun.Appl
 	f.mu.Lock()
 	f.applies = append(f.applies, stack)
 	block := f.block[stack]
+	out := f.output[stack]
 	f.mu.Unlock()
 	if block {
 		f.started <- stack
@@ -203,10 +216,20 @@ func (f *Terraform) Apply(ctx context.Context, sa tfrun.StackApply) (*tfrun.Appl
 	if sa.OnPhase != nil {
 		sa.OnPhase(tfrun.StageApply, time.Millisecond)
 	}
+	log := []byte("Apply complete!")
+	if out != nil {
+		var buf bytes.Buffer
+		w := io.Writer(&buf)
+		if sa.Log != nil {
+			w = io.MultiWriter(&buf, sa.Log)
+		}
+		out(w)
+		log = buf.Bytes()
+	}
 	f.mu.Lock()
 	f.serials[stack]++
 	f.mu.Unlock()
-	return &tfrun.ApplyResult{TerraformVersion: Version, Log: []byte("Apply complete!"), State: f.pulled(stack)}, nil
+	return &tfrun.ApplyResult{TerraformVersion: Version, Log: log, State: f.pulled(stack)}, nil
 }
 
 // PullState answers the stack's state.
