@@ -10,6 +10,7 @@ import (
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/gitrepo"
 	"github.com/driftgate/driftgate/runner/notify"
+	"github.com/driftgate/driftgate/runner/ui"
 )
 
 // Config is what the daemon needs to run. cmd/driftgate builds it from the
@@ -34,6 +35,9 @@ type Config struct {
 	// TLS, when set, serves the API over HTTPS; the daemon runs it
 	// (certificate reloads, ACME challenges) while it serves.
 	TLS TLSSource
+	// UI configures the web UI served next to the API; its zero value
+	// serves it.
+	UI ui.Config
 }
 
 // TLSSource is where the API's TLS configuration comes from.

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/runner/ui"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -250,7 +251,8 @@ func loopback(listen string) bool {
 // the store without Run: tests serve it over a store they seeded, with
 // nothing running in the background.
 func (d *Daemon) Handler() http.Handler {
-	return api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store))
+	h := api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store))
+	return ui.Handler(d.cfg.UI, service{d}, &d.auth, h, d.logger)
 }
 
 // Addr is the API's listening address once Run is serving, else nil.
