@@ -105,6 +105,7 @@ func daemonConfig(cfg *Config, st *store.Store, logger *slog.Logger) (runner.Con
 		Listen:          cfg.Listen,
 		MaxParallelRuns: cfg.MaxParallelRuns,
 		ShutdownTimeout: cfg.ShutdownTimeout,
+		UI:              uiConfig(cfg),
 	}
 	for _, r := range cfg.Repos {
 		auth := gitrepo.Auth{SSHKeyFile: r.SSHKeyFile}
