@@ -15,7 +15,7 @@ import (
 type UIConfig struct {
 	// Disabled turns the UI off (enabled = false).
 	Disabled bool
-	// SessionTTL is how long a sign-in lasts.
+	// SessionTTL is how long a sign-in lasts; 0 is ui.DefaultSessionTTL.
 	SessionTTL time.Duration
 }
 
@@ -28,7 +28,6 @@ type uiBlock struct {
 // decodeUI decodes the top-level public_url and the ui block into cfg.
 func decodeUI(publicURL *string, ub *uiBlock, body hcl.Body, cfg *Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	cfg.UI.SessionTTL = ui.DefaultSessionTTL
 	if publicURL != nil {
 		u, err := url.Parse(*publicURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -13,11 +13,11 @@ func TestLoadConfigUI(t *testing.T) {
 		name, text string
 		want       ui.Config
 	}{
-		{"default", ``, ui.Config{SessionTTL: 12 * time.Hour}},
-		{"https public_url makes the cookie Secure", "public_url = \"https://driftgate.example.com/\"\n", ui.Config{SessionTTL: 12 * time.Hour, SecureCookie: true}},
-		{"http public_url", "public_url = \"http://10.0.0.1:8080\"\n", ui.Config{SessionTTL: 12 * time.Hour}},
-		{"tls makes the cookie Secure", "tls {\n  cert_file = \"cert.pem\"\n  key_file = \"key.pem\"\n}\n", ui.Config{SessionTTL: 12 * time.Hour, SecureCookie: true}},
-		{"off", "ui {\n  enabled = false\n}\n", ui.Config{Disabled: true, SessionTTL: 12 * time.Hour}},
+		{"default", ``, ui.Config{}},
+		{"https public_url makes the cookie Secure", "public_url = \"https://driftgate.example.com/\"\n", ui.Config{SecureCookie: true}},
+		{"http public_url", "public_url = \"http://10.0.0.1:8080\"\n", ui.Config{}},
+		{"tls makes the cookie Secure", "tls {\n  cert_file = \"cert.pem\"\n  key_file = \"key.pem\"\n}\n", ui.Config{SecureCookie: true}},
+		{"off", "ui {\n  enabled = false\n}\n", ui.Config{Disabled: true}},
 		{"ttl", "ui {\n  session_ttl = \"30m\"\n}\n", ui.Config{SessionTTL: 30 * time.Minute}},
 	}
 	for _, tt := range tests {
