@@ -316,3 +316,21 @@ func TestBrowserLiveLogFollowsTheStream(t *testing.T) {
 		t.Errorf("the log stream was asked with Authorization %q, want the session's token", sse.auth)
 	}
 }
+
+func TestBrowserPagesFitAPhone(t *testing.T) {
+	b := browser(t)
+	g := runnertest.StartGate(t)
+	drift(t, g)
+	apply := g.Latest("infra", "network", "apply")
+	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	b.signIn(g.URL, apitest.AdminToken)
+	for name, path := range map[string]string{
+		"phone-overview": "/", "phone-stack": "/stacks/infra/database", "phone-run": "/runs/" + apply.ID, "phone-audit": "/audit",
+	} {
+		b.open(g.URL, path, "signout")
+		if wide := run(b, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)); wide > 0 {
+			t.Errorf("%s is %dpx wider than a 390px phone", path, wide)
+		}
+		b.shot(name)
+	}
+}

@@ -159,9 +159,17 @@ func (s *server) stackPage(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, v, err)
 		return
 	}
+	applies, _, err := s.svc.Runs(ctx, store.RunFilter{Repo: repo, Stack: name, Operation: store.OperationApply, Limit: 1})
+	if err != nil {
+		s.failErr(w, r, v, err)
+		return
+	}
 	data := map[string]any{
 		"Repo": repo, "Stack": stacks[i], "Runs": runs, "Next": next, "Drift": drift, "Open": open,
 		"Resolved": resolved, "Versions": versions, "Lock": lock, "Can": s.can(v),
+	}
+	if len(applies) > 0 {
+		data["Apply"] = &applies[0]
 	}
 	if from, to := q.Get("from"), q.Get("to"); from != "" && to != "" {
 		f, ferr := strconv.ParseUint(from, 10, 64)
