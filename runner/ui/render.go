@@ -88,11 +88,6 @@ func (s *server) failErr(w http.ResponseWriter, r *http.Request, v visitor, err 
 	s.fail(w, r, v, status, msg)
 }
 
-func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
-	v, _ := s.current(r)
-	s.fail(w, r, v, http.StatusNotFound, "no page at "+r.URL.Path)
-}
-
 // ago renders t relative to now, for pages read without JS; ui.js keeps it
 // fresh.
 func ago(t time.Time) string {

@@ -154,3 +154,13 @@ func TestLoginNextStaysOnSite(t *testing.T) {
 		}
 	}
 }
+
+func TestOtherPathsAreTheAPIs(t *testing.T) {
+	srv := uiServer(t, ui.Config{}, apitest.Auth())
+	if a := do(t, http.MethodGet, srv.URL+"/healthz", nil, nil); a.status != http.StatusOK {
+		t.Errorf("/healthz: %d", a.status)
+	}
+	if a := do(t, http.MethodGet, srv.URL+"/nope", nil, nil); a.status != http.StatusNotFound || !strings.Contains(a.body, "no such endpoint") {
+		t.Errorf("/nope: %d %q, want the API's 404", a.status, a.body)
+	}
+}

@@ -53,8 +53,8 @@ type server struct {
 }
 
 // Handler returns apiHandler with the UI served next to it: the pages at
-// /, /login, /stacks/..., /runs/..., /audit and /static/, and the API as
-// before, which also accepts a UI session's cookie on GET requests so the
+// /, /login, /stacks/..., /runs/..., /audit and /static/, and every other
+// path by apiHandler as before, which also accepts a UI session's cookie on GET requests so the
 // browser can read logs and runs. With cfg.Disabled it returns apiHandler.
 func Handler(cfg Config, svc api.Service, auth api.Authenticator, apiHandler http.Handler, logger *slog.Logger) http.Handler {
 	if cfg.Disabled {
@@ -75,8 +75,6 @@ func Handler(cfg Config, svc api.Service, auth api.Authenticator, apiHandler htt
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", s.sessionForAPI(apiHandler))
-	mux.Handle("/healthz", apiHandler)
-	mux.Handle("/readyz", apiHandler)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /login", s.loginForm)
 	mux.HandleFunc("POST /login", s.login)
@@ -87,7 +85,9 @@ func Handler(cfg Config, svc api.Service, auth api.Authenticator, apiHandler htt
 	mux.HandleFunc("GET /audit", s.signedIn(s.auditPage))
 	mux.HandleFunc("POST /runs/{id}/{action}", s.signedIn(s.runAction))
 	mux.HandleFunc("POST /stacks/{repo}/{stack}/{action}", s.signedIn(s.stackAction))
-	mux.HandleFunc("/", s.notFound)
+	// Every other path is the API handler's: the health checks, and
+	// whatever it serves besides (its 404 names the API's routes).
+	mux.Handle("/", apiHandler)
 	return securityHeaders(mux)
 }
 
