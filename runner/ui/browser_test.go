@@ -334,3 +334,58 @@ func TestBrowserPagesFitAPhone(t *testing.T) {
 		b.shot(name)
 	}
 }
+
+// streams reports whether the daemon at base serves run id's log as
+// Server-Sent Events.
+func streams(t *testing.T, base, id string) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/runs/"+id+"/log?follow=true", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+apitest.Token)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream")
+}
+
+func TestBrowserRunPageFollowsTheDaemonsLiveLog(t *testing.T) {
+	b := browser(t)
+	g := runnertest.StartGate(t)
+	g.Terraform.BlockApplies("database")
+	apply := g.Latest("infra", "database", "apply")
+	b.signIn(g.URL, apitest.ApproverToken)
+	b.open(g.URL, "/runs/"+apply.ID, "approve")
+	b.do(chromedp.Click(chromedp.ID("approve")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	g.WaitRun(apply.ID, store.StatusRunning)
+	if !streams(t, g.URL, apply.ID) {
+		t.Skip("this build serves no live log (GET /api/v1/runs/{id}/log?follow=true as text/event-stream): the run page's live log is tested against the contract only")
+	}
+	b.open(g.URL, "/runs/"+apply.ID, "live-hint")
+	if status := b.text("run-status"); !strings.Contains(status, "running") {
+		t.Fatalf("run page status %q, want running", status)
+	}
+	b.shot("run-running")
+	req, err := http.NewRequest(http.MethodPost, g.URL+"/api/v1/runs/"+apply.ID+"/cancel", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+apitest.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// The end event reloads the page: its status is the run's final one.
+	b.waitFor(`document.readyState === "complete" && !document.getElementById("live-hint")`)
+	final := g.WaitRun(apply.ID, store.StatusCanceled, store.StatusInterrupted, store.StatusErrored)
+	if status := b.text("run-status"); !strings.Contains(status, string(final.Status)) {
+		t.Errorf("run page status %q after the end event, want %s", status, final.Status)
+	}
+}
