@@ -67,6 +67,12 @@ func TestUserControlledTextStaysText(t *testing.T) {
 			t.Errorf("GET %s: the escaped text is missing", path)
 		}
 	}
+	page := do(t, http.MethodGet, srv.URL+"/runs/"+run.ID, c, nil)
+	for _, want := range []string{`<table class="diff">`, "<code>tags</code>", "&lt;script&gt;before", "&lt;script&gt;after", "plan &lt;script&gt;", "log &lt;script&gt;"} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("run page lacks %q: the attribute changes, plan text and log", want)
+		}
+	}
 	overview := do(t, http.MethodGet, srv.URL+"/", c, nil)
 	if !strings.Contains(overview.body, "s-drifted") || !strings.Contains(overview.body, "1 drifted") && !strings.Contains(overview.body, "drifted</span> 1") {
 		t.Error("overview: want the drifted stack and the count of drifted stacks")
