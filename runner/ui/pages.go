@@ -14,9 +14,6 @@ import (
 	"github.com/driftgate/driftgate/store"
 )
 
-// isErr is errors.Is.
-func isErr(err, target error) bool { return errors.Is(err, target) }
-
 // driftStatuses are the drift states in the legend's order.
 var driftStatuses = []store.DriftStatus{
 	store.DriftInSync, store.DriftDrifted, store.DriftPendingChanges, store.DriftErrored, store.DriftUnknown,
@@ -207,13 +204,13 @@ func (s *server) runPage(w http.ResponseWriter, r *http.Request) {
 		if len(plan.Analysis) > 0 && json.Unmarshal(plan.Analysis, &a) == nil {
 			data["Analysis"] = &a
 		}
-	} else if !isErr(err, api.ErrNotFound) && !isErr(err, store.ErrNotFound) {
+	} else if !errors.Is(err, api.ErrNotFound) && !errors.Is(err, store.ErrNotFound) {
 		s.failErr(w, r, v, err)
 		return
 	}
 	if log, err := s.svc.Log(ctx, run.ID); err == nil {
 		data["Log"] = string(log)
-	} else if !isErr(err, api.ErrNotFound) && !isErr(err, store.ErrNotFound) {
+	} else if !errors.Is(err, api.ErrNotFound) && !errors.Is(err, store.ErrNotFound) {
 		s.failErr(w, r, v, err)
 		return
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -78,9 +79,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, v visitor, status 
 func (s *server) failErr(w http.ResponseWriter, r *http.Request, v visitor, err error) {
 	status, msg := http.StatusInternalServerError, "internal error; the driftgate server log has the details"
 	switch {
-	case isErr(err, api.ErrNotFound), isErr(err, store.ErrNotFound):
+	case errors.Is(err, api.ErrNotFound), errors.Is(err, store.ErrNotFound):
 		status, msg = http.StatusNotFound, err.Error()
-	case isErr(err, api.ErrBadRequest), isErr(err, store.ErrInvalid):
+	case errors.Is(err, api.ErrBadRequest), errors.Is(err, store.ErrInvalid):
 		status, msg = http.StatusBadRequest, err.Error()
 	default:
 		s.logger.Error("ui: page", "path", r.URL.Path, "error", err)
