@@ -389,3 +389,41 @@ func TestBrowserRunPageFollowsTheDaemonsLiveLog(t *testing.T) {
 		t.Errorf("run page status %q after the end event, want %s", status, final.Status)
 	}
 }
+
+func TestBrowserRunPageShowsAttributeChanges(t *testing.T) {
+	b := browser(t)
+	srv := runnertest.Serve(t, nil, "infra")
+	ctx := context.Background()
+	if err := srv.Store.PutStack(ctx, &store.StackRecord{Repo: "infra", Name: "app", Dir: "envs/prod/app"}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	plan := &store.Run{Repo: "infra", Stack: "app", Commit: "4f1c2b9e8d7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e", Trigger: "push",
+		Operation: store.OperationPlan, Status: store.StatusQueued, CreatedAt: now.Add(-time.Minute)}
+	if err := srv.Store.CreateRun(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	plan.Status, plan.StartedAt, plan.FinishedAt, plan.TerraformVersion = store.StatusPlanned, now.Add(-50*time.Second), now.Add(-40*time.Second), "1.11.4"
+	plan.Summary = &store.PlanSummary{Add: 1, Change: 1, HasChanges: true}
+	analysis := `{"summary":{"add":1,"change":1},"changes":[
+		{"address":"aws_instance.web","mode":"managed","type":"aws_instance","name":"web","action":"update","attributes":[
+			{"path":"instance_type","before":"t3.small","after":"t3.large"},{"path":"tags[\"owner\"]","before":"web","after":"platform"}]},
+		{"address":"aws_s3_bucket.logs","mode":"managed","type":"aws_s3_bucket","name":"logs","action":"create","attributes":[
+			{"path":"bucket","before":null,"after":"acme-web-logs"},{"path":"arn","before":null,"after":null,"unknown":true}]}],"drift":[]}`
+	text := "  # aws_instance.web will be updated in-place\n  ~ instance_type = \"t3.small\" -> \"t3.large\"\n\nPlan: 1 to add, 1 to change, 0 to destroy.\n"
+	if err := srv.Store.FinishRun(ctx, plan, &store.Plan{RunID: plan.ID, JSON: []byte(`{}`), Text: []byte(text), Analysis: []byte(analysis)}, []byte("terraform plan\n"+text)); err != nil {
+		t.Fatal(err)
+	}
+	b.signIn(srv.URL, apitest.ViewerToken)
+	b.open(srv.URL, "/runs/"+plan.ID, "plan")
+	diff := run(b, chromedp.Text(chromedp.CSS("table.diff")))
+	for _, want := range []string{"instance_type", "t3.small", "t3.large"} {
+		if !strings.Contains(diff, want) {
+			t.Errorf("the change table %q lacks %q", diff, want)
+		}
+	}
+	if page := run(b, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(page, "(known after apply)") {
+		t.Errorf("an unknown value is not shown as known after apply")
+	}
+	b.shot("run-changes")
+}
