@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +103,27 @@ func TestStackPageShowsTheApplyGate(t *testing.T) {
 	i := strings.Index(a.body, `id="apply-gate"`)
 	if i < 0 || !strings.Contains(a.body[i:], awaiting.ID[:12]) || awaiting.Waiting == "" || !strings.Contains(a.body[i:], awaiting.Waiting) {
 		t.Fatalf("stack page: want the awaiting apply run and what it waits for (%q)", awaiting.Waiting)
+	}
+}
+
+func TestOverviewFilters(t *testing.T) {
+	g := runnertest.StartGate(t)
+	drift(t, g)
+	c := signIn(t, g.URL, apitest.ViewerToken)
+	for query, want := range map[string][]string{
+		"":                           {"infra/database", "infra/network", "platform/dns"},
+		"?status=drifted":            {"infra/database"},
+		"?repo=platform":             {"platform/dns"},
+		"?repo=infra&status=in_sync": {"infra/network"},
+	} {
+		a := do(t, http.MethodGet, g.URL+"/"+query, c, nil)
+		table := a.body[strings.Index(a.body, `id="stacks"`):]
+		table = table[:strings.Index(table, "</table>")]
+		for _, stack := range []string{"infra/database", "infra/network", "platform/dns"} {
+			shown := strings.Contains(table, ">"+stack+"</a>")
+			if shown != slices.Contains(want, stack) {
+				t.Errorf("overview%s: %s shown %v, want %v", query, stack, shown, !shown)
+			}
+		}
 	}
 }
