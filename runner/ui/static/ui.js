@@ -32,6 +32,13 @@ function followLog(status) {
     log.appendChild(document.createTextNode(e.data));
     if (atBottom) log.scrollTop = log.scrollHeight;
   });
+  // A network error is retried by EventSource itself, resuming at the
+  // last id; an answer that is not a stream closes it for good.
+  es.addEventListener("error", function () {
+    if (es.readyState !== EventSource.CLOSED) return;
+    var hint = document.getElementById("live-hint");
+    if (hint) hint.textContent = "The live log is not available; reload the page to see the run's progress.";
+  });
   es.addEventListener("end", function (e) {
     es.close();
     var run = null;
