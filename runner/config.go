@@ -11,6 +11,7 @@ import (
 	"github.com/driftgate/driftgate/runner/gitrepo"
 	"github.com/driftgate/driftgate/runner/metrics"
 	"github.com/driftgate/driftgate/runner/notify"
+	"github.com/driftgate/driftgate/runner/ui"
 )
 
 // Config is what the daemon needs to run. cmd/driftgate builds it from the
@@ -38,6 +39,9 @@ type Config struct {
 	// Metrics, when set, are the metrics the daemon feeds and serves at
 	// GET /metrics; nil serves default ones (metrics.New).
 	Metrics *metrics.Metrics
+	// UI configures the web UI served next to the API; its zero value
+	// serves it.
+	UI ui.Config
 }
 
 // TLSSource is where the API's TLS configuration comes from.

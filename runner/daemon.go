@@ -17,6 +17,7 @@ import (
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/metrics"
+	"github.com/driftgate/driftgate/runner/ui"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -265,7 +266,8 @@ func loopback(listen string) bool {
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", d.metrics.Handler())
-	mux.Handle("/", api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store), api.WithLiveLogs(d.logs)))
+	apiHandler := api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store), api.WithLiveLogs(d.logs))
+	mux.Handle("/", ui.Handler(d.cfg.UI, service{d}, &d.auth, apiHandler, d.logger))
 	return d.metrics.Instrument(mux)
 }
 

@@ -60,6 +60,8 @@ func TestQuickstartExample(t *testing.T) {
 		"quickstart/app",
 		"planned",
 		"stopping the daemon",
+		"Web UI: http://",
+		"Sign in with the API token in " + work + "/token",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("example output lacks %q", want)

@@ -35,6 +35,10 @@ type Config struct {
 	Encryption      EncryptionConfig
 	TLS             TLSConfig
 	Metrics         MetricsConfig
+	// PublicURL is where users reach driftgate; UI is the ui block
+	// (config_ui.go).
+	PublicURL string
+	UI        UIConfig
 
 	// Tokens are the API tokens of the token blocks (config_tokens.go).
 	// DRIFTGATE_TOKEN or TokenFile, when set, adds an admin token named
@@ -101,6 +105,8 @@ type fileConfig struct {
 	Encryption      *encryptBlock   `hcl:"encryption,block"`
 	TLS             *tlsBlock       `hcl:"tls,block"`
 	Metrics         *metricsBlock   `hcl:"metrics,block"`
+	PublicURL       *string         `hcl:"public_url,optional"`
+	UI              *uiBlock        `hcl:"ui,block"`
 	Body            hcl.Body        `hcl:",body"`
 }
 
@@ -251,6 +257,7 @@ func decodeConfig(body hcl.Body, baseDir string) (*Config, hcl.Diagnostics) {
 	diags = append(diags, decodeEncryption(fc.Encryption, baseDir, &cfg.Encryption)...)
 	diags = append(diags, decodeTLS(fc.TLS, baseDir, cfg.DataDir, &cfg.TLS)...)
 	diags = append(diags, decodeMetrics(fc.Metrics, &cfg.Metrics)...)
+	diags = append(diags, decodeUI(fc.PublicURL, fc.UI, fc.Body, cfg)...)
 	if diags.HasErrors() {
 		return nil, diags
 	}

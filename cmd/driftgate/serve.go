@@ -107,6 +107,7 @@ func daemonConfig(cfg *Config, st *store.Store, m *metrics.Metrics, logger *slog
 		Listen:          cfg.Listen,
 		MaxParallelRuns: cfg.MaxParallelRuns,
 		ShutdownTimeout: cfg.ShutdownTimeout,
+		UI:              uiConfig(cfg),
 	}
 	for _, r := range cfg.Repos {
 		auth := gitrepo.Auth{SSHKeyFile: r.SSHKeyFile}

@@ -156,6 +156,10 @@ It plans every commit to main of $work/repo. Try, in this shell:
   # plan one stack now, at the head, and wait for the result
   driftgate plan-stack quickstart network --wait
 
+Web UI: http://$addr/
+  Sign in with the API token in $work/token (cat $work/token); its session
+  lasts 12h. The overview shows both stacks; open an apply run to approve it.
+
 Stop the daemon with: make example-stop
 NEXT
 

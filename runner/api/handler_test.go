@@ -203,7 +203,7 @@ func TestNotFoundAnswers(t *testing.T) {
 		{"POST", "/api/v1/stacks/infra/nope/plan", `repo "infra" has no stack "nope" at its last commit; list stacks with GET /api/v1/stacks?repo=infra`},
 		{"POST", "/api/v1/runs/" + unknown + "/cancel", `run "` + unknown + `" not found`},
 		{"GET", "/api/v2/runs", "no such endpoint /api/v2/runs"},
-		{"GET", "/", "no such endpoint /"},
+		{"GET", "/api/", "no such endpoint /api/"},
 		{"GET", "/api/v1/runs/", "no such endpoint"},
 	}
 	for _, tt := range tests {
