@@ -1,0 +1,222 @@
+package gitrepo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+)
+
+// DefaultPushAttempts is how many times Push tries when others push to
+// the branch at the same time.
+const DefaultPushAttempts = 5
+
+// Log keys of Push.
+const (
+	logKeyAttempt = "attempt"
+	logKeyBranch  = "branch"
+	logKeyCommit  = "commit"
+)
+
+// ErrPushRaced reports that the branch kept moving under Push for all its
+// attempts.
+var ErrPushRaced = errors.New("the branch kept moving: every push attempt lost the race")
+
+// PushOptions says where Push commits, and as whom.
+type PushOptions struct {
+	// URL is the remote, as for OpenMirror. Credentials go in Auth, never
+	// in the URL.
+	URL string
+	// Branch is the branch to start from; empty means the remote's HEAD.
+	Branch string
+	// PushBranch is the branch to push to; empty means Branch. When it
+	// differs, it is created from Branch (a branch for a pull request).
+	PushBranch string
+	Auth       Auth
+	// AuthorName and AuthorEmail sign the commit.
+	AuthorName, AuthorEmail string
+	// Attempts bounds the tries; 0 means DefaultPushAttempts.
+	Attempts int
+	Logger   *slog.Logger
+}
+
+// EditFunc changes the checkout in dir and returns the commit message, or
+// "" when there is nothing to change. Push calls it once per attempt, on
+// a fresh checkout of the branch's head.
+type EditFunc func(ctx context.Context, dir string) (message string, err error)
+
+// PushResult is what Push did.
+type PushResult struct {
+	// Changed is false when edit changed nothing: nothing was committed.
+	Changed bool
+	// Commit is the pushed commit; Base the head it was made on.
+	Commit, Base string
+	// Branch is the branch pushed to (or that would have been).
+	Branch   string
+	Attempts int
+}
+
+// Push clones the branch of the remote into a temporary directory, lets
+// edit change it, commits and pushes. When the push is refused because
+// the branch moved (someone pushed meanwhile), it starts again from the
+// new head, so concurrent edits of different values all land. Nothing
+// runs the git binary except go-git's transport for local remotes (a path
+// or file:// URL), which runs git-receive-pack as git does.
+func Push(ctx context.Context, opts PushOptions, edit EditFunc) (*PushResult, error) {
+	rem, err := parseRemote(opts.URL)
+	if err != nil {
+		return nil, err
+	}
+	d := newDialer(rem, opts.Auth)
+	auth, err := d.pushAuth()
+	if err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	attempts := opts.Attempts
+	if attempts <= 0 {
+		attempts = DefaultPushAttempts
+	}
+	fail := func(what string, err error) error {
+		return fmt.Errorf("%s %s: %w", what, rem.display, &redactedError{err: err, secrets: d.secrets()})
+	}
+	for attempt := 1; ; attempt++ {
+		res, err := pushOnce(ctx, rem, auth, opts, edit)
+		if res != nil {
+			res.Attempts = attempt
+		}
+		if err == nil {
+			if res.Changed {
+				log.Info("pushed", logKeyBranch, res.Branch, logKeyCommit, res.Commit, logKeyAttempt, attempt)
+			}
+			return res, nil
+		}
+		var raced *raceError
+		if !errors.As(err, &raced) {
+			return nil, fail("push to", err)
+		}
+		if attempt >= attempts {
+			return nil, fail("push to", fmt.Errorf("%w (%d attempts): %w", ErrPushRaced, attempt, raced.err))
+		}
+		log.Info("branch moved while pushing: retrying on its new head", logKeyBranch, res.Branch, logKeyAttempt, attempt)
+		wait := time.Duration(50+rand.IntN(200)) * time.Millisecond * time.Duration(attempt)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// raceError is a push refused because the branch moved.
+type raceError struct{ err error }
+
+func (e *raceError) Error() string { return e.err.Error() }
+func (e *raceError) Unwrap() error { return e.err }
+
+// pushOnce is one attempt: clone, edit, commit, push.
+func pushOnce(ctx context.Context, rem remote, auth transport.AuthMethod, opts PushOptions, edit EditFunc) (*PushResult, error) {
+	dir, err := os.MkdirTemp("", "driftgate-set-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	clone := &git.CloneOptions{URL: rem.endpoint.String(), Auth: auth, SingleBranch: true, Tags: git.NoTags}
+	if opts.Branch != "" {
+		clone.ReferenceName = plumbing.NewBranchReferenceName(opts.Branch)
+	}
+	repo, err := git.PlainCloneContext(ctx, dir, false, clone)
+	if err != nil {
+		return nil, fmt.Errorf("clone: %w", err)
+	}
+	head, err := repo.Head()
+	if err != nil {
+		return nil, fmt.Errorf("clone: %w", err)
+	}
+	res := &PushResult{Base: head.Hash().String(), Branch: opts.PushBranch}
+	if res.Branch == "" {
+		res.Branch = head.Name().Short()
+	}
+	msg, err := edit(ctx, dir)
+	if err != nil || msg == "" {
+		return res, err
+	}
+	wt, err := repo.Worktree()
+	if err != nil {
+		return res, err
+	}
+	if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
+		return res, fmt.Errorf("stage: %w", err)
+	}
+	sig := &object.Signature{Name: opts.AuthorName, Email: opts.AuthorEmail, When: time.Now()}
+	commit, err := wt.Commit(msg, &git.CommitOptions{Author: sig, Committer: sig})
+	if err != nil {
+		return res, fmt.Errorf("commit: %w", err)
+	}
+	spec := config.RefSpec(head.Name().String() + ":" + plumbing.NewBranchReferenceName(res.Branch).String())
+	err = repo.PushContext(ctx, &git.PushOptions{RemoteName: git.DefaultRemoteName, Auth: auth, RefSpecs: []config.RefSpec{spec}})
+	if err == nil {
+		res.Changed, res.Commit = true, commit.String()
+		return res, nil
+	}
+	if res.Branch != head.Name().Short() {
+		// A new branch is never raced for: it holds another push already.
+		if errors.Is(err, git.ErrNonFastForwardUpdate) || errors.Is(err, git.ErrForceNeeded) {
+			return res, fmt.Errorf("branch %s exists on the remote already: %w", res.Branch, err)
+		}
+		return res, err
+	}
+	if errors.Is(err, git.ErrNonFastForwardUpdate) || errors.Is(err, git.ErrForceNeeded) || branchMoved(ctx, repo, auth, res.Branch, head.Hash()) {
+		return res, &raceError{err: err}
+	}
+	return res, err
+}
+
+// branchMoved reports whether the remote's branch is no longer at base: a
+// push that failed because of that is retried on the new head.
+func branchMoved(ctx context.Context, repo *git.Repository, auth transport.AuthMethod, branch string, base plumbing.Hash) bool {
+	r, err := repo.Remote(git.DefaultRemoteName)
+	if err != nil {
+		return false
+	}
+	refs, err := r.ListContext(ctx, &git.ListOptions{Auth: auth})
+	if err != nil {
+		return false
+	}
+	want := plumbing.NewBranchReferenceName(branch)
+	for _, ref := range refs {
+		if ref.Name() == want {
+			return ref.Hash() != base
+		}
+	}
+	return false
+}
+
+// pushAuth is the auth go-git's clone and push send: basic auth with the
+// token over http(s), the key (or agent) over SSH, none for local paths.
+func (d *dialer) pushAuth() (transport.AuthMethod, error) {
+	switch d.rem.kind {
+	case remoteHTTP:
+		return d.httpAuth(), nil
+	case remoteSSH:
+		a, err := d.sshAuth()
+		if err != nil {
+			return nil, err
+		}
+		return a, nil
+	default:
+		return nil, nil
+	}
+}
