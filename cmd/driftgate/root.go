@@ -66,6 +66,7 @@ Local commands (no daemon needed):
 		newVersionCmd(g),
 		newConfigCmd(g),
 		newStoreCmd(g),
+		newSetCmd(g),
 	)
 	return root
 }

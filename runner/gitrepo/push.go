@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -60,8 +61,9 @@ type PushResult struct {
 	Changed bool
 	// Commit is the pushed commit; Base the head it was made on.
 	Commit, Base string
-	// Branch is the branch pushed to (or that would have been).
-	Branch   string
+	// From is the branch started from; Branch the branch pushed to (or
+	// that would have been).
+	From, Branch string
 	Attempts int
 }
 
@@ -103,6 +105,10 @@ func Push(ctx context.Context, opts PushOptions, edit EditFunc) (*PushResult, er
 			}
 			return res, nil
 		}
+		var edited *editError
+		if errors.As(err, &edited) {
+			return nil, edited.err // the caller's own error, as it made it
+		}
 		var raced *raceError
 		if !errors.As(err, &raced) {
 			return nil, fail("push to", err)
@@ -126,6 +132,12 @@ type raceError struct{ err error }
 func (e *raceError) Error() string { return e.err.Error() }
 func (e *raceError) Unwrap() error { return e.err }
 
+// editError is the error of the caller's EditFunc.
+type editError struct{ err error }
+
+func (e *editError) Error() string { return e.err.Error() }
+func (e *editError) Unwrap() error { return e.err }
+
 // pushOnce is one attempt: clone, edit, commit, push.
 func pushOnce(ctx context.Context, rem remote, auth transport.AuthMethod, opts PushOptions, edit EditFunc) (*PushResult, error) {
 	dir, err := os.MkdirTemp("", "driftgate-set-")
@@ -145,13 +157,16 @@ func pushOnce(ctx context.Context, rem remote, auth transport.AuthMethod, opts P
 	if err != nil {
 		return nil, fmt.Errorf("clone: %w", err)
 	}
-	res := &PushResult{Base: head.Hash().String(), Branch: opts.PushBranch}
+	res := &PushResult{Base: head.Hash().String(), From: head.Name().Short(), Branch: opts.PushBranch}
 	if res.Branch == "" {
 		res.Branch = head.Name().Short()
 	}
 	msg, err := edit(ctx, dir)
-	if err != nil || msg == "" {
-		return res, err
+	if err != nil {
+		return res, &editError{err: err}
+	}
+	if msg == "" {
+		return res, nil
 	}
 	wt, err := repo.Worktree()
 	if err != nil {
@@ -220,3 +235,30 @@ func (d *dialer) pushAuth() (transport.AuthMethod, error) {
 		return nil, nil
 	}
 }
+
+// Origin returns the URL of the remote "origin" of the checkout at dir and
+// its current branch, for pushing from a clone.
+func Origin(dir string) (url, branch string, err error) {
+	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		return "", "", fmt.Errorf("open %s: %w: %w", dir, ErrNotRepository, err)
+	}
+	r, err := repo.Remote(git.DefaultRemoteName)
+	if err != nil {
+		return "", "", fmt.Errorf("%s has no remote origin to push to: %w", dir, err)
+	}
+	if urls := r.Config().URLs; len(urls) > 0 {
+		url = urls[0]
+	}
+	if url != "" && !hasScheme(url) && !isSCPLike(url) && !filepath.IsAbs(url) {
+		url = filepath.Join(dir, url) // a relative path is relative to the clone
+	}
+	if head, err := repo.Head(); err == nil && head.Name().IsBranch() {
+		branch = head.Name().Short()
+	}
+	return url, branch, nil
+}
+
+// IsBare reports whether dir is a bare repository, which set treats as a
+// remote to push to rather than a checkout to edit.
+func IsBare(dir string) bool { return isBare(dir) }
