@@ -64,7 +64,7 @@ type PushResult struct {
 	// From is the branch started from; Branch the branch pushed to (or
 	// that would have been).
 	From, Branch string
-	Attempts int
+	Attempts     int
 }
 
 // Push clones the branch of the remote into a temporary directory, lets
