@@ -71,11 +71,11 @@ repo "infra" {
 	if head == first {
 		t.Fatal("set pushed nothing")
 	}
-	runs := d.waitRuns("the pushed commit planned", 2*time.Minute, func(r []store.Run) bool { return finished(r, head, "stacks/a") })
+	d.waitRuns("the pushed commit planned", 2*time.Minute, func(r []store.Run) bool { return finished(r, head, "stacks/a") })
 	// finished wants exactly stacks/a; give stacks/b a moment to show up
 	// if it were (wrongly) queued.
 	time.Sleep(2 * time.Second)
-	runs = d.runs()
+	runs := d.runs()
 	if got := atCommit(runs, head); len(got) != 1 || got["stacks/a"].Status != store.StatusPlanned {
 		t.Errorf("runs of the pushed commit:\n%s", describe(runs))
 	}
