@@ -165,7 +165,7 @@ func TestSetPushConcurrentAndRerun(t *testing.T) {
 	if head.Author.Name != "CI Bot" || head.Author.Email != "ci@example.com" {
 		t.Errorf("author %v", head.Author)
 	}
-	if !strings.Contains(head.Message, "in envs/prod/app.auto.tfvars") || !strings.Contains(head.Message, "release") {
+	if !strings.Contains(head.Message, "in envs/prod/app.auto.tfvars") || !strings.Contains(head.Message, "release") || !strings.Contains(head.Message, "- replicas: 3 -> 5") {
 		t.Errorf("message %q", head.Message)
 	}
 
@@ -202,6 +202,9 @@ func TestSetPushFromClone(t *testing.T) {
 	if !strings.Contains(fileAt(t, head, "envs/prod/app.auto.tfvars"), "replicas  = 7\n") || head.Author.Email != "env@example.com" {
 		t.Errorf("pushed %q by %v", fileAt(t, head, "envs/prod/app.auto.tfvars"), head.Author)
 	}
+	if b, _ := os.ReadFile(filepath.Join(clone, "envs/prod/app.auto.tfvars")); string(b) != setRepoFiles["envs/prod/app.auto.tfvars"] {
+		t.Errorf("the checkout was changed:\n%s", b)
+	}
 }
 
 // fakeForge records CreatePullRequest and answers with a canned PR.
@@ -229,6 +232,8 @@ func TestSetPullRequest(t *testing.T) {
 	}
 	t.Cleanup(func() { newForgeClient = old })
 	t.Setenv("FORGE_TOKEN", "forge-secret-9")
+	t.Setenv("GIT_AUTHOR_NAME", "")
+	t.Setenv("GIT_AUTHOR_EMAIL", "")
 
 	code, out, errOut := runCLI(t, "set", bare, "--pr", "--forge", "gitea", "--forge-project", "acme/infra", "--forge-token-env", "FORGE_TOKEN",
 		"--file", "envs/prod/app.auto.tfvars", "--var", "image_tag=v3")
@@ -254,8 +259,12 @@ func TestSetPullRequest(t *testing.T) {
 	if strings.Contains(errOut, "forge-secret-9") {
 		t.Errorf("stderr shows the token: %s", errOut)
 	}
-	if got := fileAt(t, branchHead(t, bare, pr.Head), "envs/prod/app.auto.tfvars"); !strings.Contains(got, `image_tag = "v3"`) {
+	prHead := branchHead(t, bare, pr.Head)
+	if got := fileAt(t, prHead, "envs/prod/app.auto.tfvars"); !strings.Contains(got, `image_tag = "v3"`) {
 		t.Errorf("PR branch has:\n%s", got)
+	}
+	if prHead.Author.Name != "driftgate" || prHead.Author.Email != "driftgate@localhost" {
+		t.Errorf("default author %v", prHead.Author)
 	}
 	if got := fileAt(t, branchHead(t, bare, "main"), "envs/prod/app.auto.tfvars"); got != setRepoFiles["envs/prod/app.auto.tfvars"] {
 		t.Errorf("main changed:\n%s", got)

@@ -170,6 +170,55 @@ func TestEditRefuses(t *testing.T) {
 	}
 }
 
+func TestEditUndeclaredTypedLikeOldValue(t *testing.T) {
+	src := []byte("replicas = 3\nname     = \"a\"\n")
+	if _, _, err := Edit("a.tfvars", src, []Setting{{Name: "replicas", Raw: "many"}}, Options{}); !errors.Is(err, ErrType) {
+		t.Errorf("replicas=many over a number: %v, want ErrType", err)
+	}
+	got, _, err := Edit("a.tfvars", src, []Setting{{Name: "replicas", Raw: "4"}, {Name: "name", Raw: "4"}}, Options{})
+	if err != nil || string(got) != "replicas = 4\nname     = \"4\"\n" {
+		t.Errorf("got %q, %v", got, err)
+	}
+}
+
+func TestEditBlocks(t *testing.T) {
+	src := []byte(`locals {
+  a = 1
+}
+
+locals {
+  b = "x"
+}
+
+variable "replicas" {
+  type    = number
+  default = 1
+}
+`)
+	got, _, err := Edit("m.tf", src, []Setting{{Name: "b", Raw: "y"}, {Name: "c", Raw: "z"}}, Options{Block: "locals"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(strings.Replace(string(src), `b = "x"`, `b = "y"`, 1), "  a = 1\n", "  a = 1\n  c = \"z\"\n", 1)
+	if string(got) != want {
+		t.Errorf("locals: got\n%s\nwant\n%s", got, want)
+	}
+	got, _, err = Edit("m.tf", src, []Setting{{Name: "replicas", Raw: "3"}}, Options{Block: "variable.replicas"})
+	if err != nil || !strings.Contains(string(got), "  default = 3\n") {
+		t.Errorf("variable.replicas: %v\n%s", err, got)
+	}
+	// The variable's own type decides, with no stack declarations given.
+	if _, _, err := Edit("m.tf", src, []Setting{{Name: "replicas", Raw: "lots"}}, Options{Block: "variable.replicas"}); !errors.Is(err, ErrType) || !strings.Contains(err.Error(), "number") {
+		t.Errorf("variable.replicas=lots: %v", err)
+	}
+	if _, _, err := Edit("m.tf", src, []Setting{{Name: "other", Raw: "1"}}, Options{Block: "variable.replicas"}); !errors.Is(err, ErrBadSetting) {
+		t.Errorf("variable.replicas given other: %v", err)
+	}
+	if _, _, err := Edit("m.tf", src, []Setting{{Name: "nope", Raw: "1"}}, Options{Block: "variable"}); !errors.Is(err, ErrMissing) {
+		t.Errorf("variable block missing: %v", err)
+	}
+}
+
 func TestParseSetting(t *testing.T) {
 	s, err := ParseSetting("image_tag=v1=2", false)
 	if err != nil || s.Name != "image_tag" || s.Raw != "v1=2" {

@@ -118,6 +118,42 @@ func TestPushConcurrentBothLand(t *testing.T) {
 	}
 }
 
+func TestPushAttemptsBounded(t *testing.T) {
+	bare := bareRemote(t, map[string]string{"app.tfvars": "x = 1\ny = 1\n"})
+	var cloned sync.WaitGroup
+	cloned.Add(2)
+	barrier := func(e EditFunc) EditFunc {
+		return func(ctx context.Context, dir string) (string, error) {
+			cloned.Done()
+			cloned.Wait()
+			return e(ctx, dir)
+		}
+	}
+	edits := []EditFunc{barrier(replaceEdit("app.tfvars", "x = 1", "x = 2")), barrier(replaceEdit("app.tfvars", "y = 1", "y = 2"))}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range edits {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = Push(context.Background(), PushOptions{URL: bare, Attempts: 1}, edits[i])
+		}()
+	}
+	wg.Wait()
+	// With one attempt each, exactly one loses the race and says so.
+	raced := 0
+	for _, err := range errs {
+		if errors.Is(err, ErrPushRaced) {
+			raced++
+		} else if err != nil {
+			t.Errorf("push: %v", err)
+		}
+	}
+	if raced != 1 {
+		t.Errorf("errors %v: want exactly one ErrPushRaced", errs)
+	}
+}
+
 func TestPushNoChangeNoCommit(t *testing.T) {
 	bare := bareRemote(t, map[string]string{"app.tfvars": "x = 2\n"})
 	_, before := remoteFile(t, bare, "main", "app.tfvars")
