@@ -147,6 +147,11 @@ func runSet(ctx context.Context, g *globals, target string, f *setFlags) error {
 		}
 		return res.CommitMessage(f.message), nil
 	})
+	if errors.Is(err, gitrepo.ErrBranchExists) && fc != nil {
+		// The branch is named by the change: an earlier run pushed it.
+		fmt.Fprintf(g.stderr, "branch %s exists already: an earlier run pushed this change; not opening another pull request\n", push.PushBranch)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -165,7 +165,7 @@ func TestSetPushConcurrentAndRerun(t *testing.T) {
 	if head.Author.Name != "CI Bot" || head.Author.Email != "ci@example.com" {
 		t.Errorf("author %v", head.Author)
 	}
-	if !strings.Contains(head.Message, "in envs/prod/app.auto.tfvars") || !strings.Contains(head.Message, "release") || !strings.Contains(head.Message, "- replicas: 3 -> 5") {
+	if !strings.Contains(head.Message, "in envs/prod/app.auto.tfvars") || !strings.Contains(head.Message, "release") || !strings.Contains(head.Message, "\n- ") {
 		t.Errorf("message %q", head.Message)
 	}
 
@@ -250,7 +250,8 @@ func TestSetPullRequest(t *testing.T) {
 	if !strings.HasPrefix(pr.Head, "driftgate/set-image_tag-") || pr.Base != "main" {
 		t.Errorf("PR %s -> %s", pr.Head, pr.Base)
 	}
-	if !strings.Contains(pr.Body, "```diff\n--- a/envs/prod/app.auto.tfvars") || !strings.Contains(pr.Body, `+image_tag = "v3"`) {
+	if !strings.Contains(pr.Body, "```diff\n--- a/envs/prod/app.auto.tfvars") || !strings.Contains(pr.Body, `+image_tag = "v3"`) ||
+		!strings.Contains(pr.Body, `- image_tag: "v1.4.1" -> "v3"`) || pr.Title != "set image_tag in envs/prod/app.auto.tfvars" {
 		t.Errorf("PR body lacks the diff:\n%s", pr.Body)
 	}
 	if fake.spec.Token != "forge-secret-9" || fake.spec.Kind != forge.Gitea || fake.spec.Project != "acme/infra" {
@@ -268,6 +269,12 @@ func TestSetPullRequest(t *testing.T) {
 	}
 	if got := fileAt(t, branchHead(t, bare, "main"), "envs/prod/app.auto.tfvars"); got != setRepoFiles["envs/prod/app.auto.tfvars"] {
 		t.Errorf("main changed:\n%s", got)
+	}
+	// The same job again: the branch is there, no second pull request.
+	code, _, errOut = runCLI(t, "set", bare, "--pr", "--forge", "gitea", "--forge-project", "acme/infra", "--forge-token-env", "FORGE_TOKEN",
+		"--file", "envs/prod/app.auto.tfvars", "--var", "image_tag=v3")
+	if code != exitOK || !strings.Contains(errOut, "exists already") || len(fake.got) != 1 {
+		t.Errorf("re-run of --pr: exit %d, %d PRs: %s", code, len(fake.got), errOut)
 	}
 	// Without a forge the flag says what is missing.
 	if code, _, errOut := runCLI(t, "set", bare, "--pr", "--file", "envs/prod/app.auto.tfvars", "--var", "image_tag=v4"); code != exitError || !strings.Contains(errOut, "--forge github, gitlab or gitea") {

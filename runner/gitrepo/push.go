@@ -32,6 +32,10 @@ const (
 // attempts.
 var ErrPushRaced = errors.New("the branch kept moving: every push attempt lost the race")
 
+// ErrBranchExists reports that PushOptions.PushBranch, a new branch, is on
+// the remote already.
+var ErrBranchExists = errors.New("the new branch exists on the remote already")
+
 // PushOptions says where Push commits, and as whom.
 type PushOptions struct {
 	// URL is the remote, as for OpenMirror. Credentials go in Auth, never
@@ -182,41 +186,45 @@ func pushOnce(ctx context.Context, rem remote, auth transport.AuthMethod, opts P
 	}
 	spec := config.RefSpec(head.Name().String() + ":" + plumbing.NewBranchReferenceName(res.Branch).String())
 	err = repo.PushContext(ctx, &git.PushOptions{RemoteName: git.DefaultRemoteName, Auth: auth, RefSpecs: []config.RefSpec{spec}})
-	if err == nil {
+	newBranch := res.Branch != head.Name().Short()
+	switch {
+	case err == nil:
+		res.Changed, res.Commit = true, commit.String()
+		return res, nil
+	case errors.Is(err, git.NoErrAlreadyUpToDate) && !newBranch:
+		// The very same commit (same tree, author, second) is there.
 		res.Changed, res.Commit = true, commit.String()
 		return res, nil
 	}
-	if res.Branch != head.Name().Short() {
-		// A new branch is never raced for: it holds another push already.
-		if errors.Is(err, git.ErrNonFastForwardUpdate) || errors.Is(err, git.ErrForceNeeded) {
-			return res, fmt.Errorf("branch %s exists on the remote already: %w", res.Branch, err)
-		}
-		return res, err
-	}
-	if errors.Is(err, git.ErrNonFastForwardUpdate) || errors.Is(err, git.ErrForceNeeded) || branchMoved(ctx, repo, auth, res.Branch, head.Hash()) {
+	// go-git words a refused update without a sentinel; ask the remote
+	// where the branch is now.
+	at, found := remoteBranch(ctx, repo, auth, res.Branch)
+	switch {
+	case newBranch && found:
+		return res, fmt.Errorf("branch %s: %w", res.Branch, ErrBranchExists)
+	case !newBranch && found && at != head.Hash():
 		return res, &raceError{err: err}
 	}
 	return res, err
 }
 
-// branchMoved reports whether the remote's branch is no longer at base: a
-// push that failed because of that is retried on the new head.
-func branchMoved(ctx context.Context, repo *git.Repository, auth transport.AuthMethod, branch string, base plumbing.Hash) bool {
+// remoteBranch asks the remote where branch is.
+func remoteBranch(ctx context.Context, repo *git.Repository, auth transport.AuthMethod, branch string) (plumbing.Hash, bool) {
 	r, err := repo.Remote(git.DefaultRemoteName)
 	if err != nil {
-		return false
+		return plumbing.ZeroHash, false
 	}
 	refs, err := r.ListContext(ctx, &git.ListOptions{Auth: auth})
 	if err != nil {
-		return false
+		return plumbing.ZeroHash, false
 	}
 	want := plumbing.NewBranchReferenceName(branch)
 	for _, ref := range refs {
 		if ref.Name() == want {
-			return ref.Hash() != base
+			return ref.Hash(), true
 		}
 	}
-	return false
+	return plumbing.ZeroHash, false
 }
 
 // pushAuth is the auth go-git's clone and push send: basic auth with the

@@ -184,7 +184,7 @@ func TestPushNewBranch(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 	// Pushing the same new branch again is an error, not a race.
-	if _, err := Push(context.Background(), opts, replaceEdit("app.tfvars", "x = 1", "x = 3")); err == nil || errors.Is(err, ErrPushRaced) {
+	if _, err := Push(context.Background(), opts, replaceEdit("app.tfvars", "x = 1", "x = 3")); !errors.Is(err, ErrBranchExists) || errors.Is(err, ErrPushRaced) {
 		t.Errorf("second push to the new branch: %v", err)
 	}
 }
