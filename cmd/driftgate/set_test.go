@@ -177,6 +177,14 @@ func TestSetPushConcurrentAndRerun(t *testing.T) {
 	if again := branchHead(t, bare, "main"); again.Hash != head.Hash {
 		t.Errorf("re-run committed %s", again.Hash)
 	}
+	// A dry run against the remote shows the diff and pushes nothing.
+	code, out, errOut := runCLI(t, "set", bare, "--dry-run", "--file", "envs/prod/app.auto.tfvars", "--var", "replicas=6")
+	if code != exitChanges || !strings.Contains(out, "-replicas  = 5\n+replicas  = 6\n") {
+		t.Errorf("dry-run: exit %d, diff %q: %s", code, out, errOut)
+	}
+	if again := branchHead(t, bare, "main"); again.Hash != head.Hash {
+		t.Errorf("dry-run committed %s", again.Hash)
+	}
 	// A refused value pushes nothing either.
 	if code, _, _ := runCLI(t, "set", bare, "--file", "envs/prod/app.auto.tfvars", "--var", "replicas=x"); code != exitError {
 		t.Errorf("bad value: exit %d", code)
