@@ -37,7 +37,8 @@ embedded database.
 Local commands (no daemon needed):
   driftgate discover PATH               list the stacks in a checkout
   driftgate affected PATH --from A --to B   stacks a change affects
-  driftgate plan DIR                    plan one stack, print summary and drift`,
+  driftgate plan DIR                    plan one stack, print summary and drift
+  driftgate set DIR|URL --file F --var NAME=VALUE   set a variable, push it`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -68,6 +69,7 @@ Local commands (no daemon needed):
 		newVersionCmd(g),
 		newConfigCmd(g),
 		newStoreCmd(g),
+		newSetCmd(g),
 	)
 	return root
 }

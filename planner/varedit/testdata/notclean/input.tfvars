@@ -1,0 +1,2 @@
+image_tag="v1"   # odd spacing
+replicas=   3

@@ -1,0 +1,9 @@
+variable "image_tag" {
+  description = "Image to run."
+  type        = string
+  default     = "v1.4.1" # CI writes this
+}
+
+variable "replicas" {
+  type = number
+}
