@@ -34,6 +34,9 @@ type Config struct {
 	// TLS, when set, serves the API over HTTPS; the daemon runs it
 	// (certificate reloads, ACME challenges) while it serves.
 	TLS TLSSource
+	// PublicURL is where users reach driftgate (links in PR comments and
+	// commit statuses); "" means no links.
+	PublicURL string
 }
 
 // TLSSource is where the API's TLS configuration comes from.
@@ -61,6 +64,9 @@ type RepoConfig struct {
 	// OnDrift is the repo's default remediation: notify or plan (apply is
 	// only ever set on a stack).
 	OnDrift string
+	// Forge, when set, is the forge hosting the repo: its webhooks plan
+	// pull requests (forge.go).
+	Forge *ForgeConfig
 }
 
 // Defaults for zero Config fields.

@@ -47,6 +47,7 @@ type daemonStore interface {
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, string, error)
 	Backup(ctx context.Context, w io.Writer) (int64, error)
 	gateStore
+	prStore
 }
 
 // gateStore is what the apply gate needs from the store.
@@ -88,6 +89,8 @@ type Daemon struct {
 	auth               swapAuth     // the API's tokens; Reload replaces them
 	units              *unitSet     // watchers and notifier while Run runs
 	addr               atomic.Value // net.Addr, once listening
+	events             chan webhookEvent // verified webhook deliveries to act on
+	outboxPoke         chan struct{}     // wakes the forge outbox loop
 }
 
 // New builds a daemon from its configuration, an open store and a stack
@@ -111,6 +114,8 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 		logger:   logger,
 
 		approvalSources: []approvalSource{recordedApprovals{}},
+		events:          make(chan webhookEvent, webhookQueue),
+		outboxPoke:      make(chan struct{}, 1),
 	}
 	d.auth.set(cfg.Auth)
 	d.disp = newDispatcher(st, d.execute, cfg.MaxParallelRuns, cfg.ShutdownTimeout, logger)
@@ -202,6 +207,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	})
 	g.Go(func() error { return d.sched.Run(gctx) })
+	g.Go(func() error { return d.runEvents(gctx) })
+	g.Go(func() error { return d.runOutbox(gctx) })
 	if d.cfg.TLS != nil {
 		g.Go(func() error { return d.cfg.TLS.Run(gctx) })
 	}
@@ -250,7 +257,10 @@ func loopback(listen string) bool {
 // the store without Run: tests serve it over a store they seeded, with
 // nothing running in the background.
 func (d *Daemon) Handler() http.Handler {
-	return api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store))
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /webhooks/{repo}", d.serveWebhook)
+	mux.Handle("/", api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store)))
+	return mux
 }
 
 // Addr is the API's listening address once Run is serving, else nil.
@@ -280,8 +290,9 @@ func (d *Daemon) enqueue(ctx context.Context, r *store.Run) error {
 		d.logger.Info("queued run superseded", logRun, id, logStack, r.Stack, logBy, r.ID)
 	}
 	// A new plan of a stack replaces the plans of it still waiting to be
-	// applied: the newest plan is the one to approve.
-	if r.Operation == OperationPlan {
+	// applied: the newest plan is the one to approve. A PR's plan is not
+	// one to apply, and replaces nothing of the branch.
+	if r.Operation == OperationPlan && r.PR == 0 {
 		applies, err := d.store.SupersedeLive(ctx, r.Repo, r.Stack, OperationApply, r.ID, r.Commit)
 		if err != nil {
 			return err

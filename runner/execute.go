@@ -30,12 +30,16 @@ type stackRunner interface {
 // git mirror) and update its drift state; apply runs apply their plan
 // run's saved plan. Every outcome ends in the run's record.
 func (d *Daemon) execute(ctx context.Context, run *store.Run) {
+	if run.PR != 0 {
+		defer d.reportPR(ctx, run.Repo, run.PR)
+	}
 	target, err := d.resolve(ctx, run)
 	if err != nil {
 		d.failRun(ctx, run, err)
 		return
 	}
 	if run.Operation == OperationApply {
+		defer d.reportApply(ctx, run)
 		d.executeApply(ctx, run, target)
 		return
 	}
@@ -43,8 +47,10 @@ func (d *Daemon) execute(ctx context.Context, run *store.Run) {
 	// recorded just before, so a finished run's drift state is in place.
 	pr := *d.plans
 	in := driftInput{stack: target.stack, lockHash: target.lockHash}
-	pr.OnResult = func(ctx context.Context, run *store.Run, res *tfrun.PlanResult, err error) {
-		d.recordDrift(ctx, run, res, err, in)
+	if run.PR == 0 { // a PR's plan says nothing of the tracked branch's drift
+		pr.OnResult = func(ctx context.Context, run *store.Run, res *tfrun.PlanResult, err error) {
+			d.recordDrift(ctx, run, res, err, in)
+		}
 	}
 	res, err := pr.Execute(ctx, run, target.plan)
 	if err != nil || res == nil {
@@ -55,9 +61,10 @@ func (d *Daemon) execute(ctx context.Context, run *store.Run) {
 	if run.Trigger == TriggerInitial || run.Trigger == TriggerForcePush {
 		d.recordState(ctx, run, target)
 	}
-	if run.Operation == OperationPlan && run.Status == store.StatusPlanned && appliable(run.Trigger) {
+	if run.Operation == OperationPlan && run.Status == store.StatusPlanned && run.PR == 0 && appliable(run.Trigger) {
 		pol := policyOf(target.stack)
 		d.openApply(ctx, run, res, target.stack, target.lockHash, run.Trigger, pol.autoApplies)
+		d.reportMergeApply(ctx, run)
 	}
 }
 
