@@ -86,9 +86,9 @@ type Daemon struct {
 	// retryMin and retryMax bound the backoff of retried writes.
 	retryMin, retryMax time.Duration
 	ready              atomic.Bool
-	auth               swapAuth     // the API's tokens; Reload replaces them
-	units              *unitSet     // watchers and notifier while Run runs
-	addr               atomic.Value // net.Addr, once listening
+	auth               swapAuth          // the API's tokens; Reload replaces them
+	units              *unitSet          // watchers and notifier while Run runs
+	addr               atomic.Value      // net.Addr, once listening
 	events             chan webhookEvent // verified webhook deliveries to act on
 	outboxPoke         chan struct{}     // wakes the forge outbox loop
 }

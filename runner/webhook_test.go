@@ -1,0 +1,114 @@
+package runner
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/driftgate/driftgate/runner/forge"
+	"github.com/driftgate/driftgate/runner/forge/github"
+	"github.com/driftgate/driftgate/runner/forge/gitlab"
+)
+
+func webhookFixture(tb testing.TB, forgeDir, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("forge", forgeDir, "testdata", "webhooks", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func githubSign(body []byte, secret string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// TestWebhookHandler drives POST /webhooks/{repo} with each forge's
+// fixtures: the answer codes, and what reaches the event queue.
+func TestWebhookHandler(t *testing.T) {
+	const secret = "s3cret"
+	type delivery struct {
+		repo    string
+		body    []byte
+		headers map[string]string
+	}
+	gh := func(event, id string, body []byte, sig string) delivery {
+		return delivery{"infra", body, map[string]string{"X-GitHub-Event": event, "X-GitHub-Delivery": id, "X-Hub-Signature-256": sig}}
+	}
+	ghOpened := webhookFixture(t, "github", "pull_request_opened.json")
+	ghOther := bytes.ReplaceAll(ghOpened, []byte(`"acme/infra"`), []byte(`"acme/other"`))
+	malformed := []byte(`{"action": "opened", "pull_request": `)
+	oversize := bytes.Repeat([]byte(" "), maxWebhookBody+1)
+	gl := func(event, id string, body []byte, token string) delivery {
+		return delivery{"infra-gl", body, map[string]string{"X-Gitlab-Event": event, "X-Gitlab-Event-UUID": id, "X-Gitlab-Token": token}}
+	}
+	glOpen := webhookFixture(t, "gitlab", "merge_request_open.json")
+
+	tests := []struct {
+		name       string
+		deliveries []delivery
+		want       []int
+		queued     int
+	}{
+		{"github good", []delivery{gh("pull_request", "d1", ghOpened, githubSign(ghOpened, secret))}, []int{202}, 1},
+		{"github redelivery acted on once", []delivery{
+			gh("pull_request", "d2", ghOpened, githubSign(ghOpened, secret)),
+			gh("pull_request", "d2", ghOpened, githubSign(ghOpened, secret)),
+		}, []int{202, 200}, 1},
+		{"github wrong secret", []delivery{gh("pull_request", "d3", ghOpened, githubSign(ghOpened, "wrong"))}, []int{401}, 0},
+		{"github missing signature", []delivery{gh("pull_request", "d4", ghOpened, "")}, []int{401}, 0},
+		{"github oversize", []delivery{gh("pull_request", "d5", oversize, githubSign(oversize, secret))}, []int{413}, 0},
+		{"github malformed", []delivery{gh("pull_request", "d6", malformed, githubSign(malformed, secret))}, []int{400}, 0},
+		{"github other project", []delivery{gh("pull_request", "d7", ghOther, githubSign(ghOther, secret))}, []int{422}, 0},
+		{"github ping", []delivery{gh("ping", "d8", webhookFixture(t, "github", "ping.json"), githubSign(webhookFixture(t, "github", "ping.json"), secret))}, []int{200}, 0},
+		{"unknown repo", []delivery{{"nope", ghOpened, nil}}, []int{404}, 0},
+		{"repo without forge", []delivery{{"plain", ghOpened, nil}}, []int{404}, 0},
+		{"gitlab good", []delivery{gl("Merge Request Hook", "g1", glOpen, secret)}, []int{202}, 1},
+		{"gitlab redelivery acted on once", []delivery{
+			gl("Merge Request Hook", "g2", glOpen, secret),
+			gl("Merge Request Hook", "g2", glOpen, secret),
+		}, []int{202, 200}, 1},
+		{"gitlab wrong token", []delivery{gl("Merge Request Hook", "g3", glOpen, "wrong")}, []int{401}, 0},
+		{"gitlab missing token", []delivery{{"infra-gl", glOpen, map[string]string{"X-Gitlab-Event": "Merge Request Hook"}}}, []int{401}, 0},
+		{"gitlab malformed", []delivery{gl("Merge Request Hook", "g4", malformed, secret)}, []int{400}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newGateHarness(t, prStacks, "alpha", "beta")
+			h.withForge(newFakeForge(), func(fc *ForgeConfig) { fc.Webhooks = github.Webhooks{} })
+			h.d.mu.Lock()
+			glRepo := h.d.cfg.Repos[0]
+			glRepo.Name = "infra-gl"
+			glRepo.Forge = &ForgeConfig{Kind: forge.GitLab, Project: "acme/infra", Client: newFakeForge(), Webhooks: gitlab.Webhooks{}, Secret: []byte(secret)}
+			plain := h.d.cfg.Repos[0]
+			plain.Name, plain.Forge = "plain", nil
+			h.d.cfg.Repos = append(h.d.cfg.Repos, glRepo, plain)
+			h.d.mu.Unlock()
+			srv := h.d.Handler()
+			for i, dl := range tc.deliveries {
+				req := httptest.NewRequest(http.MethodPost, "/webhooks/"+dl.repo, bytes.NewReader(dl.body))
+				for k, v := range dl.headers {
+					if v != "" {
+						req.Header.Set(k, v)
+					}
+				}
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, req)
+				if rec.Code != tc.want[i] {
+					t.Errorf("delivery %d: %d %s, want %d", i, rec.Code, rec.Body, tc.want[i])
+				}
+			}
+			if got := len(h.d.events); got != tc.queued {
+				t.Errorf("%d events queued, want %d", got, tc.queued)
+			}
+		})
+	}
+}
