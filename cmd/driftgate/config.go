@@ -34,6 +34,9 @@ type Config struct {
 	Notify          []NotifyConfig
 	Encryption      EncryptionConfig
 	TLS             TLSConfig
+	// PublicURL is where users reach driftgate: links in PR comments and
+	// commit statuses (config_forge.go).
+	PublicURL string
 
 	// Tokens are the API tokens of the token blocks (config_tokens.go).
 	// DRIFTGATE_TOKEN or TokenFile, when set, adds an admin token named
@@ -74,6 +77,10 @@ type RepoConfig struct {
 	// nothing: planner.OnDriftNotify (the default) or planner.OnDriftPlan.
 	// planner.OnDriftApply is only ever set on a stack.
 	OnDrift string
+	// Forge, PlanDrafts and AllowForkPRs are the repo's pull request
+	// settings (config_forge.go).
+	Forge                    *ForgeConfig
+	PlanDrafts, AllowForkPRs bool
 }
 
 // Defaults for what the file leaves out.
@@ -99,6 +106,7 @@ type fileConfig struct {
 	Tokens          []tokenBlock    `hcl:"token,block"`
 	Encryption      *encryptBlock   `hcl:"encryption,block"`
 	TLS             *tlsBlock       `hcl:"tls,block"`
+	PublicURL       *string         `hcl:"public_url,optional"`
 	Body            hcl.Body        `hcl:",body"`
 }
 
@@ -117,15 +125,18 @@ type terraformBlock struct {
 }
 
 type repoBlock struct {
-	Name          string     `hcl:"name,label"`
-	URL           string     `hcl:"url"`
-	Branch        *string    `hcl:"branch,optional"`
-	PollInterval  *string    `hcl:"poll_interval,optional"`
-	DriftSchedule *string    `hcl:"drift_schedule,optional"`
-	OnDrift       *string    `hcl:"on_drift,optional"`
-	Auth          *authBlock `hcl:"auth,block"`
-	Body          hcl.Body   `hcl:",body"`
-	DefRange      hcl.Range  `hcl:",def_range"`
+	Name          string      `hcl:"name,label"`
+	URL           string      `hcl:"url"`
+	Branch        *string     `hcl:"branch,optional"`
+	PollInterval  *string     `hcl:"poll_interval,optional"`
+	DriftSchedule *string     `hcl:"drift_schedule,optional"`
+	OnDrift       *string     `hcl:"on_drift,optional"`
+	Auth          *authBlock  `hcl:"auth,block"`
+	Forge         *forgeBlock `hcl:"forge,block"`
+	PlanDrafts    *bool       `hcl:"plan_drafts,optional"`
+	AllowForkPRs  *bool       `hcl:"allow_fork_prs,optional"`
+	Body          hcl.Body    `hcl:",body"`
+	DefRange      hcl.Range   `hcl:",def_range"`
 }
 
 type authBlock struct {
@@ -248,6 +259,7 @@ func decodeConfig(body hcl.Body, baseDir string) (*Config, hcl.Diagnostics) {
 	diags = append(diags, decodeTokenBlocks(fc.Tokens, cfg)...)
 	diags = append(diags, decodeEncryption(fc.Encryption, baseDir, &cfg.Encryption)...)
 	diags = append(diags, decodeTLS(fc.TLS, baseDir, cfg.DataDir, &cfg.TLS)...)
+	diags = append(diags, decodePublicURL(fc, cfg)...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -368,6 +380,7 @@ func decodeRepo(rb repoBlock, baseDir string) (RepoConfig, hcl.Diagnostics) {
 		repo.PollInterval = d
 	}
 	diags = append(diags, decodeRepoDrift(rb, &repo)...)
+	diags = append(diags, decodeForge(rb, baseDir, &repo)...)
 	if rb.Auth != nil {
 		diags = append(diags, decodeAuth(rb.Auth, baseDir, &repo)...)
 	}

@@ -105,16 +105,25 @@ func daemonConfig(cfg *Config, st *store.Store, logger *slog.Logger) (runner.Con
 		Listen:          cfg.Listen,
 		MaxParallelRuns: cfg.MaxParallelRuns,
 		ShutdownTimeout: cfg.ShutdownTimeout,
+		PublicURL:       cfg.PublicURL,
 	}
 	for _, r := range cfg.Repos {
 		auth := gitrepo.Auth{SSHKeyFile: r.SSHKeyFile}
 		if r.TokenEnv != "" {
 			auth.Token = os.Getenv(r.TokenEnv)
 		}
-		rc.Repos = append(rc.Repos, runner.RepoConfig{
+		repo := runner.RepoConfig{
 			Name: r.Name, URL: r.URL, Branch: r.Branch, PollInterval: r.PollInterval, Auth: auth,
 			DriftSchedule: r.DriftSchedule, OnDrift: r.OnDrift,
-		})
+		}
+		if r.Forge != nil {
+			f, err := newForge(r, logger)
+			if err != nil {
+				return runner.Config{}, err
+			}
+			repo.Forge = f
+		}
+		rc.Repos = append(rc.Repos, repo)
 	}
 	if len(cfg.Notify) > 0 {
 		n, err := newNotifier(cfg.Notify, st, logger)
