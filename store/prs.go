@@ -47,6 +47,11 @@ type PRRecord struct {
 	MergeCommit string `json:"merge_commit,omitempty"`
 	// PlannedHead is the head commit the PR's latest plans are of.
 	PlannedHead string `json:"planned_head,omitempty"`
+	// PlannedStacks are the stacks planned at PlannedHead, in order.
+	PlannedStacks []string `json:"planned_stacks,omitempty"`
+	// Comments is how many comments driftgate keeps on the PR (the plan
+	// may take more than one).
+	Comments int `json:"comments,omitempty"`
 	// UpdatedAt is when the record last changed.
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
