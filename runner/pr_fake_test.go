@@ -19,6 +19,7 @@ type fakeForge struct {
 	statuses []fakeStatus
 	writers  map[string]bool
 	prs      map[int]*forge.PullRequest
+	reviews  map[int][]forge.Review
 	fail     error // every call fails with it when set
 }
 
@@ -28,7 +29,7 @@ type fakeStatus struct {
 }
 
 func newFakeForge() *fakeForge {
-	return &fakeForge{comments: map[int]map[string]string{}, writers: map[string]bool{}, prs: map[int]*forge.PullRequest{}}
+	return &fakeForge{comments: map[int]map[string]string{}, writers: map[string]bool{}, prs: map[int]*forge.PullRequest{}, reviews: map[int][]forge.Review{}}
 }
 
 func (f *fakeForge) PullRequest(_ context.Context, n int) (*forge.PullRequest, error) {
@@ -41,7 +42,11 @@ func (f *fakeForge) PullRequest(_ context.Context, n int) (*forge.PullRequest, e
 	return nil, forge.ErrNotFound
 }
 
-func (f *fakeForge) Reviews(context.Context, int) ([]forge.Review, error) { return nil, nil }
+func (f *fakeForge) Reviews(_ context.Context, n int) ([]forge.Review, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]forge.Review(nil), f.reviews[n]...), nil
+}
 
 func (f *fakeForge) CanWrite(_ context.Context, user string) (bool, error) {
 	f.mu.Lock()

@@ -103,6 +103,15 @@ func TestPRFlow(t *testing.T) {
 		t.Errorf("status of the new head = %+v, want success", st)
 	}
 
+	// A draft is not planned until asked.
+	draft := h.pushPR(6, map[string]string{"beta/main.tf": `resource "x" "d" {}` + "\n"})
+	if err := h.d.handlePR(h.ctx, rc, prEvent(forge.PROpened, 6, draft, func(p *forge.PullRequest) { p.Draft = true })); err != nil {
+		t.Fatal(err)
+	}
+	if runs := h.prRuns(6); len(runs) != 0 {
+		t.Errorf("draft PR planned: %v", statuses(runs))
+	}
+
 	// A fork PR is not planned.
 	fork := h.pushPR(8, map[string]string{"beta/main.tf": `resource "x" "f" {}` + "\n"})
 	if err := h.d.handlePR(h.ctx, rc, prEvent(forge.PROpened, 8, fork, func(p *forge.PullRequest) { p.FromFork = true })); err != nil {
@@ -131,14 +140,16 @@ func TestPRFlow(t *testing.T) {
 		}
 	}
 
-	// Merged: the PR is recorded on its merge commit.
+	// Merged: the PR is recorded on its merge commit, with its reviews.
+	fake.reviews[7] = []forge.Review{{ID: 41, User: "carol", State: forge.ReviewApproved, CommitSHA: head3}}
 	if err := h.d.handlePR(h.ctx, rc, prEvent(forge.PRClosedAction, 7, head3, func(p *forge.PullRequest) {
 		p.State, p.MergeCommitSHA = forge.PRMerged, head3
 	})); err != nil {
 		t.Fatal(err)
 	}
 	rec, err := h.st.PRByMergeCommit(h.ctx, "infra", head3)
-	if err != nil || rec.Number != 7 || rec.Author != "bob" || rec.HeadSHA != head3 || rec.State != string(forge.PRMerged) {
+	if err != nil || rec.Number != 7 || rec.Author != "bob" || rec.HeadSHA != head3 || rec.State != string(forge.PRMerged) ||
+		len(rec.Reviews) != 1 || rec.Reviews[0].User != "carol" || rec.Reviews[0].CommitSHA != head3 {
 		t.Fatalf("PR on the merge commit = %+v, %v", rec, err)
 	}
 	// The merge reaches the branch: driftgate/apply on the merge commit

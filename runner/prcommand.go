@@ -67,7 +67,7 @@ func (d *Daemon) handleCommand(ctx context.Context, rc RepoConfig, c *forge.Comm
 	if _, err := d.handlePRRecord(ctx, rc, pr); err != nil {
 		return err
 	}
-	if err := d.planPR(ctx, rc, pr, stack); err != nil {
+	if err := d.planPR(ctx, rc, pr, stack, true); err != nil {
 		return reply("could not plan: " + err.Error())
 	}
 	return nil

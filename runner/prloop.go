@@ -72,12 +72,13 @@ func (d *Daemon) handlePR(ctx context.Context, rc RepoConfig, pe *forge.PREvent)
 		if pr.State != forge.PROpen {
 			return nil
 		}
-		return d.planPR(ctx, rc, &pr, "")
+		return d.planPR(ctx, rc, &pr, "", false)
 	case forge.PRClosedAction:
 		if pr.State == forge.PRMerged {
 			// The merge commit reaches the tracked branch; the PR recorded on
 			// it is what the apply gate reads.
 			log.Info("PR merged", logCommit, rec.MergeCommit)
+			d.recordReviews(ctx, rc, pr.Number)
 			if w, ok := d.watcher(rc.Name); ok {
 				w.Poke()
 			}
@@ -105,6 +106,26 @@ func (d *Daemon) handlePRRecord(ctx context.Context, rc RepoConfig, pr *forge.Pu
 	})
 }
 
+// recordReviews stores the reviews of a merged PR on its record, for the
+// apply gate. A forge failure is logged: the record keeps what it had.
+func (d *Daemon) recordReviews(ctx context.Context, rc RepoConfig, number int) {
+	reviews, err := rc.Forge.Client.Reviews(ctx, number)
+	if err != nil {
+		d.logger.Warn("read the reviews of a merged PR", logRepo, rc.Name, logPR, number, logErr, err)
+		return
+	}
+	_, err = d.store.UpdatePR(ctx, rc.Name, number, func(r *store.PRRecord) error {
+		r.Reviews = r.Reviews[:0]
+		for _, rv := range reviews {
+			r.Reviews = append(r.Reviews, store.PRReview{ID: rv.ID, User: rv.User, State: string(rv.State), CommitSHA: rv.CommitSHA, SubmittedAt: rv.SubmittedAt})
+		}
+		return nil
+	})
+	if err != nil {
+		d.logger.Error("record the reviews of a merged PR", logRepo, rc.Name, logPR, number, logErr, err)
+	}
+}
+
 // cancelPRRuns cancels the queued runs of a PR.
 func (d *Daemon) cancelPRRuns(ctx context.Context, repo string, number int) (int, error) {
 	runs, _, err := d.store.ListRuns(ctx, store.RunFilter{Repo: repo, PR: number, Status: store.StatusQueued, Limit: store.MaxListLimit})
@@ -122,14 +143,15 @@ func (d *Daemon) cancelPRRuns(ctx context.Context, repo string, number int) (int
 }
 
 // planPR plans the stacks pr affects at its head, or only the stack named
-// only. Drafts and forks are skipped unless the repo allows them.
-func (d *Daemon) planPR(ctx context.Context, rc RepoConfig, pr *forge.PullRequest, only string) error {
+// only. Forks are skipped unless the repo allows them, drafts unless it
+// does or a user asked (asked: a /driftgate plan comment).
+func (d *Daemon) planPR(ctx context.Context, rc RepoConfig, pr *forge.PullRequest, only string, asked bool) error {
 	log := d.logger.With(logRepo, rc.Name, logPR, pr.Number)
 	switch {
 	case pr.FromFork && !rc.Forge.AllowForkPRs:
 		log.Info("PR from a fork not planned: a plan runs the PR's code with the stack's credentials (set allow_fork_prs = true to plan them)")
 		return nil
-	case pr.Draft && !rc.Forge.PlanDrafts && only == "":
+	case pr.Draft && !rc.Forge.PlanDrafts && !asked:
 		log.Info("draft PR not planned (set plan_drafts = true to plan drafts)")
 		return nil
 	case pr.BaseRef != "" && pr.BaseRef != rc.Branch:

@@ -52,8 +52,22 @@ type PRRecord struct {
 	// Comments is how many comments driftgate keeps on the PR (the plan
 	// may take more than one).
 	Comments int `json:"comments,omitempty"`
+	// Reviews are the PR's reviews as read when it merged, oldest first:
+	// what the apply gate counts as approvals.
+	Reviews []PRReview `json:"reviews,omitempty"`
 	// UpdatedAt is when the record last changed.
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// PRReview is one review of a PR.
+type PRReview struct {
+	ID   int64  `json:"id"`
+	User string `json:"user"`
+	// State is the forge's verdict: "approved", "changes_requested", ...
+	State string `json:"state"`
+	// CommitSHA is the PR head the review was given on.
+	CommitSHA   string    `json:"commit_sha,omitempty"`
+	SubmittedAt time.Time `json:"submitted_at,omitzero"`
 }
 
 func prKey(repo string, number int) []byte {
