@@ -266,3 +266,81 @@ func TestForgeOutageDelaysComments(t *testing.T) {
 		t.Errorf("comments once the forge is back = %v, want one", c)
 	}
 }
+
+func TestPREventsOtherBranchAndPush(t *testing.T) {
+	h := newGateHarness(t, prStacks, "alpha", "beta")
+	fake := newFakeForge()
+	rc := h.withForge(fake, nil)
+	h.poll()
+	h.settle()
+	head := h.pushPR(4, map[string]string{"alpha/main.tf": `resource "x" "r" {}` + "\n"})
+	if err := h.d.handlePR(h.ctx, rc, prEvent(forge.PROpened, 4, head, func(p *forge.PullRequest) { p.BaseRef = "release" })); err != nil {
+		t.Fatal(err)
+	}
+	if runs := h.prRuns(4); len(runs) != 0 {
+		t.Errorf("a PR into another branch was planned: %v", statuses(runs))
+	}
+
+	// A push to the tracked branch pokes the watcher; to another, not.
+	for _, tc := range []struct {
+		branch string
+		poked  bool
+	}{{"feature", false}, {"main", true}} {
+		ev := &forge.Event{Kind: forge.EventPush, Project: "acme/infra", Push: &forge.PushEvent{Branch: tc.branch}}
+		if err := h.d.handleEvent(h.ctx, "infra", ev); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-h.w.poke:
+			if !tc.poked {
+				t.Errorf("push to %s poked the watcher", tc.branch)
+			}
+		default:
+			if tc.poked {
+				t.Errorf("push to %s did not poke the watcher", tc.branch)
+			}
+		}
+	}
+
+	// An unknown /driftgate command gets the usage.
+	if err := h.d.handleCommand(h.ctx, rc, &forge.CommentEvent{PRNumber: 4, Author: "bob", Body: "/driftgate apply", ID: 9}); err != nil {
+		t.Fatal(err)
+	}
+	h.d.deliverOutbox(h.ctx)
+	if c := fake.commentsOf(4)["<!-- driftgate:reply:9 -->"]; !strings.Contains(c, "/driftgate plan STACK") {
+		t.Errorf("reply to an unknown command = %q, want the usage", c)
+	}
+}
+
+func TestApplyStatusOnMergeCommit(t *testing.T) {
+	h := newGateHarness(t, prStacks, "alpha", "beta")
+	fake := newFakeForge()
+	h.withForge(fake, nil)
+	const merge = "0123456789abcdef0123456789abcdef01234567"
+	if _, err := h.st.UpdatePR(h.ctx, "infra", 7, func(r *store.PRRecord) error {
+		r.State, r.MergeCommit = string(forge.PRMerged), merge
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		status store.RunStatus
+		want   forge.StatusState
+	}{
+		{store.StatusAwaitingApproval, forge.StatusPending},
+		{store.StatusApplied, forge.StatusSuccess},
+		{store.StatusRefused, forge.StatusFailure},
+		{store.StatusRejected, forge.StatusFailure},
+		{store.StatusErrored, forge.StatusFailure},
+	} {
+		run := &store.Run{Repo: "infra", Stack: "alpha", Commit: merge, Operation: OperationApply, Status: tc.status}
+		if err := h.st.CreateRun(h.ctx, run); err != nil {
+			t.Fatal(err)
+		}
+		h.d.reportApply(h.ctx, run)
+		h.d.deliverOutbox(h.ctx)
+		if st, _ := fake.lastStatus(merge, statusApply); st.State != tc.want {
+			t.Errorf("apply run %s: driftgate/apply = %+v, want %s", tc.status, st, tc.want)
+		}
+	}
+}
