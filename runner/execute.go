@@ -30,7 +30,8 @@ type stackRunner interface {
 // git mirror) and update its drift state; apply runs apply their plan
 // run's saved plan. Every outcome ends in the run's record.
 func (d *Daemon) execute(ctx context.Context, run *store.Run) {
-	if run.PR != 0 {
+	if run.PR != 0 { // the comment says planning, then the outcome
+		d.reportPR(ctx, run.Repo, run.PR)
 		defer d.reportPR(ctx, run.Repo, run.PR)
 	}
 	target, err := d.resolve(ctx, run)

@@ -27,6 +27,7 @@ const (
 // webhookStore is what receiving webhooks needs from the store.
 type webhookStore interface {
 	SeenDelivery(ctx context.Context, repo, id string, now time.Time) (bool, error)
+	ForgetDelivery(ctx context.Context, repo, id string) error
 }
 
 // webhookEvent is a verified delivery waiting to be acted on.
@@ -95,8 +96,12 @@ func (d *Daemon) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	select {
 	case d.events <- webhookEvent{repo: name, ev: ev}:
 	default:
-		log.Error("webhook queue full: event dropped (polling still catches pushes)", logDelivery, ev.DeliveryID, logEvent, ev.Kind)
-		http.Error(w, "busy", http.StatusServiceUnavailable)
+		// Forget the id so that the forge's redelivery is acted on.
+		log.Error("webhook queue full: event refused, to be redelivered", logDelivery, ev.DeliveryID, logEvent, ev.Kind)
+		if err := d.store.ForgetDelivery(r.Context(), name, ev.DeliveryID); err != nil {
+			log.Error("forget webhook delivery", logErr, err)
+		}
+		http.Error(w, "busy; redeliver later", http.StatusServiceUnavailable)
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)

@@ -112,3 +112,30 @@ func TestWebhookHandler(t *testing.T) {
 		})
 	}
 }
+
+// TestWebhookQueueFull: a delivery that cannot be queued is refused with
+// 503 and its redelivery is acted on.
+func TestWebhookQueueFull(t *testing.T) {
+	h := newGateHarness(t, prStacks, "alpha", "beta")
+	h.withForge(newFakeForge(), func(fc *ForgeConfig) { fc.Webhooks = github.Webhooks{} })
+	for range cap(h.d.events) {
+		h.d.events <- webhookEvent{}
+	}
+	body := webhookFixture(t, "github", "pull_request_opened.json")
+	send := func() int {
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/infra", bytes.NewReader(body))
+		req.Header.Set("X-GitHub-Event", "pull_request")
+		req.Header.Set("X-GitHub-Delivery", "full-1")
+		req.Header.Set("X-Hub-Signature-256", githubSign(body, "s3cret"))
+		rec := httptest.NewRecorder()
+		h.d.Handler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := send(); code != http.StatusServiceUnavailable {
+		t.Errorf("delivery into a full queue: %d, want 503", code)
+	}
+	<-h.d.events
+	if code := send(); code != http.StatusAccepted {
+		t.Errorf("redelivery once there is room: %d, want 202", code)
+	}
+}

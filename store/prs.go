@@ -186,3 +186,14 @@ func (s *Store) SeenDelivery(ctx context.Context, repo, id string, now time.Time
 	}
 	return fresh, nil
 }
+
+// ForgetDelivery removes delivery id of repo, so that a redelivery of one
+// that could not be acted on is taken as new.
+func (s *Store) ForgetDelivery(ctx context.Context, repo, id string) error {
+	key := append(append([]byte(repoKey(repo)), 0), id...)
+	err := s.update(ctx, func(tx *bbolt.Tx) error { return tx.Bucket(webhookIDsBucket).Delete(key) })
+	if err != nil {
+		return fmt.Errorf("forget webhook delivery %s: %w", id, err)
+	}
+	return nil
+}

@@ -60,11 +60,27 @@ func TestSeenDeliveryOncePerDay(t *testing.T) {
 		{"infra", "d1", now.Add(time.Hour), false},
 		{"other", "d1", now.Add(time.Hour), true},
 		{"infra", "d1", now.Add(25 * time.Hour), true},
+		{"infra", "d1", now.Add(26 * time.Hour), false},
 	} {
 		got, err := s.SeenDelivery(ctx, tc.repo, tc.id, tc.at)
 		if err != nil || got != tc.want {
 			t.Errorf("%d: SeenDelivery(%s, %s) = %v, %v; want %v", i, tc.repo, tc.id, got, err, tc.want)
 		}
+	}
+}
+
+func TestForgetDelivery(t *testing.T) {
+	s := openTestStore(t, Options{})
+	ctx := t.Context()
+	now := time.Now()
+	if fresh, _ := s.SeenDelivery(ctx, "infra", "d1", now); !fresh {
+		t.Fatal("first delivery not fresh")
+	}
+	if err := s.ForgetDelivery(ctx, "infra", "d1"); err != nil {
+		t.Fatal(err)
+	}
+	if fresh, _ := s.SeenDelivery(ctx, "infra", "d1", now); !fresh {
+		t.Error("a forgotten delivery is not taken as new")
 	}
 }
 
