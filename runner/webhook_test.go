@@ -2,6 +2,7 @@ package runner
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,7 +10,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/driftgate/driftgate/runner/forge"
 	"github.com/driftgate/driftgate/runner/forge/github"
@@ -137,5 +142,66 @@ func TestWebhookQueueFull(t *testing.T) {
 	<-h.d.events
 	if code := send(); code != http.StatusAccepted {
 		t.Errorf("redelivery once there is room: %d, want 202", code)
+	}
+}
+
+// TestWebhookToPlan: a forge's PR-opened delivery, through the handler and
+// the event loop, plans the PR head fetched from the forge's ref.
+func TestWebhookToPlan(t *testing.T) {
+	for _, tc := range []struct {
+		kind    forge.Kind
+		hooks   forge.Webhooks
+		fixture string
+		headers map[string]string
+		ref     string
+	}{
+		{forge.GitHub, github.Webhooks{}, "github/pull_request_opened.json",
+			map[string]string{"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "e2e"}, "refs/pull/7/head"},
+		{forge.GitLab, gitlab.Webhooks{}, "gitlab/merge_request_open.json",
+			map[string]string{"X-Gitlab-Event": "Merge Request Hook", "X-Gitlab-Event-UUID": "e2e", "X-Gitlab-Token": "s3cret"}, "refs/merge-requests/7/head"},
+	} {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			h := newGateHarness(t, prStacks, "alpha", "beta")
+			h.withForge(newFakeForge(), func(fc *ForgeConfig) { fc.Kind, fc.Webhooks = tc.kind, tc.hooks })
+			h.poll()
+			h.settle()
+			head := h.pushPR(7, map[string]string{"beta/main.tf": `resource "x" "e" {}` + "\n"})
+			if tc.kind == forge.GitLab { // GitLab keeps MR heads elsewhere
+				ref, _ := h.repo.Git.Reference("refs/pull/7/head", false)
+				if err := h.repo.Git.Storer.SetReference(plumbing.NewHashReference(plumbing.ReferenceName(tc.ref), ref.Hash())); err != nil {
+					t.Fatal(err)
+				}
+				if err := h.repo.Git.Storer.RemoveReference("refs/pull/7/head"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dir, name, _ := strings.Cut(tc.fixture, "/")
+			body := webhookFixture(t, dir, name)
+			req := httptest.NewRequest(http.MethodPost, "/webhooks/infra", bytes.NewReader(body))
+			for k, v := range tc.headers {
+				req.Header.Set(k, v)
+			}
+			if tc.kind == forge.GitHub {
+				req.Header.Set("X-Hub-Signature-256", githubSign(body, "s3cret"))
+			}
+			rec := httptest.NewRecorder()
+			h.d.Handler().ServeHTTP(rec, req)
+			if rec.Code != http.StatusAccepted {
+				t.Fatalf("delivery: %d %s", rec.Code, rec.Body)
+			}
+			ctx, cancel := context.WithCancel(h.ctx)
+			done := make(chan error)
+			go func() { done <- h.d.runEvents(ctx) }()
+			deadline := time.Now().Add(10 * time.Second)
+			for len(h.prRuns(7)) == 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			cancel()
+			<-done
+			runs := h.prRuns(7)
+			if len(runs) == 0 || runs[0].Commit != head || runs[0].Trigger != TriggerPullRequest {
+				t.Fatalf("PR runs = %v, want a plan of %s", statuses(runs), head)
+			}
+		})
 	}
 }
