@@ -17,6 +17,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/driftgate/driftgate/runner/forge"
+	"github.com/driftgate/driftgate/runner/forge/gitea"
 	"github.com/driftgate/driftgate/runner/forge/github"
 	"github.com/driftgate/driftgate/runner/forge/gitlab"
 )
@@ -56,6 +57,14 @@ func TestWebhookHandler(t *testing.T) {
 		return delivery{"infra-gl", body, map[string]string{"X-Gitlab-Event": event, "X-Gitlab-Event-UUID": id, "X-Gitlab-Token": token}}
 	}
 	glOpen := webhookFixture(t, "gitlab", "merge_request_open.json")
+	gtOpen, err := os.ReadFile(filepath.Join("forge", "gitea", "testdata", "pr_opened", "body.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gt := func(id string, body []byte, key string) delivery {
+		sig := githubSign(body, key)[len("sha256="):]
+		return delivery{"infra-gt", body, map[string]string{"X-Gitea-Event": "pull_request", "X-Gitea-Delivery": id, "X-Gitea-Signature": sig}}
+	}
 
 	tests := []struct {
 		name       string
@@ -84,6 +93,9 @@ func TestWebhookHandler(t *testing.T) {
 		{"gitlab wrong token", []delivery{gl("Merge Request Hook", "g3", glOpen, "wrong")}, []int{401}, 0},
 		{"gitlab missing token", []delivery{{"infra-gl", glOpen, map[string]string{"X-Gitlab-Event": "Merge Request Hook"}}}, []int{401}, 0},
 		{"gitlab malformed", []delivery{gl("Merge Request Hook", "g4", malformed, secret)}, []int{400}, 0},
+		{"gitea good, redelivery acted on once", []delivery{gt("t1", gtOpen, secret), gt("t1", gtOpen, secret)}, []int{202, 200}, 1},
+		{"gitea wrong secret", []delivery{gt("t2", gtOpen, "wrong")}, []int{401}, 0},
+		{"gitea malformed", []delivery{gt("t3", malformed, secret)}, []int{400}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,9 +105,12 @@ func TestWebhookHandler(t *testing.T) {
 			glRepo := h.d.cfg.Repos[0]
 			glRepo.Name = "infra-gl"
 			glRepo.Forge = &ForgeConfig{Kind: forge.GitLab, Project: "acme/infra", Client: newFakeForge(), Webhooks: gitlab.Webhooks{}, Secret: []byte(secret)}
+			gtRepo := h.d.cfg.Repos[0]
+			gtRepo.Name = "infra-gt"
+			gtRepo.Forge = &ForgeConfig{Kind: forge.Gitea, Project: "acme1/infra2", Client: newFakeForge(), Webhooks: gitea.Webhooks{}, Secret: []byte(secret)}
 			plain := h.d.cfg.Repos[0]
 			plain.Name, plain.Forge = "plain", nil
-			h.d.cfg.Repos = append(h.d.cfg.Repos, glRepo, plain)
+			h.d.cfg.Repos = append(h.d.cfg.Repos, glRepo, gtRepo, plain)
 			h.d.mu.Unlock()
 			srv := h.d.Handler()
 			for i, dl := range tc.deliveries {
