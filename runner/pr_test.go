@@ -46,6 +46,7 @@ func TestPRFlow(t *testing.T) {
 	h.poll()
 	h.settle()
 	branchApplies := len(h.runs("alpha", OperationApply))
+	awaiting := h.latest("alpha", OperationApply)
 	driftBefore, _ := h.st.StackDriftStatus(h.ctx, "infra", "alpha")
 
 	// A PR touching alpha only: one comment with alpha, success status.
@@ -74,6 +75,9 @@ func TestPRFlow(t *testing.T) {
 	}
 	if n := len(h.runs("alpha", OperationApply)); n != branchApplies {
 		t.Errorf("a PR plan opened an apply run (%d apply runs, had %d)", n, branchApplies)
+	}
+	if r := h.run(awaiting.ID); awaiting.ID != "" && r.Status != awaiting.Status {
+		t.Errorf("the branch's apply run went from %s to %s after a PR plan", awaiting.Status, r.Status)
 	}
 	if after, _ := h.st.StackDriftStatus(h.ctx, "infra", "alpha"); after != nil && driftBefore != nil && after.RunID != driftBefore.RunID {
 		t.Errorf("a PR plan fed the drift state: last check run %s, was %s", after.RunID, driftBefore.RunID)
