@@ -127,6 +127,10 @@ type StackConfig struct {
 	// plan. False by default: an approval needs a second person, and a
 	// plan triggered by a commit or a schedule has no such principal.
 	SelfApproval bool
+	// PRApprovals counts the approving reviews of a merged pull request
+	// toward Approvals, for a repo with a forge (pr_approvals, default
+	// true).
+	PRApprovals bool
 
 	// DeclRange is where the block starts, for diagnostics.
 	DeclRange hcl.Range
@@ -209,6 +213,7 @@ type stackBlock struct {
 	Approvers    []string `hcl:"approvers,optional"`
 	AllowDestroy *bool    `hcl:"allow_destroy,optional"`
 	SelfApproval *bool    `hcl:"self_approval,optional"`
+	PRApprovals  *bool    `hcl:"pr_approvals,optional"`
 
 	// Body is the block's body, to find arguments' ranges for diagnostics.
 	Body      hcl.Body  `hcl:",body"`
@@ -235,6 +240,10 @@ func (b *stackBlock) config() StackConfig {
 		ExtraTriggers: b.ExtraTriggers,
 		Approvers:     b.Approvers,
 		DeclRange:     b.DefRange,
+		PRApprovals:   true,
+	}
+	if b.PRApprovals != nil {
+		s.PRApprovals = *b.PRApprovals
 	}
 	if b.Workspace != nil {
 		s.Workspace = *b.Workspace

@@ -229,6 +229,7 @@ stack "network" {
   approvers     = ["alice", "bob", "carol.ops"]
   allow_destroy = false
   self_approval = true
+  pr_approvals  = false
 }
 
 stack "app" {
@@ -253,17 +254,18 @@ stack "plain" {
 		Approvals                  int
 		Approvers                  []string
 		AllowDestroy, SelfApproval bool
+		PRApprovals                bool
 	}
 	want := []policy{
-		{2, ApplyManual, 2, []string{"alice", "bob", "carol.ops"}, false, true},
-		{11, ApplyAuto, 0, nil, true, false},
-		// Unset arguments stay zero: the defaults. approvers = [] is no
-		// list, any approver.
-		{17, "", 0, nil, false, false},
+		{2, ApplyManual, 2, []string{"alice", "bob", "carol.ops"}, false, true, false},
+		{12, ApplyAuto, 0, nil, true, false, true},
+		// Unset arguments stay zero: the defaults (pr_approvals is true).
+		// approvers = [] is no list, any approver.
+		{18, "", 0, nil, false, false, true},
 	}
 	var got []policy
 	for _, s := range cfg.Stacks {
-		got = append(got, policy{s.DeclRange.Start.Line, s.Apply, s.Approvals, s.Approvers, s.AllowDestroy, s.SelfApproval})
+		got = append(got, policy{s.DeclRange.Start.Line, s.Apply, s.Approvals, s.Approvers, s.AllowDestroy, s.SelfApproval, s.PRApprovals})
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("apply policy:\ngot  %+v\nwant %+v", got, want)

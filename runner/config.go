@@ -42,6 +42,9 @@ type Config struct {
 	// UI configures the web UI served next to the API; its zero value
 	// serves it.
 	UI ui.Config
+	// PublicURL is where users reach driftgate (links in PR comments and
+	// commit statuses); "" means no links.
+	PublicURL string
 }
 
 // TLSSource is where the API's TLS configuration comes from.
@@ -69,6 +72,9 @@ type RepoConfig struct {
 	// OnDrift is the repo's default remediation: notify or plan (apply is
 	// only ever set on a stack).
 	OnDrift string
+	// Forge, when set, is the forge hosting the repo: its webhooks plan
+	// pull requests (forge.go).
+	Forge *ForgeConfig
 }
 
 // Defaults for zero Config fields.

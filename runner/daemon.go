@@ -49,6 +49,7 @@ type daemonStore interface {
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, string, error)
 	Backup(ctx context.Context, w io.Writer) (int64, error)
 	gateStore
+	prStore
 }
 
 // gateStore is what the apply gate needs from the store.
@@ -91,7 +92,9 @@ type Daemon struct {
 	units              *unitSet     // watchers and notifier while Run runs
 	addr               atomic.Value // net.Addr, once listening
 	metrics            *metrics.Metrics
-	logs               *logHub // output of the runs in progress, for live readers
+	logs               *logHub           // output of the runs in progress, for live readers
+	events             chan webhookEvent // verified webhook deliveries to act on
+	outboxPoke         chan struct{}     // wakes the forge outbox loop
 }
 
 // New builds a daemon from its configuration, an open store and a stack
@@ -116,6 +119,8 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 		logs:     newLogHub(),
 
 		approvalSources: []approvalSource{recordedApprovals{}},
+		events:          make(chan webhookEvent, webhookQueue),
+		outboxPoke:      make(chan struct{}, 1),
 	}
 	d.auth.set(cfg.Auth)
 	d.disp = newDispatcher(st, d.execute, cfg.MaxParallelRuns, cfg.ShutdownTimeout, logger)
@@ -216,6 +221,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	})
 	g.Go(func() error { return d.sched.Run(gctx) })
+	g.Go(func() error { return d.runEvents(gctx) })
+	g.Go(func() error { return d.runOutbox(gctx) })
 	if d.cfg.TLS != nil {
 		g.Go(func() error { return d.cfg.TLS.Run(gctx) })
 	}
@@ -266,6 +273,7 @@ func loopback(listen string) bool {
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", d.metrics.Handler())
+	mux.HandleFunc("POST /webhooks/{repo}", d.serveWebhook)
 	apiHandler := api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store), api.WithLiveLogs(d.logs))
 	mux.Handle("/", ui.Handler(d.cfg.UI, service{d}, &d.auth, apiHandler, d.logger))
 	return d.metrics.Instrument(mux)
@@ -301,8 +309,9 @@ func (d *Daemon) enqueue(ctx context.Context, r *store.Run) error {
 		d.logger.Info("queued run superseded", logRun, id, logStack, r.Stack, logBy, r.ID)
 	}
 	// A new plan of a stack replaces the plans of it still waiting to be
-	// applied: the newest plan is the one to approve.
-	if r.Operation == OperationPlan {
+	// applied: the newest plan is the one to approve. A PR's plan is not
+	// one to apply, and replaces nothing of the branch.
+	if r.Operation == OperationPlan && r.PR == 0 {
 		applies, err := d.store.SupersedeLive(ctx, r.Repo, r.Stack, OperationApply, r.ID, r.Commit)
 		if err != nil {
 			return err

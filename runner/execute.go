@@ -34,6 +34,10 @@ func (d *Daemon) execute(ctx context.Context, run *store.Run) {
 	// store has its log.
 	live := d.logs.start(run.ID)
 	defer d.logs.finish(run.ID)
+	if run.PR != 0 { // the comment says planning, then the outcome
+		d.reportPR(ctx, run.Repo, run.PR)
+		defer d.reportPR(ctx, run.Repo, run.PR)
+	}
 	target, err := d.resolve(ctx, run)
 	if err != nil {
 		d.failRun(ctx, run, err)
@@ -41,6 +45,7 @@ func (d *Daemon) execute(ctx context.Context, run *store.Run) {
 	}
 	target.plan.OnPhase = func(s tfrun.Stage, took time.Duration) { d.metrics.Phase(run.Operation, string(s), took) }
 	if run.Operation == OperationApply {
+		defer d.reportApply(ctx, run)
 		d.executeApply(ctx, run, target, live)
 		return
 	}
@@ -48,8 +53,10 @@ func (d *Daemon) execute(ctx context.Context, run *store.Run) {
 	// recorded just before, so a finished run's drift state is in place.
 	pr := *d.plans
 	in := driftInput{stack: target.stack, lockHash: target.lockHash}
-	pr.OnResult = func(ctx context.Context, run *store.Run, res *tfrun.PlanResult, err error) {
-		d.recordDrift(ctx, run, res, err, in)
+	if run.PR == 0 { // a PR's plan says nothing of the tracked branch's drift
+		pr.OnResult = func(ctx context.Context, run *store.Run, res *tfrun.PlanResult, err error) {
+			d.recordDrift(ctx, run, res, err, in)
+		}
 	}
 	res, err := pr.Execute(ctx, run, target.plan)
 	if err != nil || res == nil {
@@ -60,9 +67,10 @@ func (d *Daemon) execute(ctx context.Context, run *store.Run) {
 	if run.Trigger == TriggerInitial || run.Trigger == TriggerForcePush {
 		d.recordState(ctx, run, target)
 	}
-	if run.Operation == OperationPlan && run.Status == store.StatusPlanned && appliable(run.Trigger) {
+	if run.Operation == OperationPlan && run.Status == store.StatusPlanned && run.PR == 0 && appliable(run.Trigger) {
 		pol := policyOf(target.stack)
 		d.openApply(ctx, run, res, target.stack, target.lockHash, run.Trigger, pol.autoApplies)
+		d.reportMergeApply(ctx, run)
 	}
 }
 

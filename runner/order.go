@@ -88,6 +88,7 @@ func dependencyWait(dep, commit string, runs []store.Run, lastApplied time.Time)
 	for i := range runs {
 		r := &runs[i]
 		switch {
+		case r.PR != 0: // a PR's plan of the same commit applies nothing
 		case r.Operation == OperationPlan && plan == nil:
 			plan = r
 		case r.Operation == OperationApply && apply == nil:

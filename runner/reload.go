@@ -58,7 +58,9 @@ func (d *Daemon) Reload(cfg Config) (restartNeeded []string, err error) {
 	}
 	for name, w := range d.watchers {
 		rc, keep := byName[name]
-		if keep && reflect.DeepEqual(rc, w.cfg) {
+		a, b := rc, w.cfg
+		a.Forge, b.Forge = nil, nil // the watcher does not use it; a new client each load
+		if keep && reflect.DeepEqual(a, b) {
 			continue
 		}
 		d.units.stop(unitRepo + name)

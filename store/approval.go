@@ -172,7 +172,7 @@ func (s *Store) SupersedeLive(ctx context.Context, repo, stack string, operation
 			if err != nil {
 				return err
 			}
-			if run.Operation != operation {
+			if run.Operation != operation || run.PR != 0 {
 				continue
 			}
 			run.Status = StatusSuperseded

@@ -82,7 +82,8 @@ func (f RunFilter) match(r *Run) bool {
 		(f.Stack == "" || f.Stack == r.Stack) &&
 		(f.Status == "" || f.Status == r.Status) &&
 		(f.Operation == "" || f.Operation == r.Operation) &&
-		(f.Commit == "" || f.Commit == r.Commit)
+		(f.Commit == "" || f.Commit == r.Commit) &&
+		(f.PR == 0 || f.PR == r.PR)
 }
 
 // parseCursor decodes a ListRuns cursor into the run key to continue after.

@@ -30,6 +30,7 @@ var migrations = []migration{
 	migrateHolds, // v7: holds (holds.go)
 	// v8: runs_by_repo, runs_by_status, runs_by_op (runindex.go)
 	migrateRunIndexes,
+	migratePRs, // v9: prs, webhook_ids, forge_outbox (prs.go, outbox.go)
 }
 
 // v1Buckets is the bucket tree of schema v1, frozen: later versions add

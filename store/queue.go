@@ -15,8 +15,8 @@ import (
 // interrupted (InterruptRunning), never resumed or run twice.
 
 // EnqueueRun stores r as a new queued run and, in the same transaction,
-// marks every older queued run of the same stack and operation superseded
-// by it. It returns the ids of the superseded runs.
+// marks every older queued run of the same stack it supersedes (see
+// Run.Supersedes) superseded by it. It returns the ids of the superseded runs.
 func (s *Store) EnqueueRun(ctx context.Context, r *Run) ([]string, error) {
 	run := *r
 	if err := checkStackKey(run.Repo, run.Stack); err != nil {
@@ -48,7 +48,7 @@ func (s *Store) EnqueueRun(ctx context.Context, r *Run) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if old.Operation != run.Operation {
+			if !run.Supersedes(old) {
 				continue
 			}
 			old.Status = StatusSuperseded

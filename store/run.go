@@ -113,6 +113,16 @@ type Run struct {
 	Waiting string `json:"waiting,omitempty"`
 	// Attrs holds small metadata, by the keys in attrs.go.
 	Attrs map[AttrKey]string `json:"attrs,omitempty"`
+	// PR is the number of the pull request a run plans (Trigger
+	// "pull_request"); zero for runs of the tracked branch.
+	PR int `json:"pr,omitempty"`
+}
+
+// Supersedes reports whether queuing run r makes the older queued run old
+// obsolete: the same operation, and the same PR (or both of the tracked
+// branch). A PR's runs and the tracked branch's never replace each other.
+func (r *Run) Supersedes(old *Run) bool {
+	return r.Operation == old.Operation && r.PR == old.PR
 }
 
 // PlanSummary counts what a plan would do.
@@ -157,6 +167,8 @@ type RunFilter struct {
 	// Commit restricts the listing to runs of one commit, matched exactly
 	// against the full commit id.
 	Commit string
+	// PR restricts the listing to the runs of one pull request number.
+	PR int
 	// Limit is the page size: zero or negative means DefaultListLimit, and
 	// values above MaxListLimit are lowered to it.
 	Limit int

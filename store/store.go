@@ -35,6 +35,7 @@ package store
 //	holds/                             (schema v7) drawn in holds.go
 //	runs_by_repo/, runs_by_status/,    (schema v8) drawn in runindex.go
 //	runs_by_op/
+//	prs/, webhook_ids/, forge_outbox/  (schema v9) drawn in prs.go, outbox.go
 //	active_runs/                       (schema v2)
 //	|-- <run id> -> run status         index of queued and running runs
 //	                                   only: the queue, oldest first
@@ -88,6 +89,7 @@ var topBuckets = [][]byte{
 	auditBucket,
 	stateVersionsBucket,
 	holdsBucket,
+	prsBucket, webhookIDsBucket, outboxBucket,
 }
 
 // Log keys.

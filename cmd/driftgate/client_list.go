@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,7 +133,7 @@ func newStacksCmd(g *globals) *cobra.Command {
 // runsFlags are the filters of `driftgate runs`.
 type runsFlags struct {
 	repo, stack, status, cursor string
-	limit                       int
+	limit, pr                   int
 }
 
 func newRunsCmd(g *globals) *cobra.Command {
@@ -152,7 +153,7 @@ place of the whole id (-o json prints whole ids).`,
 			}
 			filter := store.RunFilter{
 				Repo: rf.repo, Stack: rf.stack, Status: store.RunStatus(rf.status),
-				Limit: rf.limit, Cursor: rf.cursor,
+				Limit: rf.limit, Cursor: rf.cursor, PR: rf.pr,
 			}
 			runs, next, err := c.Runs(cmd.Context(), filter)
 			if err != nil {
@@ -183,6 +184,7 @@ place of the whole id (-o json prints whole ids).`,
 	cmd.Flags().StringVar(&rf.status, "status", "", "only runs in this status: queued, running, planned, no_changes, errored, interrupted, superseded, canceled, awaiting_approval, applied, rejected or refused")
 	cmd.Flags().IntVar(&rf.limit, "limit", 0, "at most this many runs (default: the server's page size)")
 	cmd.Flags().StringVar(&rf.cursor, "cursor", "", "continue a listing where the last page ended")
+	cmd.Flags().IntVar(&rf.pr, "pr", 0, "only the runs of this pull request (merge request) number")
 	return cmd
 }
 
@@ -190,8 +192,12 @@ place of the whole id (-o json prints whole ids).`,
 func writeRunsTable(g *globals, runs []store.Run, now time.Time) error {
 	rows := make([][]string, len(runs))
 	for i, r := range runs {
+		trigger := tableTrigger(r.Trigger)
+		if r.PR != 0 {
+			trigger = "PR #" + strconv.Itoa(r.PR)
+		}
 		rows[i] = []string{
-			shortRunID(r.ID), stackName(r.Repo, r.Stack), tableStatus(r.Status), dash(tableTrigger(r.Trigger)),
+			shortRunID(r.ID), stackName(r.Repo, r.Stack), tableStatus(r.Status), dash(trigger),
 			shortCommit(r.Commit), age(now, r.CreatedAt), summary(r.Summary),
 		}
 	}

@@ -35,8 +35,9 @@ type Config struct {
 	Encryption      EncryptionConfig
 	TLS             TLSConfig
 	Metrics         MetricsConfig
-	// PublicURL is where users reach driftgate; UI is the ui block
-	// (config_ui.go).
+	// PublicURL is where users reach driftgate: links in PR comments and
+	// commit statuses (config_forge.go), and whether the UI's session
+	// cookie is Secure. UI is the ui block (config_ui.go).
 	PublicURL string
 	UI        UIConfig
 
@@ -79,6 +80,10 @@ type RepoConfig struct {
 	// nothing: planner.OnDriftNotify (the default) or planner.OnDriftPlan.
 	// planner.OnDriftApply is only ever set on a stack.
 	OnDrift string
+	// Forge, PlanDrafts and AllowForkPRs are the repo's pull request
+	// settings (config_forge.go).
+	Forge                    *ForgeConfig
+	PlanDrafts, AllowForkPRs bool
 }
 
 // Defaults for what the file leaves out.
@@ -125,15 +130,18 @@ type terraformBlock struct {
 }
 
 type repoBlock struct {
-	Name          string     `hcl:"name,label"`
-	URL           string     `hcl:"url"`
-	Branch        *string    `hcl:"branch,optional"`
-	PollInterval  *string    `hcl:"poll_interval,optional"`
-	DriftSchedule *string    `hcl:"drift_schedule,optional"`
-	OnDrift       *string    `hcl:"on_drift,optional"`
-	Auth          *authBlock `hcl:"auth,block"`
-	Body          hcl.Body   `hcl:",body"`
-	DefRange      hcl.Range  `hcl:",def_range"`
+	Name          string      `hcl:"name,label"`
+	URL           string      `hcl:"url"`
+	Branch        *string     `hcl:"branch,optional"`
+	PollInterval  *string     `hcl:"poll_interval,optional"`
+	DriftSchedule *string     `hcl:"drift_schedule,optional"`
+	OnDrift       *string     `hcl:"on_drift,optional"`
+	Auth          *authBlock  `hcl:"auth,block"`
+	Forge         *forgeBlock `hcl:"forge,block"`
+	PlanDrafts    *bool       `hcl:"plan_drafts,optional"`
+	AllowForkPRs  *bool       `hcl:"allow_fork_prs,optional"`
+	Body          hcl.Body    `hcl:",body"`
+	DefRange      hcl.Range   `hcl:",def_range"`
 }
 
 type authBlock struct {
@@ -257,7 +265,8 @@ func decodeConfig(body hcl.Body, baseDir string) (*Config, hcl.Diagnostics) {
 	diags = append(diags, decodeEncryption(fc.Encryption, baseDir, &cfg.Encryption)...)
 	diags = append(diags, decodeTLS(fc.TLS, baseDir, cfg.DataDir, &cfg.TLS)...)
 	diags = append(diags, decodeMetrics(fc.Metrics, &cfg.Metrics)...)
-	diags = append(diags, decodeUI(fc.PublicURL, fc.UI, fc.Body, cfg)...)
+	diags = append(diags, decodePublicURL(fc, cfg)...)
+	diags = append(diags, decodeUI(fc.UI, cfg)...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -378,6 +387,7 @@ func decodeRepo(rb repoBlock, baseDir string) (RepoConfig, hcl.Diagnostics) {
 		repo.PollInterval = d
 	}
 	diags = append(diags, decodeRepoDrift(rb, &repo)...)
+	diags = append(diags, decodeForge(rb, baseDir, &repo)...)
 	if rb.Auth != nil {
 		diags = append(diags, decodeAuth(rb.Auth, baseDir, &repo)...)
 	}

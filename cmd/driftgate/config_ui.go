@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -25,17 +24,9 @@ type uiBlock struct {
 	Body       hcl.Body `hcl:",body"`
 }
 
-// decodeUI decodes the top-level public_url and the ui block into cfg.
-func decodeUI(publicURL *string, ub *uiBlock, body hcl.Body, cfg *Config) hcl.Diagnostics {
+// decodeUI decodes the ui block into cfg (public_url is decodePublicURL's).
+func decodeUI(ub *uiBlock, cfg *Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	if publicURL != nil {
-		u, err := url.Parse(*publicURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			diags = append(diags, attrError(body, "public_url", "Invalid public_url",
-				fmt.Sprintf("%q is not an http(s) URL. Set public_url to the address users reach driftgate at, for example \"https://driftgate.example.com\".", *publicURL)))
-		}
-		cfg.PublicURL = strings.TrimSuffix(*publicURL, "/")
-	}
 	if ub == nil {
 		return diags
 	}

@@ -108,16 +108,25 @@ func daemonConfig(cfg *Config, st *store.Store, m *metrics.Metrics, logger *slog
 		MaxParallelRuns: cfg.MaxParallelRuns,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		UI:              uiConfig(cfg),
+		PublicURL:       cfg.PublicURL,
 	}
 	for _, r := range cfg.Repos {
 		auth := gitrepo.Auth{SSHKeyFile: r.SSHKeyFile}
 		if r.TokenEnv != "" {
 			auth.Token = os.Getenv(r.TokenEnv)
 		}
-		rc.Repos = append(rc.Repos, runner.RepoConfig{
+		repo := runner.RepoConfig{
 			Name: r.Name, URL: r.URL, Branch: r.Branch, PollInterval: r.PollInterval, Auth: auth,
 			DriftSchedule: r.DriftSchedule, OnDrift: r.OnDrift,
-		})
+		}
+		if r.Forge != nil {
+			f, err := newForge(r, logger)
+			if err != nil {
+				return runner.Config{}, err
+			}
+			repo.Forge = f
+		}
+		rc.Repos = append(rc.Repos, repo)
 	}
 	if len(cfg.Notify) > 0 {
 		n, err := newNotifier(cfg.Notify, st, m, logger)

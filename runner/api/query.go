@@ -11,7 +11,7 @@ import (
 )
 
 // runsParams are the query parameters GET /api/v1/runs accepts.
-var runsParams = []string{"repo", "stack", "status", "limit", "cursor"}
+var runsParams = []string{"repo", "stack", "status", "limit", "cursor", "pr"}
 
 // statusNames lists the run statuses a client may filter by.
 var statusNames = []store.RunStatus{
@@ -45,6 +45,13 @@ func parseRunFilter(rawQuery string) (store.RunFilter, error) {
 			return store.RunFilter{}, badRequest("limit %s is not a whole number from 1 to %d", quote(s), store.MaxListLimit)
 		}
 		f.Limit = n
+	}
+	if s := q["pr"]; s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return store.RunFilter{}, badRequest("pr %s is not a pull request number (a whole number from 1)", quote(s))
+		}
+		f.PR = n
 	}
 	return f, nil
 }

@@ -166,6 +166,9 @@ func filterQuery(f store.RunFilter) url.Values {
 	if f.Limit != 0 {
 		q.Set("limit", strconv.Itoa(f.Limit))
 	}
+	if f.PR != 0 {
+		q.Set("pr", strconv.Itoa(f.PR))
+	}
 	return q
 }
 
