@@ -65,6 +65,10 @@ type gateStore interface {
 	ListHolds(ctx context.Context) ([]store.Hold, error)
 }
 
+// httpShutdownTimeout bounds how long a stopping daemon waits for API
+// requests in progress.
+const httpShutdownTimeout = 10 * time.Second
+
 // Daemon is driftgate's long-running process: it watches repositories,
 // queues and runs plans, and serves the HTTP API. Build it with New and
 // run it with Run.
@@ -239,9 +243,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 	})
 	g.Go(func() error {
 		<-drained
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Shutdown counts a connection that never sent a request as
+		// idle only once it is 5 s old, so give it more than that; what is
+		// still open after it (a stuck client) is closed, not an error.
+		sctx, cancel := context.WithTimeout(context.Background(), httpShutdownTimeout)
 		defer cancel()
-		return srv.Shutdown(sctx)
+		if err := srv.Shutdown(sctx); err != nil {
+			d.logger.Warn("API connections still open at shutdown; closing them", logErr, err)
+			return srv.Close()
+		}
+		return nil
 	})
 	d.ready.Store(true)
 	err = g.Wait()

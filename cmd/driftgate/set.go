@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"os"
 	"strings"
@@ -40,11 +41,10 @@ type forgeSpec struct {
 	Token   string
 }
 
-// newForgeClient makes the forge client --pr uses. The forge
-// implementations live in runner/forge/{github,gitlab,gitea}; the wiring
-// sets this to build them (tests set it to a fake).
+// newForgeClient makes the forge client --pr uses: the real client of
+// runner/forge/{github,gitlab,gitea} (wiring_forge.go); tests set a fake.
 var newForgeClient = func(_ context.Context, spec forgeSpec) (forge.Client, error) {
-	return nil, fmt.Errorf("--pr: no %s client in this build", spec.Kind)
+	return forgeClient(spec, ForgeConfig{}, slog.New(slog.DiscardHandler))
 }
 
 func newSetCmd(g *globals) *cobra.Command {
