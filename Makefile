@@ -19,7 +19,7 @@ TOFU_VERSION ?= v1.10.10
 
 export DRIFTGATE_TEST_MIRROR := $(MIRROR)
 
-.PHONY: all build provider tofu gitea test lint bench example example-stop clean
+.PHONY: all build provider tofu gitea pebble test lint bench example example-stop clean
 
 all: lint build test
 
@@ -39,6 +39,11 @@ tofu:
 ## tests against a real Gitea (skipped without it); idempotent
 gitea:
 	./test/tools/build-gitea.sh
+
+## pebble: Let's Encrypt's ACME test server, from the Go module proxy into
+## .build/pebble, for the ACME test (skipped without it); idempotent
+pebble:
+	./test/tools/build-pebble.sh
 
 ## test: every test (real terraform against the test provider); with
 ## .build/tofu/tofu built (make tofu), the end-to-end tests run against

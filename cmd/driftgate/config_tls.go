@@ -30,6 +30,9 @@ type ACMEConfig struct {
 	CacheDir string
 	// DirectoryURL is the ACME server's directory; empty is Let's Encrypt.
 	DirectoryURL string
+	// CAFile, when set, is the PEM CA that signed a private ACME server's
+	// own HTTPS certificate (step-ca, an internal server).
+	CAFile string
 	// HTTPListen, when set, serves HTTP-01 challenges (and redirects to
 	// https) on that address; without it only TLS-ALPN-01 on listen is
 	// answered.
@@ -49,6 +52,7 @@ type acmeBlock struct {
 	Email        *string  `hcl:"email,optional"`
 	CacheDir     *string  `hcl:"cache_dir,optional"`
 	DirectoryURL *string  `hcl:"directory_url,optional"`
+	CAFile       *string  `hcl:"ca_file,optional"`
 	HTTPListen   *string  `hcl:"http_listen,optional"`
 	Body         hcl.Body `hcl:",body"`
 }
@@ -126,6 +130,13 @@ func decodeACME(ab *acmeBlock, baseDir, dataDir string, out *TLSConfig) hcl.Diag
 				fmt.Sprintf("%q is not an https:// URL. Leave directory_url out to use Let's Encrypt.", *ab.DirectoryURL)))
 		}
 		ac.DirectoryURL = *ab.DirectoryURL
+	}
+	if ab.CAFile != nil {
+		ac.CAFile = absPath(baseDir, *ab.CAFile)
+		if st, err := os.Stat(ac.CAFile); err != nil || st.IsDir() {
+			diags = append(diags, attrError(ab.Body, "ca_file", "TLS file not readable",
+				fmt.Sprintf("%s is not a readable file. Point ca_file at the PEM certificate of the CA that signed the ACME server's HTTPS certificate, or leave it out.", ac.CAFile)))
+		}
 	}
 	if ab.HTTPListen != nil {
 		if d := checkListen(ab.Body, "http_listen", *ab.HTTPListen); d != nil {

@@ -41,10 +41,10 @@ func TestLoadConfigTLS(t *testing.T) {
 				CacheDir: filepath.Join(dir, "data", "acme"), HTTPListen: ":80",
 			}}
 		}},
-		{"acme with cache and directory", "tls {\n  acme {\n    domains = [\"a.example.com\", \"b.example.com\"]\n    cache_dir = \"acme\"\n    directory_url = \"https://acme.internal/dir\"\n  }\n}\n", func(dir string) TLSConfig {
+		{"acme with cache and directory", "tls {\n  acme {\n    domains = [\"a.example.com\", \"b.example.com\"]\n    cache_dir = \"acme\"\n    directory_url = \"https://acme.internal/dir\"\n    ca_file = \"cert.pem\"\n  }\n}\n", func(dir string) TLSConfig {
 			return TLSConfig{ACME: &ACMEConfig{
 				Domains: []string{"a.example.com", "b.example.com"}, CacheDir: filepath.Join(dir, "acme"),
-				DirectoryURL: "https://acme.internal/dir",
+				DirectoryURL: "https://acme.internal/dir", CAFile: filepath.Join(dir, "cert.pem"),
 			}}
 		}},
 	}
@@ -74,6 +74,7 @@ func TestLoadConfigTLSErrors(t *testing.T) {
 		{"bad domain", "tls {\n  acme {\n    domains = [\"https://x.example.com\"]\n  }\n}\n", []string{"error: Invalid ACME domain", "no scheme, port or wildcard"}},
 		{"bad email", "tls {\n  acme {\n    domains = [\"x.example.com\"]\n    email = \"ops\"\n  }\n}\n", []string{"error: Invalid ACME email"}},
 		{"http directory", "tls {\n  acme {\n    domains = [\"x.example.com\"]\n    directory_url = \"http://acme\"\n  }\n}\n", []string{"error: Invalid ACME directory URL"}},
+		{"missing ca_file", "tls {\n  acme {\n    domains = [\"x.example.com\"]\n    ca_file = \"nope.pem\"\n  }\n}\n", []string{"error: TLS file not readable", "nope.pem"}},
 		{"bad http_listen", "tls {\n  acme {\n    domains = [\"x.example.com\"]\n    http_listen = \"80\"\n  }\n}\n", []string{"error: Invalid listen address"}},
 	}
 	for _, tt := range tests {

@@ -23,10 +23,14 @@ func newTLSSource(c TLSConfig, logger *slog.Logger) (src tlsSource, reload func(
 	switch {
 	case c.ACME != nil:
 		a := c.ACME
-		return tlscert.NewACME(tlscert.ACMEOptions{
+		m, err := tlscert.NewACME(tlscert.ACMEOptions{
 			Domains: a.Domains, Email: a.Email, CacheDir: a.CacheDir,
-			DirectoryURL: a.DirectoryURL, HTTPListen: a.HTTPListen,
-		}, logger), func() {}, nil
+			DirectoryURL: a.DirectoryURL, CAFile: a.CAFile, HTTPListen: a.HTTPListen,
+		}, logger)
+		if err != nil {
+			return nil, nil, err
+		}
+		return m, func() {}, nil
 	case c.CertFile != "":
 		r, err := tlscert.New(c.CertFile, c.KeyFile, logger)
 		if err != nil {

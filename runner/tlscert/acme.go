@@ -3,11 +3,13 @@ package tlscert
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"golang.org/x/crypto/acme"
@@ -31,13 +33,16 @@ type ACMEOptions struct {
 	CacheDir string
 	// DirectoryURL is the ACME directory; empty is Let's Encrypt's.
 	DirectoryURL string
+	// CAFile, when set, is the PEM CA the ACME server's HTTPS certificate
+	// is checked against instead of the system's.
+	CAFile string
 	// HTTPListen is the address of the HTTP-01 listener; empty: none.
 	HTTPListen string
 }
 
 // NewACME returns an ACME certificate source. It contacts nobody until the
 // first handshake asks for a certificate.
-func NewACME(opts ACMEOptions, logger *slog.Logger) *ACME {
+func NewACME(opts ACMEOptions, logger *slog.Logger) (*ACME, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -47,10 +52,23 @@ func NewACME(opts ACMEOptions, logger *slog.Logger) *ACME {
 		Cache:      autocert.DirCache(opts.CacheDir),
 		Email:      opts.Email,
 	}
-	if opts.DirectoryURL != "" {
+	if opts.DirectoryURL != "" || opts.CAFile != "" {
 		m.Client = &acme.Client{DirectoryURL: opts.DirectoryURL}
 	}
-	return &ACME{m: m, httpListen: opts.HTTPListen, logger: logger}
+	if opts.CAFile != "" {
+		pem, err := os.ReadFile(opts.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("acme ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("acme ca_file %s holds no PEM certificate", opts.CAFile)
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		m.Client.HTTPClient = &http.Client{Transport: tr, Timeout: time.Minute}
+	}
+	return &ACME{m: m, httpListen: opts.HTTPListen, logger: logger}, nil
 }
 
 // Config is a server TLS configuration (TLS 1.2 and later) with the
