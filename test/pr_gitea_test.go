@@ -1,0 +1,141 @@
+package test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"code.gitea.io/sdk/gitea"
+
+	"github.com/driftgate/driftgate/runner/prcomment"
+	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/test/giteatest"
+	"github.com/driftgate/driftgate/test/tftest"
+)
+
+// TestPullRequestOnGitea runs the PR flow against a real Gitea (built by
+// make gitea; skipped without it) and real terraform: a PR touching one of
+// two stacks gets one comment with that stack's plan and a success status
+// on its head, delivered through Gitea's webhook; a second push updates
+// that same comment.
+func TestPullRequestOnGitea(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	srv := giteatest.Start(t)
+	env := tftest.Setup(t)
+	bin := buildDriftgate(t)
+	work := t.TempDir()
+	objects := filepath.Join(work, "objects")
+
+	repo := srv.CreateRepo(t, "", "infra")
+	srv.Commit(t, srv.Admin, repo, "main", "two stacks", map[string]string{
+		"stacks/a/main.tf":       stackTF("a", ""),
+		"stacks/b/main.tf":       stackTF("b", ""),
+		"modules/shared/main.tf": sharedModule,
+	})
+
+	const secret = "gitea-webhook-secret-7d1e"
+	addr := freeAddr(t)
+	config := filepath.Join(work, "driftgate.hcl")
+	if err := os.WriteFile(config, []byte(fmt.Sprintf(`
+data_dir          = %q
+listen            = %q
+public_url        = "http://%s"
+max_parallel_runs = 2
+terraform {
+  install = false
+}
+repo "infra" {
+  url           = "%s/%s.git"
+  poll_interval = "2s"
+  forge {
+    type               = "gitea"
+    base_url           = %q
+    project            = %q
+    token_env          = "DG_TEST_GITEA_TOKEN"
+    webhook_secret_env = "DG_TEST_GITEA_SECRET"
+  }
+}
+`, filepath.Join(work, "data"), addr, addr, srv.URL, repo, srv.URL, repo)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(t, env, bin, config, "DGTEST_ROOT="+objects,
+		"DG_TEST_GITEA_TOKEN="+srv.Admin.Token, "DG_TEST_GITEA_SECRET="+secret)
+	d.start()
+	d.waitRuns("the first plans of main", 3*time.Minute, func(runs []store.Run) bool {
+		planned := 0
+		for _, r := range runs {
+			if r.Operation == store.OperationPlan && r.Status.Terminal() {
+				planned++
+			}
+		}
+		return planned >= 2
+	})
+	srv.AddWebhook(t, repo, "http://"+addr+"/webhooks/infra", secret)
+
+	head := srv.Commit(t, srv.Admin, repo, "change-a", "resize a", map[string]string{
+		"stacks/a/main.tf": stackTF("a-renamed", ""),
+	})
+	pr := srv.OpenPR(t, srv.Admin, repo, "change-a", "main", "Rename a")
+	owner, name, _ := strings.Cut(repo, "/")
+	c := srv.Client(t, srv.Admin)
+
+	// comments returns the bodies of driftgate's comments on the PR.
+	comments := func() []string {
+		list, _, err := c.ListIssueComments(owner, name, pr.Index, gitea.ListIssueCommentOptions{})
+		if err != nil {
+			t.Fatalf("list comments: %v", err)
+		}
+		var out []string
+		for _, cm := range list {
+			if strings.Contains(cm.Body, prcomment.Marker(1)) {
+				out = append(out, cm.Body)
+			}
+		}
+		return out
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Minute)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s; comments %q\ndaemon log:\n%s", what, comments(), d.log())
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	statusOf := func(sha string) gitea.StatusState {
+		st, _, err := c.GetCombinedStatus(owner, name, sha)
+		if err != nil || st == nil {
+			return ""
+		}
+		for _, s := range st.Statuses {
+			if s.Context == "driftgate/plan" {
+				return s.State
+			}
+		}
+		return ""
+	}
+	waitFor("the plan comment and a success status", func() bool {
+		cs := comments()
+		return len(cs) == 1 && strings.Contains(cs[0], "stacks/a") && statusOf(head) == gitea.StatusSuccess
+	})
+	body := comments()[0]
+	if strings.Contains(body, "stacks/b") {
+		t.Errorf("the comment names stacks/b, which the PR does not touch:\n%s", body)
+	}
+
+	// A second push updates the same comment; it never adds one.
+	head2 := srv.Commit(t, srv.Admin, repo, "change-a", "resize a again", map[string]string{
+		"stacks/a/main.tf": stackTF("a-renamed-again", ""),
+	})
+	waitFor("the comment updated for the second push", func() bool {
+		cs := comments()
+		return len(cs) == 1 && cs[0] != body && statusOf(head2) == gitea.StatusSuccess
+	})
+	d.stop(30 * time.Second)
+}
