@@ -3,6 +3,7 @@ package test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,7 +21,8 @@ import (
 // make gitea; skipped without it) and real terraform: a PR touching one of
 // two stacks gets one comment with that stack's plan and a success status
 // on its head, delivered through Gitea's webhook; a second push updates
-// that same comment.
+// that same comment; and driftgate set --pr opens a PR that gets the plan
+// comment of the stack using the file.
 func TestPullRequestOnGitea(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
@@ -34,8 +36,12 @@ func TestPullRequestOnGitea(t *testing.T) {
 	repo := srv.CreateRepo(t, "", "infra")
 	srv.Commit(t, srv.Admin, repo, "main", "two stacks", map[string]string{
 		"stacks/a/main.tf":       stackTF("a", ""),
-		"stacks/b/main.tf":       stackTF("b", ""),
-		"modules/shared/main.tf": sharedModule,
+		"stacks/b/main.tf": stackTF("b", `variable "size" {
+  type = string
+}
+`),
+		"stacks/b/terraform.tfvars": "size = \"small\"\n",
+		"modules/shared/main.tf":    sharedModule,
 	})
 
 	const secret = "gitea-webhook-secret-7d1e"
@@ -136,6 +142,43 @@ repo "infra" {
 	waitFor("the comment updated for the second push", func() bool {
 		cs := comments()
 		return len(cs) == 1 && cs[0] != body && statusOf(head2) == gitea.StatusSuccess
+	})
+
+	// The CI handoff: driftgate set --pr opens a PR on Gitea, and the
+	// daemon comments its plan there.
+	set := exec.Command(bin, "set", srv.URL+"/"+repo+".git", "--file", "stacks/b/terraform.tfvars", "--var", "size=large",
+		"--pr", "--forge", "gitea", "--forge-url", srv.URL, "--forge-project", repo,
+		"--forge-token-env", "DG_TEST_GITEA_TOKEN", "--token-env", "DG_TEST_GITEA_TOKEN", "--author", "ci <ci@example.com>")
+	set.Env = append(os.Environ(), "DG_TEST_GITEA_TOKEN="+srv.Admin.Token)
+	out, err := set.CombinedOutput()
+	if err != nil {
+		t.Fatalf("driftgate set --pr: %v\n%s", err, out)
+	}
+	var setPR int64
+	waitFor("the PR driftgate set opened", func() bool {
+		prs, _, err := c.ListRepoPullRequests(owner, name, gitea.ListPullRequestsOptions{State: gitea.StateOpen})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range prs {
+			if p.Head != nil && strings.HasPrefix(p.Head.Ref, "driftgate/set-") {
+				setPR = p.Index
+				return true
+			}
+		}
+		return false
+	})
+	waitFor("the plan comment on the set PR", func() bool {
+		list, _, err := c.ListIssueComments(owner, name, setPR, gitea.ListIssueCommentOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cm := range list {
+			if strings.Contains(cm.Body, prcomment.Marker(1)) && strings.Contains(cm.Body, "stacks/b") {
+				return true
+			}
+		}
+		return false
 	})
 	d.stop(30 * time.Second)
 }
