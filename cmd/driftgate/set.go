@@ -31,6 +31,8 @@ type setFlags struct {
 	forgeKind, forgeURL string
 	forgeProject        string
 	forgeTokenEnv       string
+	config              string // a server config whose repo forge block --pr may use
+	configRepo          string
 }
 
 // forgeSpec is the forge --pr opens the pull request on.
@@ -97,6 +99,8 @@ means no commit and exit 0, so a re-run CI job is a no-op.`,
 	fl.StringVar(&f.forgeURL, "forge-url", "", "with --pr: the forge's API URL (default: the public service)")
 	fl.StringVar(&f.forgeProject, "forge-project", "", "with --pr: the project, as owner/name")
 	fl.StringVar(&f.forgeTokenEnv, "forge-token-env", "", "with --pr: environment variable holding the forge API token")
+	fl.StringVar(&f.config, "config", "", "with --pr and no --forge: take the forge from this server config's repo block")
+	fl.StringVar(&f.configRepo, "repo", "", "with --config: the repo block (default: the only one with a forge)")
 	return cmd
 }
 
@@ -244,6 +248,9 @@ func (f *setFlags) pushOptions(g *globals, url, branch string) (gitrepo.PushOpti
 }
 
 func (f *setFlags) forgeClient(ctx context.Context) (forge.Client, error) {
+	if f.forgeKind == "" && f.config != "" {
+		return f.configForgeClient(ctx)
+	}
 	spec := forgeSpec{Kind: forge.Kind(f.forgeKind), URL: f.forgeURL, Project: f.forgeProject}
 	switch spec.Kind {
 	case forge.GitHub, forge.GitLab, forge.Gitea:
@@ -258,6 +265,47 @@ func (f *setFlags) forgeClient(ctx context.Context) (forge.Client, error) {
 	}
 	if spec.Token = os.Getenv(f.forgeTokenEnv); spec.Token == "" {
 		return nil, fmt.Errorf("--forge-token-env %s: the variable is not set or empty", f.forgeTokenEnv)
+	}
+	return newForgeClient(ctx, spec)
+}
+
+// configForgeClient builds the --pr client from the forge block of a repo
+// in the server config (--config, --repo), as the daemon does.
+func (f *setFlags) configForgeClient(ctx context.Context) (forge.Client, error) {
+	cfg, parser, diags := LoadConfig(f.config)
+	if diags.HasErrors() {
+		return nil, errors.New("invalid config:\n" + FormatDiagnostics(parser, diags))
+	}
+	var repo *RepoConfig
+	var withForge []string
+	for i := range cfg.Repos {
+		r := &cfg.Repos[i]
+		if r.Forge == nil {
+			continue
+		}
+		withForge = append(withForge, r.Name)
+		if f.configRepo == "" || f.configRepo == r.Name {
+			repo = r
+		}
+	}
+	switch {
+	case f.configRepo != "" && repo == nil:
+		return nil, fmt.Errorf("--repo %s: %s has no repo of that name with a forge block (repos with one: %s)", f.configRepo, f.config, strings.Join(withForge, ", "))
+	case len(withForge) == 0:
+		return nil, fmt.Errorf("--pr: %s has no repo with a forge block; add one, or give --forge", f.config)
+	case f.configRepo == "" && len(withForge) > 1:
+		return nil, fmt.Errorf("--pr: %s has several repos with a forge block (%s); say which with --repo", f.config, strings.Join(withForge, ", "))
+	}
+	fb := repo.Forge
+	spec := forgeSpec{Kind: fb.Kind, URL: fb.BaseURL, Project: fb.Project}
+	if fb.TokenEnv != "" {
+		spec.Token = os.Getenv(fb.TokenEnv)
+	}
+	if fb.App == nil && spec.Token == "" {
+		return nil, fmt.Errorf("--pr: the forge token variable %s of repo %s is not set", fb.TokenEnv, repo.Name)
+	}
+	if fb.App != nil {
+		return forgeClient(spec, *fb, slog.New(slog.DiscardHandler))
 	}
 	return newForgeClient(ctx, spec)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -287,5 +288,58 @@ func TestSetPullRequest(t *testing.T) {
 	// Without a forge the flag says what is missing.
 	if code, _, errOut := runCLI(t, "set", bare, "--pr", "--file", "envs/prod/app.auto.tfvars", "--var", "image_tag=v4"); code != exitError || !strings.Contains(errOut, "--forge github, gitlab or gitea") {
 		t.Errorf("--pr without --forge: exit %d: %s", code, errOut)
+	}
+}
+
+// TestSetPullRequestForgeFromConfig takes --pr's forge from the repo block
+// of a server config, and says what is missing when it cannot.
+func TestSetPullRequestForgeFromConfig(t *testing.T) {
+	bare := bareSetRemote(t)
+	fake := &fakeForge{}
+	old := newForgeClient
+	newForgeClient = func(_ context.Context, spec forgeSpec) (forge.Client, error) {
+		fake.spec = spec
+		return fake, nil
+	}
+	t.Cleanup(func() { newForgeClient = old })
+	t.Setenv("CFG_FORGE_TOKEN", "forge-secret-cfg")
+	t.Setenv("CFG_HOOK_SECRET", "hook-secret")
+	dir := t.TempDir()
+	config := filepath.Join(dir, "driftgate.hcl")
+	write := func(text string) {
+		t.Helper()
+		if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repoBlock := func(name string) string {
+		return fmt.Sprintf(`
+repo %q {
+  url = "https://gitea.example.com/acme/%s.git"
+  forge {
+    type               = "gitea"
+    base_url           = "https://gitea.example.com"
+    token_env          = "CFG_FORGE_TOKEN"
+    webhook_secret_env = "CFG_HOOK_SECRET"
+  }
+}
+`, name, name)
+	}
+	write(fmt.Sprintf("data_dir = %q\n", dir) + repoBlock("infra"))
+	args := []string{"set", bare, "--pr", "--config", config, "--file", "envs/prod/app.auto.tfvars", "--var", "image_tag=v5"}
+	if code, _, errOut := runCLI(t, args...); code != exitOK || len(fake.got) != 1 {
+		t.Fatalf("set --pr --config: exit %d, %d PRs: %s", code, len(fake.got), errOut)
+	}
+	if fake.spec.Kind != forge.Gitea || fake.spec.Project != "acme/infra" || fake.spec.URL != "https://gitea.example.com" || fake.spec.Token != "forge-secret-cfg" {
+		t.Errorf("forge spec from the config: %+v", fake.spec)
+	}
+
+	write(fmt.Sprintf("data_dir = %q\n", dir) + repoBlock("infra") + repoBlock("apps"))
+	args[len(args)-1] = "image_tag=v6"
+	if code, _, errOut := runCLI(t, args...); code != exitError || !strings.Contains(errOut, "say which with --repo") {
+		t.Errorf("two forges, no --repo: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, append(args, "--repo", "nope")...); code != exitError || !strings.Contains(errOut, "infra, apps") {
+		t.Errorf("--repo nope: exit %d: %s", code, errOut)
 	}
 }
