@@ -35,7 +35,7 @@ func TestPullRequestOnGitea(t *testing.T) {
 
 	repo := srv.CreateRepo(t, "", "infra")
 	srv.Commit(t, srv.Admin, repo, "main", "two stacks", map[string]string{
-		"stacks/a/main.tf":       stackTF("a", ""),
+		"stacks/a/main.tf": stackTF("a", ""),
 		"stacks/b/main.tf": stackTF("b", `variable "size" {
   type = string
 }
