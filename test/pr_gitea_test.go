@@ -182,3 +182,83 @@ repo "infra" {
 	})
 	d.stop(30 * time.Second)
 }
+
+// TestPullRequestGuardsOnGitea checks, on a real Gitea, that a PR from a
+// fork is not planned (it would run the fork's code with driftgate's
+// credentials) and that a /driftgate plan comment from a user without
+// write access is refused with a reply.
+func TestPullRequestGuardsOnGitea(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	srv := giteatest.Start(t)
+	env := tftest.Setup(t)
+	bin := buildDriftgate(t)
+	work := t.TempDir()
+	repo := srv.CreateRepo(t, "", "infra")
+	srv.Commit(t, srv.Admin, repo, "main", "one stack", map[string]string{
+		"stacks/a/main.tf":       stackTF("a", ""),
+		"modules/shared/main.tf": sharedModule,
+	})
+	const secret = "gitea-webhook-secret-guards"
+	addr := freeAddr(t)
+	config := filepath.Join(work, "driftgate.hcl")
+	if err := os.WriteFile(config, []byte(fmt.Sprintf(`
+data_dir = %q
+listen   = %q
+terraform {
+  install = false
+}
+repo "infra" {
+  url           = "%s/%s.git"
+  poll_interval = "2s"
+  forge {
+    type               = "gitea"
+    base_url           = %q
+    project            = %q
+    token_env          = "DG_TEST_GITEA_TOKEN"
+    webhook_secret_env = "DG_TEST_GITEA_SECRET"
+  }
+}
+`, filepath.Join(work, "data"), addr, srv.URL, repo, srv.URL, repo)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(t, env, bin, config, "DGTEST_ROOT="+filepath.Join(work, "objects"),
+		"DG_TEST_GITEA_TOKEN="+srv.Admin.Token, "DG_TEST_GITEA_SECRET="+secret)
+	d.start()
+	srv.AddWebhook(t, repo, "http://"+addr+"/webhooks/infra", secret)
+
+	reader := srv.CreateUser(t, "reader")
+	srv.AddCollaborator(t, repo, reader.Name, gitea.AccessModeRead)
+	fork := srv.Fork(t, reader, repo)
+	srv.Commit(t, reader, fork, "evil", "from a fork", map[string]string{"stacks/a/main.tf": stackTF("evil", "")})
+	pr := srv.OpenPR(t, reader, repo, reader.Name+":evil", "main", "from a fork")
+	srv.Comment(t, reader, repo, pr.Index, "/driftgate plan")
+
+	owner, name, _ := strings.Cut(repo, "/")
+	c := srv.Client(t, srv.Admin)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		list, _, err := c.ListIssueComments(owner, name, pr.Index, gitea.ListIssueCommentOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := false
+		for _, cm := range list {
+			refused = refused || strings.Contains(cm.Body, "only users with write access")
+		}
+		if refused {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no refusal reply to the reader's /driftgate plan\ndaemon log:\n%s", d.log())
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	for _, r := range d.runs() {
+		if r.PR == int(pr.Index) {
+			t.Errorf("the fork PR was planned: run %s %s", r.ID, r.Status)
+		}
+	}
+	d.stop(30 * time.Second)
+}
