@@ -20,7 +20,16 @@ const (
 // MaxBackoff caps the wait between retries of a transient failure.
 const MaxBackoff = 10 * time.Second
 
-// RetryPolicy says how Retry retries a forge call.
+// Defaults of a RetryPolicy's zero fields.
+const (
+	DefaultCallTimeout      = 30 * time.Second
+	DefaultRetries          = 4
+	DefaultBackoff          = 500 * time.Millisecond
+	DefaultMaxRateLimitWait = time.Minute
+)
+
+// RetryPolicy says how Retry retries a forge call; zero fields take the
+// defaults above.
 type RetryPolicy struct {
 	// Forge names the forge in errors and logs ("github").
 	Forge string
@@ -47,6 +56,7 @@ type RetryPolicy struct {
 // the call in errors.
 func Retry(ctx context.Context, p RetryPolicy, what string, op func(context.Context) error,
 	classify func(err error, now time.Time) (Verdict, time.Time, error)) error {
+	p = p.withDefaults()
 	for attempt := 1; ; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, p.CallTimeout)
 		err := op(actx)
@@ -84,6 +94,22 @@ func Retry(ctx context.Context, p RetryPolicy, what string, op func(context.Cont
 			return fmt.Errorf("%s: %s: %w", p.Forge, what, err)
 		}
 	}
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.CallTimeout <= 0 {
+		p.CallTimeout = DefaultCallTimeout
+	}
+	if p.Retries <= 0 {
+		p.Retries = DefaultRetries
+	}
+	if p.Backoff <= 0 {
+		p.Backoff = DefaultBackoff
+	}
+	if p.MaxRateLimitWait <= 0 {
+		p.MaxRateLimitWait = DefaultMaxRateLimitWait
+	}
+	return p
 }
 
 func (p RetryPolicy) logger() *slog.Logger {

@@ -101,18 +101,6 @@ func New(opts Options) (*Client, error) {
 	if !ok || owner == "" || repo == "" || strings.Contains(repo, "/") {
 		return nil, fmt.Errorf("github: project %q: want \"owner/name\"", opts.Project)
 	}
-	if opts.CallTimeout <= 0 {
-		opts.CallTimeout = 30 * time.Second
-	}
-	if opts.Retries <= 0 {
-		opts.Retries = 4
-	}
-	if opts.RetryBackoff <= 0 {
-		opts.RetryBackoff = 500 * time.Millisecond
-	}
-	if opts.MaxRateLimitWait <= 0 {
-		opts.MaxRateLimitWait = time.Minute
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -98,18 +98,6 @@ func New(opts Options) (*Client, error) {
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("gitlab: base_url %q: want an http(s) URL such as https://gitlab.example.com", opts.BaseURL)
 	}
-	if opts.CallTimeout <= 0 {
-		opts.CallTimeout = 30 * time.Second
-	}
-	if opts.Retries <= 0 {
-		opts.Retries = 4
-	}
-	if opts.RetryBackoff <= 0 {
-		opts.RetryBackoff = 500 * time.Millisecond
-	}
-	if opts.MaxRateLimitWait <= 0 {
-		opts.MaxRateLimitWait = time.Minute
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
