@@ -46,29 +46,7 @@ func TestPullRequestOnGitea(t *testing.T) {
 
 	const secret = "gitea-webhook-secret-7d1e"
 	addr := freeAddr(t)
-	config := filepath.Join(work, "driftgate.hcl")
-	if err := os.WriteFile(config, []byte(fmt.Sprintf(`
-data_dir          = %q
-listen            = %q
-public_url        = "http://%s"
-max_parallel_runs = 2
-terraform {
-  install = false
-}
-repo "infra" {
-  url           = "%s/%s.git"
-  poll_interval = "2s"
-  forge {
-    type               = "gitea"
-    base_url           = %q
-    project            = %q
-    token_env          = "DG_TEST_GITEA_TOKEN"
-    webhook_secret_env = "DG_TEST_GITEA_SECRET"
-  }
-}
-`, filepath.Join(work, "data"), addr, addr, srv.URL, repo, srv.URL, repo)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	config := writeGiteaConfig(t, work, addr, srv, repo, fmt.Sprintf("public_url        = \"http://%s\"\nmax_parallel_runs = 2\n", addr))
 	d := newDaemon(t, env, bin, config, "DGTEST_ROOT="+objects,
 		"DG_TEST_GITEA_TOKEN="+srv.Admin.Token, "DG_TEST_GITEA_SECRET="+secret)
 	d.start()
@@ -202,27 +180,7 @@ func TestPullRequestGuardsOnGitea(t *testing.T) {
 	})
 	const secret = "gitea-webhook-secret-guards"
 	addr := freeAddr(t)
-	config := filepath.Join(work, "driftgate.hcl")
-	if err := os.WriteFile(config, []byte(fmt.Sprintf(`
-data_dir = %q
-listen   = %q
-terraform {
-  install = false
-}
-repo "infra" {
-  url           = "%s/%s.git"
-  poll_interval = "2s"
-  forge {
-    type               = "gitea"
-    base_url           = %q
-    project            = %q
-    token_env          = "DG_TEST_GITEA_TOKEN"
-    webhook_secret_env = "DG_TEST_GITEA_SECRET"
-  }
-}
-`, filepath.Join(work, "data"), addr, srv.URL, repo, srv.URL, repo)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	config := writeGiteaConfig(t, work, addr, srv, repo, "")
 	d := newDaemon(t, env, bin, config, "DGTEST_ROOT="+filepath.Join(work, "objects"),
 		"DG_TEST_GITEA_TOKEN="+srv.Admin.Token, "DG_TEST_GITEA_SECRET="+secret)
 	d.start()
@@ -261,4 +219,34 @@ repo "infra" {
 		}
 	}
 	d.stop(30 * time.Second)
+}
+
+// writeGiteaConfig writes a server config watching repo on the Gitea srv
+// with its forge block (token and webhook secret from DG_TEST_GITEA_TOKEN
+// and DG_TEST_GITEA_SECRET), plus extra top-level settings.
+func writeGiteaConfig(t *testing.T, work, addr string, srv *giteatest.Server, repo, extra string) string {
+	t.Helper()
+	config := filepath.Join(work, "driftgate.hcl")
+	if err := os.WriteFile(config, []byte(fmt.Sprintf(`
+data_dir = %q
+listen   = %q
+%s
+terraform {
+  install = false
+}
+repo "infra" {
+  url           = "%s/%s.git"
+  poll_interval = "2s"
+  forge {
+    type               = "gitea"
+    base_url           = %q
+    project            = %q
+    token_env          = "DG_TEST_GITEA_TOKEN"
+    webhook_secret_env = "DG_TEST_GITEA_SECRET"
+  }
+}
+`, filepath.Join(work, "data"), addr, extra, srv.URL, repo, srv.URL, repo)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return config
 }
