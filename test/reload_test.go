@@ -82,8 +82,9 @@ token "bob" {
 		}
 		return false
 	})
-	// Add a repo and carol, remove bob, and reload while the plan runs.
-	write(head + fmt.Sprintf(`
+	// Add a repo and carol, remove bob, change a setting that needs a
+	// restart, and reload while the plan runs.
+	write(strings.Replace(head, "max_parallel_runs = 2", "max_parallel_runs = 3", 1) + fmt.Sprintf(`
 repo "quick" {
   url           = %q
   poll_interval = "1s"
@@ -97,6 +98,10 @@ token "carol" {
 		t.Fatal(err)
 	}
 	waitLog(t, d, "SIGHUP: config reloaded")
+	waitLog(t, d, "take effect only after a restart")
+	if !strings.Contains(d.log(), "max_parallel_runs") {
+		t.Errorf("the reload log does not name max_parallel_runs as needing a restart:\n%s", d.log())
+	}
 	if status, _ := d.call("GET", "/api/v1/repos", bobToken); status != http.StatusUnauthorized {
 		t.Errorf("bob after the reload removed his token: %d, want 401", status)
 	}
