@@ -20,7 +20,7 @@ var ErrShutdown = errors.New("driftgate is shutting down")
 // runStore is what executing a run needs from the store.
 type runStore interface {
 	CreateRun(ctx context.Context, r *store.Run) error
-	UpdateRun(ctx context.Context, r *store.Run) error
+	SaveRun(ctx context.Context, r *store.Run) error
 	FinishRun(ctx context.Context, r *store.Run, plan *store.Plan, log []byte) error
 }
 
@@ -61,7 +61,7 @@ func (p *PlanRunner) Execute(ctx context.Context, run *store.Run, sp tfrun.Stack
 		}
 	case run.Status != store.StatusRunning:
 		run.Status, run.StartedAt = store.StatusRunning, time.Now().UTC()
-		if err := p.Store.UpdateRun(storeCtx, run); err != nil {
+		if err := p.Store.SaveRun(storeCtx, run); err != nil {
 			return nil, fmt.Errorf("record run start: %w", err)
 		}
 	}

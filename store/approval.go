@@ -1,12 +1,9 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"time"
-
-	"go.etcd.io/bbolt"
 )
 
 // Transitions of apply runs through the gate. Each is one transaction on
@@ -151,47 +148,27 @@ func (s *Store) SupersedeLive(ctx context.Context, repo, stack string, operation
 		return nil, fmt.Errorf("supersede runs: %w", err)
 	}
 	byRunID = formatRunID(byKey)
-	var out []string
-	err = s.update(ctx, func(tx *bbolt.Tx) error {
-		out = nil
-		idx := tx.Bucket(runsByStackBucket).Bucket(stackKey(repo, stack))
-		if idx == nil {
-			return nil
+	now := time.Now().UTC()
+	changed, err := s.UpdateStackRuns(ctx, repo, stack, []RunStatus{StatusQueued, StatusAwaitingApproval}, func(run *Run) (bool, error) {
+		if run.ID == byRunID || run.Operation != operation || run.PR != 0 {
+			return false, nil
 		}
-		var live [][]byte
-		c := idx.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			st := RunStatus(v)
-			if (st == StatusQueued || st == StatusAwaitingApproval) && !bytes.Equal(k, byKey) {
-				live = append(live, bytes.Clone(k))
-			}
+		run.Status = StatusSuperseded
+		run.FinishedAt = now
+		run.Reason, run.Waiting = ReasonSuperseded, ""
+		run.Error = fmt.Sprintf("superseded by run %s (%s)", byRunID, shortCommit(byCommit))
+		if run.Attrs == nil {
+			run.Attrs = map[AttrKey]string{}
 		}
-		now := time.Now().UTC()
-		for _, k := range live {
-			run, err := getRun(tx, k)
-			if err != nil {
-				return err
-			}
-			if run.Operation != operation || run.PR != 0 {
-				continue
-			}
-			run.Status = StatusSuperseded
-			run.FinishedAt = now
-			run.Reason, run.Waiting = ReasonSuperseded, ""
-			run.Error = fmt.Sprintf("superseded by run %s (%s)", byRunID, shortCommit(byCommit))
-			if run.Attrs == nil {
-				run.Attrs = map[AttrKey]string{}
-			}
-			run.Attrs[AttrSupersededBy] = byRunID
-			if err := putRun(tx, k, run); err != nil {
-				return err
-			}
-			out = append(out, run.ID)
-		}
-		return nil
+		run.Attrs[AttrSupersededBy] = byRunID
+		return true, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("supersede %s runs of stack %s/%s: %w", operation, repoKey(repo), stack, err)
+	}
+	out := make([]string, len(changed))
+	for i := range changed {
+		out[i] = changed[i].ID
 	}
 	return out, nil
 }

@@ -161,7 +161,7 @@ func TestApproveRunRefused(t *testing.T) {
 		}, approval("alice"), ErrConflict, []string{"already approved by alice"}},
 		{"no binding", func(t *testing.T, s *Store, r Run) {
 			r.Binding = nil
-			if err := s.UpdateRun(t.Context(), &r); err != nil {
+			if err := s.SaveRun(t.Context(), &r); err != nil {
 				t.Fatal(err)
 			}
 		}, approval("alice"), ErrConflict, []string{"no plan to approve"}},
@@ -177,13 +177,13 @@ func TestApproveRunRefused(t *testing.T) {
 		}, approval("alice"), ErrConflict, []string{"is queued"}},
 		{"applied", func(t *testing.T, s *Store, r Run) {
 			r.Status = StatusApplied
-			if err := s.UpdateRun(t.Context(), &r); err != nil {
+			if err := s.SaveRun(t.Context(), &r); err != nil {
 				t.Fatal(err)
 			}
 		}, approval("alice"), ErrConflict, []string{"is applied"}},
 		{"refused", func(t *testing.T, s *Store, r Run) {
 			r.Status, r.Reason, r.Error = StatusRefused, ReasonStaleState, "the state changed since the plan"
-			if err := s.UpdateRun(t.Context(), &r); err != nil {
+			if err := s.SaveRun(t.Context(), &r); err != nil {
 				t.Fatal(err)
 			}
 		}, approval("alice"), ErrConflict, []string{"is refused (the state changed since the plan)"}},
@@ -291,7 +291,7 @@ func TestRejectRun(t *testing.T) {
 			s := openTestStore(t, Options{})
 			r := awaitingRun(t, s)
 			r.Status = tt.status
-			if err := s.UpdateRun(t.Context(), &r); err != nil {
+			if err := s.SaveRun(t.Context(), &r); err != nil {
 				t.Fatal(err)
 			}
 			got, err := s.RejectRun(t.Context(), r.ID, tt.a)

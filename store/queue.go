@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -18,59 +17,61 @@ import (
 // marks every older queued run of the same stack it supersedes (see
 // Run.Supersedes) superseded by it. It returns the ids of the superseded runs.
 func (s *Store) EnqueueRun(ctx context.Context, r *Run) ([]string, error) {
+	changed, err := s.Enqueue(ctx, r, func(old *Run) (bool, error) {
+		if !r.Supersedes(old) {
+			return false, nil
+		}
+		old.Status = StatusSuperseded
+		old.FinishedAt = time.Now().UTC()
+		old.Error = fmt.Sprintf("superseded by run %s (%s)", r.ID, shortCommit(r.Commit))
+		if old.Attrs == nil {
+			old.Attrs = map[AttrKey]string{}
+		}
+		old.Attrs[AttrSupersededBy] = r.ID
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(changed))
+	for i := range changed {
+		ids[i] = changed[i].ID
+	}
+	return ids, nil
+}
+
+// Enqueue stores r as a new queued run and, in the same transaction,
+// applies change to every older queued run of the same stack, oldest
+// first, as UpdateStackRuns does; r has its ID when change runs. It
+// returns the runs change changed.
+func (s *Store) Enqueue(ctx context.Context, r *Run, change RunChange) ([]Run, error) {
 	run := *r
 	if err := checkStackKey(run.Repo, run.Stack); err != nil {
 		return nil, fmt.Errorf("enqueue run: %w", err)
 	}
 	run.Status = StatusQueued
-	var superseded []string
+	var changed []Run
 	var pruned int
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		superseded = nil
-		idx := tx.Bucket(runsByStackBucket).Bucket(stackKey(run.Repo, run.Stack))
-		var older [][]byte
-		if idx != nil {
-			c := idx.Cursor()
-			for k, v := c.Last(); k != nil; k, v = c.Prev() {
-				if RunStatus(v) == StatusQueued {
-					older = append(older, bytes.Clone(k))
-				}
-			}
-		}
 		var err error
 		if pruned, err = s.createRun(tx, nil, &run); err != nil {
 			return err
 		}
 		auditRunCreated(ctx, run.ID)
-		now := time.Now().UTC()
-		for _, k := range older {
-			old, err := getRun(tx, k)
-			if err != nil {
-				return err
-			}
-			if !run.Supersedes(old) {
-				continue
-			}
-			old.Status = StatusSuperseded
-			old.FinishedAt = now
-			old.Error = fmt.Sprintf("superseded by run %s (%s)", run.ID, shortCommit(run.Commit))
-			if old.Attrs == nil {
-				old.Attrs = map[AttrKey]string{}
-			}
-			old.Attrs[AttrSupersededBy] = run.ID
-			if err := putRun(tx, k, old); err != nil {
-				return err
-			}
-			superseded = append(superseded, old.ID)
+		key, err := parseRunID(run.ID)
+		if err != nil {
+			return err
 		}
-		return nil
+		*r = run
+		changed, err = changeStackRuns(tx, run.Repo, run.Stack, []RunStatus{StatusQueued}, key, change)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("enqueue run for stack %s/%s: %w", repoKey(run.Repo), run.Stack, err)
 	}
 	*r = run
 	s.logPruned(&run, pruned)
-	return superseded, nil
+	return changed, nil
 }
 
 // ActiveRuns returns the queued and running runs, oldest first. A run whose
@@ -129,35 +130,15 @@ func (s *Store) CancelQueued(ctx context.Context, id, reason string) (*Run, erro
 // belonged to a process that died. A run whose record does not decode is
 // skipped and logged, so that it does not keep the daemon from starting.
 func (s *Store) InterruptRunning(ctx context.Context, reason string) ([]Run, error) {
-	var out []Run
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		out = nil
-		var keys [][]byte
-		err := tx.Bucket(activeRunsBucket).ForEach(func(k, v []byte) error {
-			if RunStatus(v) == StatusRunning {
-				keys = append(keys, bytes.Clone(k))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
+	now := time.Now().UTC()
+	out, err := s.UpdateActiveRuns(ctx, func(run *Run) (bool, error) {
+		if run.Status != StatusRunning {
+			return false, nil
 		}
-		now := time.Now().UTC()
-		for _, k := range keys {
-			run, err := getRun(tx, k)
-			if err != nil {
-				s.skipUnreadable(runsBucket, formatRunID(k), err)
-				continue
-			}
-			run.Status = StatusInterrupted
-			run.FinishedAt = now
-			run.Error = reason
-			if err := putRun(tx, k, run); err != nil {
-				return err
-			}
-			out = append(out, *run)
-		}
-		return nil
+		run.Status = StatusInterrupted
+		run.FinishedAt = now
+		run.Error = reason
+		return true, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("interrupt running runs: %w", err)
@@ -168,30 +149,11 @@ func (s *Store) InterruptRunning(ctx context.Context, reason string) ([]Run, err
 // transition applies change to the stored run id in one transaction; change
 // returns an error to refuse.
 func (s *Store) transition(ctx context.Context, what, id string, change func(*Run) error) (*Run, error) {
-	key, err := parseRunID(id)
+	run, err := s.UpdateRun(ctx, id, change)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return run, fmt.Errorf("%s: %w", what, err)
 	}
-	var out *Run
-	err = s.update(ctx, func(tx *bbolt.Tx) error {
-		run, err := getRun(tx, key)
-		if err != nil {
-			return err
-		}
-		if err := change(run); err != nil {
-			out = run
-			return err
-		}
-		if err := putRun(tx, key, run); err != nil {
-			return err
-		}
-		out = run
-		return nil
-	})
-	if err != nil {
-		return out, fmt.Errorf("%s %s: %w", what, id, err)
-	}
-	return out, nil
+	return run, nil
 }
 
 func shortCommit(c string) string {

@@ -171,7 +171,7 @@ func TestRunIndexesFollowEveryWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.Status, r.Operation = StatusErrored, "apply"
-			must(nil, s.UpdateRun(ctx, r))
+			must(nil, s.SaveRun(ctx, r))
 		}},
 		{"retention", func() {
 			for range 6 {

@@ -79,24 +79,24 @@ func (s *Store) logPruned(run *Run, pruned int) {
 	}
 }
 
-// UpdateRun replaces the stored run r.ID with r. The run must exist
+// SaveRun replaces the stored run r.ID with r. The run must exist
 // (ErrNotFound otherwise) and keep its repo and stack (ErrInvalid otherwise);
 // a zero r.CreatedAt keeps the stored one.
-func (s *Store) UpdateRun(ctx context.Context, r *Run) error {
+func (s *Store) SaveRun(ctx context.Context, r *Run) error {
 	run := *r
 	key, err := parseRunID(run.ID)
 	if err != nil {
-		return fmt.Errorf("update run: %w", err)
+		return fmt.Errorf("save run: %w", err)
 	}
 	run.ID = formatRunID(key)
 	if !run.Status.Valid() {
-		return fmt.Errorf("update run %s: %w: unknown status %q", run.ID, ErrInvalid, run.Status)
+		return fmt.Errorf("save run %s: %w: unknown status %q", run.ID, ErrInvalid, run.Status)
 	}
 	err = s.update(ctx, func(tx *bbolt.Tx) error {
 		return updateRun(tx, key, &run)
 	})
 	if err != nil {
-		return fmt.Errorf("update run %s: %w", run.ID, err)
+		return fmt.Errorf("save run %s: %w", run.ID, err)
 	}
 	*r = run
 	return nil

@@ -49,8 +49,8 @@ func TestRunRoundTrip(t *testing.T) {
 	r.TerraformVersion = "1.9.8"
 	r.Summary = &PlanSummary{Add: 1, Change: 2, Destroy: 3, Replace: 4, Import: 5, Drifted: 6, OutputChanges: 7, HasChanges: true}
 	r.Attrs = map[AttrKey]string{"pr": "12"}
-	if err := s.UpdateRun(t.Context(), &r); err != nil {
-		t.Fatalf("UpdateRun: %v", err)
+	if err := s.SaveRun(t.Context(), &r); err != nil {
+		t.Fatalf("SaveRun: %v", err)
 	}
 
 	got, err := s.GetRun(t.Context(), r.ID)
@@ -138,7 +138,7 @@ func TestGetRunErrors(t *testing.T) {
 	}
 }
 
-func TestUpdateRun(t *testing.T) {
+func TestSaveRun(t *testing.T) {
 	s := openTestStore(t, Options{})
 	r := createRun(t, s, Run{Repo: "infra", Stack: "net"})
 
@@ -159,7 +159,7 @@ func TestUpdateRun(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			u := r
 			tt.change(&u)
-			err := s.UpdateRun(t.Context(), &u)
+			err := s.SaveRun(t.Context(), &u)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}

@@ -115,7 +115,7 @@ func TestCanceledContext(t *testing.T) {
 		call func() error
 	}{
 		{"CreateRun", func() error { return s.CreateRun(ctx, &Run{Stack: "x"}) }},
-		{"UpdateRun", func() error { r := run; r.Status = StatusRunning; return s.UpdateRun(ctx, &r) }},
+		{"SaveRun", func() error { r := run; r.Status = StatusRunning; return s.SaveRun(ctx, &r) }},
 		{"GetRun", func() error { _, err := s.GetRun(ctx, run.ID); return err }},
 		{"ListRuns", func() error { _, _, err := s.ListRuns(ctx, RunFilter{}); return err }},
 		{"LatestRun", func() error { _, err := s.LatestRun(ctx, "infra", "net"); return err }},
