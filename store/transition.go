@@ -80,9 +80,9 @@ func (s *Store) UpdateStackRuns(ctx context.Context, repo, stack string, statuse
 
 // UpdateActiveRuns applies change, in one transaction, to every run not yet
 // finished (queued, awaiting approval, running), oldest first, and writes
-// the runs change changed. It
-// returns those. A run whose record does not decode is skipped and logged,
-// so that one damaged record does not stop the rest.
+// the runs change changed. It returns those. A run whose record does not
+// decode is skipped and logged, so that one damaged record does not stop
+// the rest.
 func (s *Store) UpdateActiveRuns(ctx context.Context, change RunChange) ([]Run, error) {
 	var out []Run
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
