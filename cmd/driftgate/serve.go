@@ -51,6 +51,11 @@ as interrupted. Queued runs are kept and run after the next start.`,
 var errNoConfig = errors.New("serve needs --config FILE, the server config (see the README's Configuration), " +
 	"for example: driftgate serve --config /etc/driftgate/driftgate.hcl")
 
+// errPostgresNotServed refuses a database block serve cannot honour yet,
+// rather than quietly using the bbolt file.
+var errPostgresNotServed = errors.New(`database { type = "postgres" }: this build of serve runs on the bbolt database only; ` +
+	`remove the database block (or set type = "bbolt") to serve from data_dir`)
+
 func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 	if configFile == "" {
 		return errNoConfig
@@ -58,6 +63,9 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 	cfg, parser, diags := LoadConfig(configFile)
 	if diags.HasErrors() {
 		return errors.New("invalid config:\n" + FormatDiagnostics(parser, diags))
+	}
+	if cfg.Database.Type == databasePostgres {
+		return errPostgresNotServed
 	}
 	logger := newLogger(g.stderr, cfg.Log)
 	auth, err := apiAuthenticator(cfg)
