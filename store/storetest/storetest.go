@@ -128,6 +128,7 @@ func Run(t *testing.T, open Open) {
 		{"ActiveRuns", testActiveRuns},
 		{"FinishRun", testFinishRun},
 		{"Retention", testRetention},
+		{"Defaults", testDefaults},
 		{"Plans", testPlans},
 		{"Logs", testLogs},
 		{"StateVersions", testStateVersions},
