@@ -156,6 +156,7 @@ func Run(t *testing.T, open Open) {
 		{"WebhookDeliveryIDs", testSeenDelivery},
 		{"ErrorKinds", testErrorKinds},
 		{"Concurrency", testConcurrency},
+		{"Races", testRaces},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, open) })
