@@ -215,3 +215,72 @@ variable "from_var_file" { sensitive = true }
 		t.Errorf("broken tfvars: err = %v, want one naming the file", err)
 	}
 }
+
+// TestLiveLogFailsClosed: when the secrets to mask with cannot be read,
+// nothing is streamed; the log arrives with the result.
+func TestLiveLogFailsClosed(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(`variable "pw" { sensitive = true }`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "terraform.tfvars"), []byte(`pw = `), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := &Executor{}
+	known, live := e.liveLog(PlanRequest{Workdir: &Workdir{StackDir: dir}, Live: &liveRecorder{}})
+	if live != nil || known == nil || known.Len() != 0 {
+		t.Errorf("liveLog with unreadable tfvars = %v, %v; want no live writer and no secrets", known, live)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "terraform.tfvars"), []byte(`pw = "a-password"`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	known, live = e.liveLog(PlanRequest{Workdir: &Workdir{StackDir: dir}, Live: &liveRecorder{}})
+	if live == nil || known.Len() != 1 {
+		t.Errorf("liveLog = %d secrets, writer %v; want a-password and a writer", known.Len(), live)
+	}
+}
+
+func TestPriorStatePath(t *testing.T) {
+	src := t.TempDir()
+	abs := filepath.Join(t.TempDir(), "abs.tfstate")
+	writeStack := func(dir, body string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(src, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(src, dir, "main.tf"), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeStack("none", `resource "x" "y" {}`)
+	writeStack("absolute", `terraform {
+  backend "local" { path = "`+abs+`" }
+}`)
+	writeStack("relative", `terraform {
+  backend "local" { path = "state/x.tfstate" }
+}`)
+	p := &Planner{DataDir: t.TempDir()}
+	runDir := t.TempDir()
+	own := LocalState{Path: "/states/own.tfstate", WorkspaceDir: "/states/ws"}
+	tests := []struct {
+		name string
+		sp   StackPlan
+		want string
+	}{
+		{"default backend", StackPlan{Key: "repo/app"}, p.DefaultState("repo/app").Path},
+		{"default backend, workspace", StackPlan{Key: "repo/app", Workspace: "prod"}, p.DefaultState("repo/app").WorkspacePath("prod")},
+		{"state given", StackPlan{Key: "repo/app", State: &own}, own.Path},
+		{"planned as in a dir", StackPlan{RunDir: runDir}, filepath.Join(runDir, "terraform.tfstate")},
+		{"no key", StackPlan{}, ""},
+		{"local backend, absolute path", StackPlan{Backend: "local", Layout: Layout{Dir: "absolute"}}, abs},
+		{"local backend, relative path: the run's copy", StackPlan{Backend: "local", Layout: Layout{Dir: "relative"}}, ""},
+		{"local backend, relative path, planned as in a dir", StackPlan{Backend: "local", Layout: Layout{Dir: "relative"}, RunDir: runDir}, filepath.Join(runDir, "state/x.tfstate")},
+		{"remote backend", StackPlan{Backend: "s3", Layout: Layout{Dir: "none"}, Key: "repo/app"}, ""},
+	}
+	for _, tt := range tests {
+		tt.sp.Source = os.DirFS(src)
+		if got := p.priorStatePath(tt.sp); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
