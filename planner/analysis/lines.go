@@ -48,14 +48,6 @@ func NewLineWriter(w io.Writer, secrets *Secrets) *LineWriter {
 	return &LineWriter{w: w, secrets: secrets.Lines()}
 }
 
-// Secrets returns the set the writer scrubs with: a copy of the one it was
-// made with, every secret in one line.
-func (l *LineWriter) Secrets() *Secrets {
-	out := NewSecrets()
-	out.Merge(l.secrets)
-	return out
-}
-
 // Write scrubs and passes on the lines p completes and holds the rest. It
 // always reports all of p written.
 func (l *LineWriter) Write(p []byte) (int, error) {
