@@ -28,8 +28,9 @@ or the end of one, as ` + "`driftgate runs`" + ` shows it.
 With -f, print the log as the run writes it, until the run finishes, and
 exit like ` + "`driftgate wait`" + `: 0 no changes (or applied), 2 changes
 planned, 1 otherwise. An apply's output streams as terraform prints it; a
-plan's log is scrubbed of the plan's secret values, which are known only
-when the plan is done, so it is printed when the plan finishes.`,
+plan's or drift check's streams line by line, masked of the secrets known
+before the plan (sensitive variables' values, the prior state's sensitive
+values).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
