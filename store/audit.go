@@ -253,6 +253,14 @@ func WithAuditOf(ctx context.Context, e *AuditEntry) context.Context {
 	return context.WithValue(ctx, auditKey{}, &attachedAudit{e: e, ofRun: true})
 }
 
+// auditRunUncreated undoes auditRunCreated for a write that did not
+// commit.
+func auditRunUncreated(ctx context.Context, id string) {
+	if a := attachedTo(ctx); a != nil && a.ofRun && a.e.RunID == id {
+		a.e.RunID = ""
+	}
+}
+
 // auditRunCreated names id, the run a write creates, in the entry
 // WithAuditOf attached to ctx.
 func auditRunCreated(ctx context.Context, id string) {
