@@ -45,6 +45,9 @@ type Config struct {
 	// PublicURL is where users reach driftgate (links in PR comments and
 	// commit statuses); "" means no links.
 	PublicURL string
+	// Node is how the daemon describes itself in its node record
+	// (nodes.go); the zero value names it after the host.
+	Node NodeConfig
 }
 
 // TLSSource is where the API's TLS configuration comes from.

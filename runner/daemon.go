@@ -50,6 +50,7 @@ type daemonStore interface {
 	Backup(ctx context.Context, w io.Writer) (int64, error)
 	gateStore
 	prStore
+	nodeStore
 }
 
 // gateStore is what the apply gate needs from the store.
@@ -99,6 +100,7 @@ type Daemon struct {
 	logs               *logHub           // output of the runs in progress, for live readers
 	events             chan webhookEvent // verified webhook deliveries to act on
 	outboxPoke         chan struct{}     // wakes the forge outbox loop
+	node               NodeConfig        // this node's record (nodes.go), as New set it
 }
 
 // New builds a daemon from its configuration, an open store and a stack
@@ -108,6 +110,10 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
 	if err := cfg.check(); err != nil {
+		return nil, fmt.Errorf("daemon config: %w", err)
+	}
+	node, err := cfg.Node.withDefaults()
+	if err != nil {
 		return nil, fmt.Errorf("daemon config: %w", err)
 	}
 	if logger == nil {
@@ -125,6 +131,7 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 		approvalSources: []approvalSource{recordedApprovals{}},
 		events:          make(chan webhookEvent, webhookQueue),
 		outboxPoke:      make(chan struct{}, 1),
+		node:            node,
 	}
 	d.auth.set(cfg.Auth)
 	d.disp = newDispatcher(st, d.execute, cfg.MaxParallelRuns, cfg.ShutdownTimeout, logger)
@@ -158,6 +165,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return err
 	}
 	d.stateKey = key
+	started := time.Now().UTC()
 	d.removeStaleWorkdirs()
 	interrupted, err := d.store.InterruptRunning(ctx, "interrupted: driftgate stopped (crash or kill) while the run was in progress; it was not resumed")
 	if err != nil {
@@ -255,6 +263,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return nil
 	})
 	d.ready.Store(true)
+	g.Go(func() error {
+		d.runHeartbeat(gctx, drained, started)
+		return nil
+	})
 	err = g.Wait()
 	d.ready.Store(false)
 	d.mu.Lock()
