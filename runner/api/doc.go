@@ -42,6 +42,8 @@
 //	POST /api/v1/runs/{id}/apply           202, the queued run; no body
 //	GET  /api/v1/locks?repo=               {"locks": [StackLock...]}
 //	GET  /api/v1/stacks/{repo}/{stack}/lock  the StackLock
+//	GET  /api/v1/nodes                     {"nodes": [Node...]}: the nodes
+//	                                       sharing the database, live or gone
 //	POST /api/v1/stacks/{repo}/{stack}/release  the Release: the hold
 //	                                       lifted and the plan queued;
 //	                                       body {"comment": "..."} or none
