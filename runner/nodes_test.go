@@ -46,7 +46,7 @@ func TestNodeState(t *testing.T) {
 
 func TestNodeConfigDefaults(t *testing.T) {
 	got, err := NodeConfig{Name: "a"}.withDefaults()
-	if err != nil || got.Lease != DefaultNodeLease || got.Heartbeat != DefaultNodeLease/3 {
+	if err != nil || got.Lease != 15*time.Second || got.Heartbeat != 5*time.Second {
 		t.Errorf("defaults = %+v, %v; want lease %s, heartbeat a third of it", got, err, DefaultNodeLease)
 	}
 	if got, _ := (NodeConfig{}).withDefaults(); got.Name == "" {

@@ -117,6 +117,7 @@ func daemonConfig(cfg *Config, st *store.Store, m *metrics.Metrics, logger *slog
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		UI:              uiConfig(cfg),
 		PublicURL:       cfg.PublicURL,
+		Node:            nodeConfig(cfg),
 	}
 	for _, r := range cfg.Repos {
 		auth := gitrepo.Auth{SSHKeyFile: r.SSHKeyFile}
