@@ -58,6 +58,11 @@ type gateStore interface {
 	ListHolds(ctx context.Context) ([]store.Hold, error)
 }
 
+// noBackupHelp is what GET /api/v1/backup answers (501) when the store
+// cannot copy itself: only the bbolt store is a file the API streams.
+const noBackupHelp = "this driftgate server's store is not a bbolt file the API can copy: " +
+	"back up its PostgreSQL database with pg_dump (for example pg_dump --format=custom --file=driftgate.dump DATABASE_URL)"
+
 // httpShutdownTimeout bounds how long a stopping daemon waits for API
 // requests in progress.
 const httpShutdownTimeout = 10 * time.Second
@@ -278,8 +283,8 @@ func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", d.metrics.Handler())
 	mux.HandleFunc("POST /webhooks/{repo}", d.serveWebhook)
-	opts := []api.Option{api.WithAudit(d.store), api.WithLiveLogs(d.logs)}
-	if b, ok := d.store.(api.Backuper); ok { // bbolt's; PostgreSQL is backed up with pg_dump
+	opts := []api.Option{api.WithAudit(d.store), api.WithLiveLogs(d.logs), api.WithoutBackup(noBackupHelp)}
+	if b, ok := d.store.(api.Backuper); ok { // bbolt's file; PostgreSQL has pg_dump
 		opts = append(opts, api.WithBackup(b))
 	}
 	apiHandler := api.NewHandler(service{d}, &d.auth, d.logger, opts...)
