@@ -50,16 +50,3 @@ func reversed(ids []string) []string {
 // keepOthers is the change of an enqueue that leaves the stack's other
 // queued runs alone.
 func keepOthers(*Run) (bool, error) { return false, nil }
-
-// setStatus moves the stored run id to status through UpdateRun.
-func setStatus(tb testing.TB, s *Store, id string, status RunStatus) *Run {
-	tb.Helper()
-	r, err := s.UpdateRun(context.Background(), id, func(r *Run) error {
-		r.Status = status
-		return nil
-	})
-	if err != nil {
-		tb.Fatalf("set run %s %s: %v", id, status, err)
-	}
-	return r
-}
