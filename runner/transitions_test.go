@@ -189,3 +189,44 @@ func TestPRRunsSupersedeOnlyTheirOwn(t *testing.T) {
 		t.Errorf("ListRuns(PR 7) = %v, want %v", got, want)
 	}
 }
+
+// TestConflictsAreTyped checks that the store's refusals are a
+// *store.ConflictError whose Reason is the whole user-facing text, so callers
+// show it without cutting the error's string apart.
+func TestConflictsAreTyped(t *testing.T) {
+	s := openStore(t)
+	ctx := t.Context()
+	run := awaitingRun(t, s)
+	if _, err := approveRun(ctx, s, run.ID, approval("alice"), 2); err != nil {
+		t.Fatal(err)
+	}
+	queued := createRun(t, s, store.Run{Repo: "infra", Stack: "db", Operation: "plan"})
+	if _, err := cancelQueued(ctx, s, queued.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		err  func() error
+		want string
+	}{
+		{"approve twice", func() error {
+			_, err := approveRun(ctx, s, run.ID, approval("alice"), 2)
+			return err
+		}, "run " + run.ID + " is already approved by alice"},
+		{"reject a finished run", func() error {
+			_, err := rejectRun(ctx, s, queued.ID, rejection("bob", ""))
+			return err
+		}, "run " + queued.ID + " is canceled (test), not awaiting approval or queued"},
+		{"cancel twice", func() error {
+			_, err := cancelQueued(ctx, s, queued.ID, "again")
+			return err
+		}, "run " + queued.ID + " is canceled"},
+	}
+	for _, tt := range tests {
+		err := tt.err()
+		var c *store.ConflictError
+		if !errors.As(err, &c) || c.Reason != tt.want || !errors.Is(err, store.ErrConflict) {
+			t.Errorf("%s: %v, want a *store.ConflictError with reason %q wrapping store.ErrConflict", tt.name, err, tt.want)
+		}
+	}
+}
