@@ -217,16 +217,16 @@ func (f *fakeTerraform) applyCalls() []fakeApplyCall {
 type tamperingStore struct {
 	*store.Store
 	tamper atomic.Bool
-	// full makes FinishRun and AppendAudit fail with ENOSPC, fullClaims
-	// ClaimRun.
-	full, fullClaims atomic.Bool
+	// full makes FinishRun and AppendAudit fail with ENOSPC, fullUpdates
+	// UpdateRun (and so the claim of a queued run).
+	full, fullUpdates atomic.Bool
 }
 
-func (s *tamperingStore) ClaimRun(ctx context.Context, id string) (*store.Run, error) {
-	if s.fullClaims.Load() {
-		return nil, fmt.Errorf("claim run %s: commit: %w", id, errDiskFull)
+func (s *tamperingStore) UpdateRun(ctx context.Context, id string, change func(*store.Run) error) (*store.Run, error) {
+	if s.fullUpdates.Load() {
+		return nil, fmt.Errorf("update run %s: commit: %w", id, errDiskFull)
 	}
-	return s.Store.ClaimRun(ctx, id)
+	return s.Store.UpdateRun(ctx, id, change)
 }
 
 // errDiskFull is what a write to a full disk fails with.

@@ -48,7 +48,7 @@ func (d *Daemon) openApply(ctx context.Context, plan *store.Run, res *tfrun.Plan
 		log.Error("open apply run", logErr, err)
 		return
 	}
-	superseded, err := d.store.SupersedeLive(ctx, apply.Repo, apply.Stack, OperationApply, apply.ID, apply.Commit)
+	superseded, err := supersedeLive(ctx, d.store, apply.Repo, apply.Stack, OperationApply, apply.ID, apply.Commit)
 	if err != nil {
 		log.Error("supersede older apply runs", logErr, err)
 	}

@@ -134,7 +134,7 @@ func (d *Daemon) cancelPRRuns(ctx context.Context, repo string, number int) (int
 	}
 	n := 0
 	for _, r := range runs {
-		if _, err := d.store.CancelQueued(ctx, r.ID, fmt.Sprintf("canceled: PR #%d was closed", number)); err != nil && !errors.Is(err, store.ErrConflict) {
+		if _, err := cancelQueued(ctx, d.store, r.ID, fmt.Sprintf("canceled: PR #%d was closed", number)); err != nil && !errors.Is(err, store.ErrConflict) {
 			return n, err
 		}
 		n++

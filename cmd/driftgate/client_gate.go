@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/driftgate/driftgate/planner/tfrun"
+	"github.com/driftgate/driftgate/runner"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -93,7 +94,7 @@ func decisionLine(r *store.Run, d store.Decision) string {
 		line += " as " + oneLine(r.Approvals[n-1].Approver)
 	}
 	if d == store.DecisionApprove {
-		n := len(store.Approvers(r.Binding, r.Approvals))
+		n := len(runner.Approvers(r.Binding, r.Approvals))
 		line += fmt.Sprintf(" (%d %s)", n, plural(n, "approval", "approvals"))
 	}
 	switch {
