@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/driftgate/driftgate/runner/forge"
 	"github.com/driftgate/driftgate/store"
@@ -26,8 +27,14 @@ import (
 // takes forge approvals only on a stack with allow_destroy: forge users
 // hold no destroy permission.
 
-// maxCachedRuns bounds the runs whose forge permission answers are kept.
-const maxCachedRuns = 256
+// Bounds of the forge permission checks.
+const (
+	// maxCachedRuns bounds the runs whose answers are kept.
+	maxCachedRuns = 256
+	// permissionCallLimit bounds one check, retries included: the gate
+	// then waits for approvals through driftgate rather than for the forge.
+	permissionCallLimit = 10 * time.Second
+)
 
 // forgeApprovals is the approval source of merged pull requests' reviews.
 type forgeApprovals struct {
@@ -159,7 +166,7 @@ func (f *forgeApprovals) canWrite(ctx context.Context, c forge.Client, runID, us
 	if hit {
 		return ok, nil
 	}
-	cctx, cancel := context.WithTimeout(ctx, outboxCallLimit)
+	cctx, cancel := context.WithTimeout(ctx, permissionCallLimit)
 	defer cancel()
 	ok, err := c.CanWrite(cctx, user)
 	if err != nil {

@@ -150,6 +150,11 @@ func TestForgeApprovalRules(t *testing.T) {
 				return []forge.Review{review(41, "carol", approved, head), review(42, "carol", forge.ReviewChangesRequested, head)}
 			},
 			reason: store.ReasonNeedsApproval, waiting: "needs 1 approval"},
+		{name: "dismissed after approving", writers: []string{"carol"},
+			reviews: func(_, head string) []forge.Review {
+				return []forge.Review{review(41, "carol", approved, head), review(42, "carol", forge.ReviewDismissed, head)}
+			},
+			reason: store.ReasonNeedsApproval, waiting: "needs 1 approval"},
 		{name: "a comment after approving changes nothing", writers: []string{"carol"},
 			reviews: func(_, head string) []forge.Review {
 				return []forge.Review{review(41, "carol", approved, head), review(42, "carol", forge.ReviewCommented, head)}
