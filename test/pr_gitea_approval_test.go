@@ -2,6 +2,7 @@ package test
 
 import (
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -136,6 +137,11 @@ func TestPullRequestApprovalOnGitea(t *testing.T) {
 		}
 		return false
 	})
+	// The CLI shows why it waits.
+	out, err := exec.Command(bin, "show", waiting.ID, "--server", "http://"+addr, "--token", testToken).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "plan_differs_from_review") || !strings.Contains(string(out), "Waiting:") {
+		t.Errorf("driftgate show %s: %v\n%s\nwant the reason and what it waits for", waiting.ID, err, out)
+	}
 	d.approve(waiting.ID, bobToken) // the rename replaces: bob holds destroy
 	d.waitStatus(waiting.ID, 2*time.Minute, store.StatusApplied)
 	d.stop(30 * time.Second)
