@@ -87,6 +87,9 @@ func (f *forgeApprovals) review(ctx context.Context, run *store.Run) (*prReview,
 	if err != nil {
 		return nil, err
 	}
+	if pr.State != string(forge.PRMerged) {
+		return nil, nil // a forge's test merge of an open PR
+	}
 	t, err := f.d.resolve(ctx, run)
 	if err != nil {
 		return nil, fmt.Errorf("read the apply policy of stack %s at commit %s: %w", run.Stack, shortSHA(run.Commit), err)
@@ -111,9 +114,9 @@ func (f *forgeApprovals) review(ctx context.Context, run *store.Run) (*prReview,
 		switch {
 		case r.CommitSHA != pr.HeadSHA:
 			why = fmt.Sprintf("%s approved commit %s, not the PR's final head %s", name, shortSHA(r.CommitSHA), shortSHA(pr.HeadSHA))
-		case r.User == pr.Author && !rv.pol.selfApproval:
+		case strings.EqualFold(r.User, pr.Author) && !rv.pol.selfApproval:
 			why = name + " opened the PR (self_approval is off)"
-		case len(rv.pol.approvers) > 0 && !slices.Contains(rv.pol.approvers, name):
+		case len(rv.pol.approvers) > 0 && !slices.ContainsFunc(rv.pol.approvers, func(a string) bool { return strings.EqualFold(a, name) }):
 			why = name + " is not in approvers"
 		default:
 			ok, err := f.canWrite(ctx, rc.Forge.Client, run.ID, r.User)
@@ -211,7 +214,6 @@ func (d *Daemon) gateForge(ctx context.Context, run *store.Run) {
 		d.planDiffersFromReview(ctx, run, rv)
 		return
 	}
-	cur := run
 	for _, a := range rv.approvals {
 		e := &store.AuditEntry{
 			Actor: a.Approver, Action: store.AuditApprove, Repo: run.Repo, Stack: run.Stack, RunID: run.ID, Result: store.AuditOK,
@@ -226,7 +228,6 @@ func (d *Daemon) gateForge(ctx context.Context, run *store.Run) {
 			log.Error("record a forge approval", "approver", a.Approver, logErr, err)
 			return
 		}
-		cur = out
 		log.Info("forge approval counted", "approver", a.Approver, "review", a.ReviewID)
 		if out.Status == store.StatusQueued {
 			d.disp.Wake()
@@ -234,7 +235,15 @@ func (d *Daemon) gateForge(ctx context.Context, run *store.Run) {
 			return
 		}
 	}
-	if cur.Status != store.StatusAwaitingApproval || (len(rv.approvals) == 0 && len(rv.skipped) == 0) {
+	if len(rv.approvals) == 0 && len(rv.skipped) == 0 {
+		return
+	}
+	cur, err := d.store.GetRun(ctx, run.ID)
+	if err != nil {
+		log.Error("read apply run", logErr, err)
+		return
+	}
+	if cur.Status != store.StatusAwaitingApproval {
 		return
 	}
 	got := len(store.Approvers(cur.Binding, cur.Approvals))

@@ -145,6 +145,9 @@ func TestForgeApprovalRules(t *testing.T) {
 				return []forge.Review{review(41, "carol", approved, head), review(42, "dave", approved, head)}
 			},
 			applied: true, approvers: []string{"github:dave"}},
+		{name: "forge user names match regardless of case", policy: `approvers = ["github:Dave"]`, writers: []string{"dave"},
+			reviews: func(_, head string) []forge.Review { return []forge.Review{review(42, "dave", approved, head)} },
+			applied: true, approvers: []string{"github:dave"}},
 		{name: "changes requested after approving", writers: []string{"carol"},
 			reviews: func(_, head string) []forge.Review {
 				return []forge.Review{review(41, "carol", approved, head), review(42, "carol", forge.ReviewChangesRequested, head)}
