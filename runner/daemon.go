@@ -83,8 +83,10 @@ type Daemon struct {
 	disp     *dispatcher
 	// approvalSources are where approvals of apply runs come from.
 	approvalSources []approvalSource
-	sched           *driftScheduler
-	logger          *slog.Logger
+	// prApprovals is the source of merged pull requests' reviews.
+	prApprovals *forgeApprovals
+	sched       *driftScheduler
+	logger      *slog.Logger
 	// health says whether the store writes; the dispatcher's.
 	health *writeHealth
 	// retryMin and retryMax bound the backoff of retried writes.
@@ -120,10 +122,11 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 		logger:   logger,
 		logs:     newLogHub(),
 
-		approvalSources: []approvalSource{recordedApprovals{}},
-		events:          make(chan webhookEvent, webhookQueue),
-		outboxPoke:      make(chan struct{}, 1),
+		events:     make(chan webhookEvent, webhookQueue),
+		outboxPoke: make(chan struct{}, 1),
 	}
+	d.prApprovals = &forgeApprovals{d: d}
+	d.approvalSources = []approvalSource{recordedApprovals{}, d.prApprovals}
 	d.auth.set(cfg.Auth)
 	d.disp = newDispatcher(st, d.execute, cfg.MaxParallelRuns, cfg.ShutdownTimeout, logger)
 	d.disp.blocked = d.applyBlocked

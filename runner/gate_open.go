@@ -56,6 +56,9 @@ func (d *Daemon) openApply(ctx context.Context, plan *store.Run, res *tfrun.Plan
 		log.Info("apply run superseded", logBy, apply.ID, "superseded", id)
 	}
 	log.Info("apply run opened", "apply_run", apply.ID, logStatus, apply.Status, "reason", apply.Reason)
+	// The apply of a merged PR's merge commit may be approved already, by
+	// the PR's reviews.
+	d.gateForge(ctx, apply)
 }
 
 // bindingOf is what an apply of plan's saved plan binds to. The state the

@@ -79,6 +79,9 @@ func (d *Daemon) handlePR(ctx context.Context, rc RepoConfig, pe *forge.PREvent)
 			// it is what the apply gate reads.
 			log.Info("PR merged", logCommit, rec.MergeCommit)
 			d.recordReviews(ctx, rc, pr.Number)
+			// The merge commit's applies may be waiting already, when
+			// polling found the commit before the webhook came.
+			d.gateMerged(ctx, rc.Name, rec.MergeCommit)
 			if w, ok := d.watcher(rc.Name); ok {
 				w.Poke()
 			}

@@ -57,8 +57,10 @@ type Approval struct {
 	Comment  string    `json:"comment,omitempty"`
 	At       time.Time `json:"at"`
 	// Source says where the decision was given: ApprovalSourceDriftgate,
-	// or a forge's review.
+	// or a forge's review (the forge type, such as "gitea", with ReviewID).
 	Source string `json:"source"`
+	// ReviewID is the id of the forge review the approval comes from.
+	ReviewID int64 `json:"review_id,omitempty"`
 	// Binding is the run's binding the approver saw. The runner refuses an
 	// approval whose binding is not the run's.
 	Binding Binding `json:"binding"`
@@ -103,6 +105,11 @@ const (
 	// ReasonStackHeld: the stack is held after an interrupted apply until
 	// an admin releases it.
 	ReasonStackHeld RunReason = "stack_held"
+	// ReasonPlanDiffersFromReview: the apply of a pull request's merge
+	// commit makes other changes than the PR's last plan of the stack,
+	// which its reviewers approved, so their approvals do not count; it
+	// waits for approvals through driftgate.
+	ReasonPlanDiffersFromReview RunReason = "plan_differs_from_review"
 )
 
 // Hold keeps a stack from applying until an admin releases it: driftgate
