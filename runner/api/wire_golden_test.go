@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -20,32 +21,45 @@ var updateWire = flag.Bool("update-wire", false, "rewrite runner/api/apiv1/testd
 const wireGoldenDir = "apiv1/testdata"
 
 // wireBodies are the bodies the server answers for the stored values of
-// wire_fixtures_test.go, by golden file name.
+// wire_fixtures_test.go, converted as the handlers convert them, by golden
+// file name.
 func wireBodies() map[string]any {
 	full, minimal := wireRunFull(), wireRunMinimal()
 	svFull, svMin := wireStateVersionFull(), wireStateVersionMinimal()
-	svList := []store.StateVersion{svFull, svMin}
+	svList := wireStateVersions([]store.StateVersion{svFull, svMin})
 	svList[0].Version = nil
+	driftFull, driftMin := wireDriftFull(), wireDriftMinimal()
+	locks := wireLocks()
+	holdFull, holdMin := wireHoldFull(), wireHoldMinimal()
 	return map[string]any{
-		"run_full.json":          full,
-		"run_minimal.json":       minimal,
-		"runs.json":              runsBody{Runs: []store.Run{full, minimal}, NextCursor: "01J0NEXT"},
-		"runs_empty.json":        runsBody{Runs: nonNil[store.Run](nil)},
-		"repos.json":             reposBody{Repos: wireReposStored()},
-		"stacks.json":            stacksBody{Stacks: wireStacksStored()},
-		"drift.json":             driftBody{Stacks: []StackDriftView{wireDriftFull(), wireDriftMinimal()}},
-		"stack_drift.json":       wireDriftFull(),
-		"state_versions.json":    stateVersionsBody{Versions: svList},
-		"state_version.json":     svFull,
-		"state_version_min.json": svMin,
-		"state_diff.json":        StateDiff{From: 3, To: 7, Changes: wireChanges()},
-		"locks.json":             locksBody{Locks: wireLocks()},
-		"stack_lock_free.json":   StackLock{Repo: "infra", Stack: "network"},
-		"release.json":           Release{Released: wireHoldFull(), Plan: &minimal},
-		"release_no_plan.json":   Release{Released: wireHoldMinimal()},
-		"audit.json":             auditBody{Entries: wireAuditStored(), NextCursor: "01J0NEXTAUDIT"},
-		"decision_request.json":  decisionRequest{Comment: "ship it"},
+		"run_full.json":          wireRun(&full),
+		"run_minimal.json":       wireRun(&minimal),
+		"runs.json":              apiv1.RunList{Runs: wireRuns([]store.Run{full, minimal}), NextCursor: "01J0NEXT"},
+		"runs_empty.json":        apiv1.RunList{Runs: wireRuns(nil)},
+		"repos.json":             apiv1.RepoList{Repos: wireRepos(wireReposStored())},
+		"stacks.json":            apiv1.StackList{Stacks: wireStacks(wireStacksStored())},
+		"drift.json":             apiv1.DriftList{Stacks: []apiv1.StackDrift{wireStackDrift(&driftFull), wireStackDrift(&driftMin)}},
+		"stack_drift.json":       wireStackDrift(&driftFull),
+		"state_versions.json":    apiv1.StateVersionList{Versions: svList},
+		"state_version.json":     wireStateVersion(&svFull),
+		"state_version_min.json": wireStateVersion(&svMin),
+		"state_diff.json":        apiv1.StateDiff{From: 3, To: 7, Changes: wireChanges()},
+		"locks.json":             apiv1.LockList{Locks: []apiv1.StackLock{wireStackLock(&locks[0]), wireStackLock(&locks[1])}},
+		"stack_lock_free.json":   wireStackLock(&StackLock{Repo: "infra", Stack: "network"}),
+		"release.json":           wireRelease(&Release{Released: holdFull, Plan: &minimal}),
+		"release_no_plan.json":   wireRelease(&Release{Released: holdMin}),
+		"audit.json":             apiv1.AuditPage{Entries: wireAudit(wireAuditStored()), NextCursor: "01J0NEXTAUDIT"},
+		"decision_request.json":  apiv1.DecisionRequest{Comment: "ship it"},
 	}
+}
+
+// wireStateVersions converts versions as the listing does, bodies kept.
+func wireStateVersions(versions []store.StateVersion) []apiv1.StateVersion {
+	out := make([]apiv1.StateVersion, len(versions))
+	for i := range versions {
+		out[i] = wireStateVersion(&versions[i])
+	}
+	return out
 }
 
 // TestWireGolden encodes every answer shape as the server does and

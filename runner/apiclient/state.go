@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -44,13 +44,13 @@ func (c *Client) StateVersion(ctx context.Context, repo, stack string, serial ui
 // StateDiff compares two recorded state versions of a stack, attribute by
 // attribute. Numbers in the changes' values are json.Number, exact as the
 // state wrote them.
-func (c *Client) StateDiff(ctx context.Context, repo, stack string, from, to uint64) (*api.StateDiff, error) {
+func (c *Client) StateDiff(ctx context.Context, repo, stack string, from, to uint64) (*apiv1.StateDiff, error) {
 	q := url.Values{}
 	q.Set("from", strconv.FormatUint(from, 10))
 	q.Set("to", strconv.FormatUint(to, 10))
 	var buf bytes.Buffer
 	err := c.do(ctx, http.MethodGet, stackPath(repo, stack, "state-diff")+encodeQuery(q), nil, &buf)
-	var d api.StateDiff
+	var d apiv1.StateDiff
 	if err == nil {
 		dec := json.NewDecoder(&buf)
 		dec.UseNumber()
