@@ -47,10 +47,16 @@ func Statuses() []RunStatus {
 	}
 }
 
+// Valid reports whether s is one of Statuses. A newer server may send a
+// status an older client does not know.
+func (s RunStatus) Valid() bool {
+	return slices.Contains(Statuses(), s)
+}
+
 // Terminal reports whether a run in status s has finished and will not
 // change state again.
 func (s RunStatus) Terminal() bool {
-	return slices.Contains(Statuses(), s) && s != StatusQueued && s != StatusRunning && s != StatusAwaitingApproval
+	return s.Valid() && s != StatusQueued && s != StatusRunning && s != StatusAwaitingApproval
 }
 
 // Operation is what a run does.
