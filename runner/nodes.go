@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -72,45 +73,31 @@ func (c NodeConfig) withDefaults() (NodeConfig, error) {
 
 // nodeState is the lease rule: a node is live while its last heartbeat is
 // at most lease old at now, else gone.
-func nodeState(n store.Node, now time.Time, lease time.Duration) api.NodeState {
+func nodeState(n store.Node, now time.Time, lease time.Duration) apiv1.NodeState {
 	if now.Sub(n.Heartbeat) > lease {
-		return api.NodeGone
+		return apiv1.NodeGone
 	}
-	return api.NodeLive
+	return apiv1.NodeLive
 }
 
-// nodeView is n as the API answers it at now: its state by the lease
+// nodeStatus is n as the daemon judges it at now: its state by the lease
 // rule, and leading only while live.
-func nodeView(n store.Node, now time.Time, lease time.Duration) api.Node {
+func nodeStatus(n store.Node, now time.Time, lease time.Duration) api.NodeStatus {
 	state := nodeState(n, now, lease)
-	return api.Node{
-		Name: n.Name, Version: n.Version, Commit: n.Commit, Address: n.Address,
-		State: state, Leader: n.Leader && state == api.NodeLive,
-		StartedAt: n.StartedAt, Heartbeat: n.Heartbeat,
-		Running: nonNilIDs(n.Running), Workers: n.Workers,
-		Ready: n.Ready, NotReady: n.NotReady,
-	}
-}
-
-// nonNilIDs is ids, or an empty list for nil: the API answers [], not null.
-func nonNilIDs(ids []string) []string {
-	if ids == nil {
-		return []string{}
-	}
-	return ids
+	return api.NodeStatus{Node: n, State: state, Leader: n.Leader && state == apiv1.NodeLive}
 }
 
 // Nodes answers the nodes sharing the store, by name, each with its state
 // by this node's lease.
-func (s service) Nodes(ctx context.Context) ([]api.Node, error) {
+func (s service) Nodes(ctx context.Context) ([]api.NodeStatus, error) {
 	nodes, err := s.d.store.ListNodes(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := time.Now()
-	out := make([]api.Node, 0, len(nodes))
+	out := make([]api.NodeStatus, 0, len(nodes))
 	for _, n := range nodes {
-		out = append(out, nodeView(n, now, s.d.node.Lease))
+		out = append(out, nodeStatus(n, now, s.d.node.Lease))
 	}
 	return out, nil
 }

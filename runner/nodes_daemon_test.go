@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/apiclient"
 	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
@@ -54,7 +54,7 @@ func TestNodeRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(nodes) != 1 || nodes[0].Name != runnertest.Node || nodes[0].State != api.NodeLive || !nodes[0].Leader ||
+	if len(nodes) != 1 || nodes[0].Name != runnertest.Node || nodes[0].State != apiv1.NodeLive || !nodes[0].Leader ||
 		nodes[0].Running == nil || nodes[0].Version != runnertest.NodeVersion {
 		t.Errorf("GET /api/v1/nodes = %+v, want %s live and leading", nodes, runnertest.Node)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 func newNodesCmd(g *globals) *cobra.Command {
@@ -50,7 +50,7 @@ live node that does not take work, a line says why.`,
 
 // writeNodes writes one row per node, each live node that takes no work
 // followed by a line saying why.
-func writeNodes(w io.Writer, nodes []api.Node, now time.Time) error {
+func writeNodes(w io.Writer, nodes []apiv1.Node, now time.Time) error {
 	rows := make([][]string, 0, len(nodes))
 	for _, n := range nodes {
 		leader := "-"
@@ -76,7 +76,7 @@ func writeNodes(w io.Writer, nodes []api.Node, now time.Time) error {
 	out.WriteString(lines[0]) // the header
 	for i, line := range lines[1:] {
 		out.WriteString(line)
-		if i < len(nodes) && nodes[i].State == api.NodeLive && !nodes[i].Ready {
+		if i < len(nodes) && nodes[i].State == apiv1.NodeLive && !nodes[i].Ready {
 			for _, note := range indentWrapped(noteIndent, "not ready: "+oneLine(dash(nodes[i].NotReady))) {
 				out.WriteString(note + "\n")
 			}

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
@@ -77,10 +77,10 @@ func TestNodesCommand(t *testing.T) {
 
 	code, out, _ = cli("nodes", "-o", "json")
 	var body struct {
-		Nodes []api.Node `json:"nodes"`
+		Nodes []apiv1.Node `json:"nodes"`
 	}
 	if err := json.Unmarshal([]byte(out), &body); code != exitOK || err != nil || len(body.Nodes) != 3 ||
-		body.Nodes[2].Address != d.URL || body.Nodes[1].State != api.NodeGone {
+		body.Nodes[2].Address != d.URL || body.Nodes[1].State != apiv1.NodeGone {
 		t.Errorf("nodes -o json: exit %d, %v:\n%s", code, err, out)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -45,6 +46,15 @@ as interrupted. Queued runs are kept and run after the next start.`,
 	}
 	cmd.Flags().StringVar(&configFile, "config", "", "server config file (required)")
 	return cmd
+}
+
+// serveStore is what the wiring hands the store to besides the daemon
+// (runner.New names what the daemon needs): the notifier's deliveries.
+// Both the bbolt and the PostgreSQL store have it.
+type serveStore interface {
+	PutDelivery(ctx context.Context, d *store.Delivery) error
+	PendingDeliveries(ctx context.Context) ([]store.Delivery, error)
+	PruneDeliveries(ctx context.Context, cutoff time.Time) (int, error)
 }
 
 // errNoConfig is what serve says without --config: it never guesses a file.
@@ -108,7 +118,7 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 
 // daemonConfig is the runner's configuration from the server config: all
 // but the API tokens and TLS, which the caller sets.
-func daemonConfig(cfg *Config, st *store.Store, m *metrics.Metrics, logger *slog.Logger) (runner.Config, error) {
+func daemonConfig(cfg *Config, st serveStore, m *metrics.Metrics, logger *slog.Logger) (runner.Config, error) {
 	rc := runner.Config{
 		Metrics:         m,
 		DataDir:         cfg.DataDir,
@@ -151,7 +161,7 @@ func daemonConfig(cfg *Config, st *store.Store, m *metrics.Metrics, logger *slog
 // change while running to the daemon: repos, tokens, notify blocks and
 // drift settings. A file that does not load changes nothing; the log says
 // why. Settings that need a restart are named in the log.
-func reloadConfig(path string, running *Config, tls runner.TLSSource, d *runner.Daemon, st *store.Store, logger *slog.Logger) {
+func reloadConfig(path string, running *Config, tls runner.TLSSource, d *runner.Daemon, st serveStore, logger *slog.Logger) {
 	next, parser, diags := LoadConfig(path)
 	if diags.HasErrors() {
 		logger.Error("SIGHUP: config not reloaded; the running one stays", "config", path,
@@ -206,7 +216,7 @@ func newLogger(w io.Writer, lc LogConfig) *slog.Logger {
 
 // newNotifier builds the drift notifier from the config's notify blocks;
 // URLs and secrets come from the environment variables they name.
-func newNotifier(blocks []NotifyConfig, st *store.Store, m *metrics.Metrics, logger *slog.Logger) (*notify.Notifier, error) {
+func newNotifier(blocks []NotifyConfig, st serveStore, m *metrics.Metrics, logger *slog.Logger) (*notify.Notifier, error) {
 	routes := make([]notify.Route, 0, len(blocks))
 	for _, b := range blocks {
 		url := b.URL

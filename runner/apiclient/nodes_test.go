@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/apiclient"
 	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
@@ -24,7 +24,7 @@ func TestNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := apiclient.New(s.URL, apitest.ViewerToken).Nodes(t.Context())
-	want := []api.Node{{Name: "node-a", Version: "v1.0.0", State: api.NodeLive, Leader: true, StartedAt: beat, Heartbeat: beat,
+	want := []apiv1.Node{{Name: "node-a", Version: "v1.0.0", State: apiv1.NodeLive, Leader: true, StartedAt: beat, Heartbeat: beat,
 		Running: []string{}, Workers: 2, Ready: true}}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("Nodes = %+v, %v\nwant %+v", got, err, want)
