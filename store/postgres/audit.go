@@ -56,7 +56,6 @@ func (s *Store) putAudit(ctx context.Context, tx pgx.Tx, e *store.AuditEntry) (s
 	return entry, nil
 }
 
-
 // ListAudit returns the entries matching f, newest first, at most f.Limit
 // of them and at most store.MaxAuditPageBytes of stored entries (at least
 // one), and the cursor of the next page: "" when there are no more. The
