@@ -130,13 +130,12 @@ func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]s
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, fmt.Errorf("list deliveries: %w: unknown status %q", store.ErrInvalid, f.Status)
 	}
-	var where []string
+	where := []string{"true"}
 	var args []any
 	add := func(cond string, arg any) {
 		args = append(args, arg)
 		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
 	}
-	add("? = ?", 1) // keeps the WHERE clause non-empty
 	if f.Repo != "" {
 		add("repo = ?", store.RepoKey(f.Repo))
 	}

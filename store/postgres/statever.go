@@ -67,7 +67,7 @@ func (s *Store) PutStateVersion(ctx context.Context, sv *store.StateVersion) err
 // serial) first, at most limit of them (0 or less: all), without their
 // Version. A stack with none gives an empty list.
 func (s *Store) ListStateVersions(ctx context.Context, repo, stack string, limit int) ([]store.StateVersion, error) {
-	sql := "SELECT serial::text, record FROM state_versions WHERE repo = $1 AND stack = $2 ORDER BY serial DESC"
+	sql := "SELECT serial::text, record FROM state_versions WHERE repo = $1 AND stack = $2 ORDER BY state_versions.serial DESC"
 	args := []any{store.RepoKey(repo), stack}
 	if limit > 0 {
 		sql += " LIMIT $3"
@@ -114,7 +114,7 @@ func (s *Store) GetStateVersion(ctx context.Context, repo, stack string, serial 
 // serial, with its Version, or fails with store.ErrNotFound when there is
 // none. A sealed Version fails as in GetStateVersion.
 func (s *Store) LatestStateVersion(ctx context.Context, repo, stack string) (*store.StateVersion, error) {
-	sv, err := s.getStateVersion(ctx, repo, stack, "ORDER BY serial DESC LIMIT 1")
+	sv, err := s.getStateVersion(ctx, repo, stack, "ORDER BY state_versions.serial DESC LIMIT 1")
 	if err != nil {
 		return nil, fmt.Errorf("latest state version of stack %s/%s: %w", store.RepoKey(repo), stack, err)
 	}
