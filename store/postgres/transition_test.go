@@ -209,3 +209,30 @@ func TestUpdateStackAndActiveRuns(t *testing.T) {
 		t.Errorf("run b is %s after a refused transaction", got.Status)
 	}
 }
+
+// An action's audit entry commits with it: an enqueue names its new run,
+// and a write the schema refuses (a second running run) stores neither.
+func TestAuditInTheActionsTransaction(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	entry := &store.AuditEntry{Actor: "alice", Action: store.AuditPlan, Result: store.AuditOK}
+	ctx := store.WithAuditOf(t.Context(), entry)
+	r := store.Run{Repo: "infra", Stack: "net"}
+	if _, err := s.Enqueue(ctx, &r, func(*store.Run) (bool, error) { return false, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !store.AuditWritten(ctx) || entry.RunID != r.ID || entry.ID == "" {
+		t.Fatalf("entry %+v (written %v), want it stored naming run %s", entry, store.AuditWritten(ctx), r.ID)
+	}
+
+	createRun(t, s, store.Run{Repo: "infra", Stack: "net", Status: store.StatusRunning})
+	refused := &store.AuditEntry{Actor: "bob", Action: "claim", Result: store.AuditOK}
+	ctx = store.WithAudit(t.Context(), refused)
+	_, err := s.UpdateRun(ctx, r.ID, func(run *store.Run) error { run.Status = store.StatusRunning; return nil })
+	if !errors.Is(err, store.ErrConflict) || store.AuditWritten(ctx) {
+		t.Fatalf("UpdateRun = %v, audit written %v; want ErrConflict and no entry", err, store.AuditWritten(ctx))
+	}
+	entries, _, err := s.ListAudit(t.Context(), store.AuditFilter{})
+	if err != nil || len(entries) != 1 || entries[0].Actor != "alice" {
+		t.Fatalf("audit log %+v, %v; want only alice's entry", entries, err)
+	}
+}
