@@ -56,6 +56,16 @@ func TestStoreCopyCommand(t *testing.T) {
 		{"no database", []string{"--from", t.TempDir(), "--to-env", "TEST_DB_URL"}, "names the daemon's data_dir"},
 		{"empty env", []string{"--from", dir, "--to-env", "TEST_UNSET_DB_URL"}, "TEST_UNSET_DB_URL is empty"},
 	}
+	held, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	code, out, errOut = runCLI(t, "store", "copy", "--from", dir, "--to-env", "TEST_DB_URL")
+	if code == 0 || !strings.Contains(errOut, "another driftgate process holds the data dir") {
+		t.Errorf("store copy of a held data dir: exit %d, want a refusal\n%s%s", code, out, errOut)
+	}
+
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, append([]string{"store", "copy"}, tt.args...)...)

@@ -42,7 +42,7 @@ func TestSealedAtRest(t *testing.T) {
 	}
 
 	sv := store.StateVersion{Repo: "infra", Stack: "net", Serial: 3, Lineage: "l",
-		SHA256: "426647a91d7fa6ae8b3ee265ca759cfddbac32e24c62397d0bc4fb503b2dcec4",
+		SHA256:  "426647a91d7fa6ae8b3ee265ca759cfddbac32e24c62397d0bc4fb503b2dcec4",
 		Version: json.RawMessage(`{"attr":"secret-value"}`)}
 	if err := s.PutStateVersion(ctx, &sv); err != nil {
 		t.Fatal(err)
