@@ -97,6 +97,17 @@ func testListRuns(t *testing.T, open Open) {
 		f.Cursor = next
 	}
 
+	// A run created between two pages does not shift the next page.
+	page1, next, err := s.ListRuns(ctx, store.RunFilter{Limit: 5})
+	mustNot(t, "ListRuns", err)
+	newer := createRun(t, s, store.Run{Repo: "infra", Stack: "net", Status: store.StatusPlanned})
+	page2, _, err := s.ListRuns(ctx, store.RunFilter{Limit: 5, Cursor: next})
+	mustNot(t, "ListRuns", err)
+	if !slices.Equal(runIDs(page1), ids[:5]) || !slices.Equal(runIDs(page2), ids[5:10]) {
+		t.Errorf("pages around a new run = %v, %v; want %v, %v", runIDs(page1), runIDs(page2), ids[:5], ids[5:10])
+	}
+	all = append([]store.Run{newer}, all...)
+
 	// The status filter follows a run's status when it changes.
 	moved := all[0]
 	from := moved.Status

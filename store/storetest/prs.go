@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -53,13 +54,12 @@ func testPRs(t *testing.T, open Open) {
 	_, err = s.GetPR(ctx, "infra", 8)
 	wantErr(t, "GetPR of a PR whose first UpdatePR was refused", err, store.ErrNotFound)
 
-	for name, call := range map[string]func() error{
-		"no repo":     func() error { _, err := s.UpdatePR(ctx, "", 1, func(*store.PRRecord) error { return nil }); return err },
-		"zero number": func() error { _, err := s.UpdatePR(ctx, "infra", 0, func(*store.PRRecord) error { return nil }); return err },
-		"negative":    func() error { _, err := s.UpdatePR(ctx, "infra", -1, func(*store.PRRecord) error { return nil }); return err },
-		"NUL in repo": func() error { _, err := s.UpdatePR(ctx, "in\x00fra", 1, func(*store.PRRecord) error { return nil }); return err },
-	} {
-		wantErr(t, "UpdatePR "+name, call(), store.ErrInvalid)
+	for _, key := range []struct {
+		repo   string
+		number int
+	}{{"", 1}, {"infra", 0}, {"infra", -1}, {"in\x00fra", 1}} {
+		_, err := s.UpdatePR(ctx, key.repo, key.number, func(*store.PRRecord) error { return nil })
+		wantErr(t, fmt.Sprintf("UpdatePR(%q, %d)", key.repo, key.number), err, store.ErrInvalid)
 	}
 
 	// PRByMergeCommit finds the merged PR of the repo by its merge commit.

@@ -3,7 +3,20 @@
 // store/postgres. Run drives one implementation through every method of
 // Store, and every expectation in it is the documented behaviour of the
 // bbolt store (its doc comments and its tests), so that a caller cannot
-// tell the two apart.
+// tell the two apart. Where the stores may differ without a caller
+// noticing, the suite allows it: stored times need only keep microseconds
+// (PostgreSQL's precision) and may come back in another zone, an empty map
+// or slice may come back nil, and stored JSON (state version bodies,
+// delivery events) may come back in another layout of the same value.
+//
+// Run it from a test of the store's package:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T, opts storetest.Options) storetest.Store {
+//			// open a new database, or opts.Reopen's, with opts'
+//			// retention and key; close it at t.Cleanup
+//		})
+//	}
 package storetest
 
 import (
@@ -128,6 +141,7 @@ func Run(t *testing.T, open Open) {
 		{"ActiveRuns", testActiveRuns},
 		{"FinishRun", testFinishRun},
 		{"Retention", testRetention},
+		{"Defaults", testDefaults},
 		{"Plans", testPlans},
 		{"Logs", testLogs},
 		{"StateVersions", testStateVersions},
@@ -142,6 +156,7 @@ func Run(t *testing.T, open Open) {
 		{"WebhookDeliveryIDs", testSeenDelivery},
 		{"ErrorKinds", testErrorKinds},
 		{"Concurrency", testConcurrency},
+		{"Races", testRaces},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, open) })
