@@ -11,8 +11,7 @@
 // older than the database's schema refuses to start.
 //
 // Every change to runs is one transaction that locks the rows it reads
-// (SELECT ... FOR UPDATE) and, for the runs of a stack, the stack itself
-// (a transaction-level advisory lock), so nodes never interleave their
-// changes to one stack. The schema allows at most one running run per
+// (SELECT ... FOR UPDATE) and the stack it changes (a transaction-level
+// advisory lock), so nodes never interleave their changes to one stack. The schema allows at most one running run per
 // stack; a write that would make a second fails with store.ErrConflict.
 package postgres

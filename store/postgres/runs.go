@@ -122,6 +122,9 @@ func (s *Store) SaveRun(ctx context.Context, r *store.Run) error {
 // replaceRun replaces the stored run.ID, which must exist and keep its
 // repo and stack, with run.
 func replaceRun(ctx context.Context, tx pgx.Tx, run *store.Run) error {
+	if err := lockRunStack(ctx, tx, run.ID); err != nil {
+		return err
+	}
 	old, err := getRun(ctx, tx, run.ID, true)
 	if err != nil {
 		return err
@@ -162,6 +165,21 @@ func (s *Store) GetRun(ctx context.Context, id string) (*store.Run, error) {
 		return nil, fmt.Errorf("get run %s: %w", id, err)
 	}
 	return run, nil
+}
+
+// lockRunStack takes the lock of the stack of run id (lockStack), or
+// fails with store.ErrNotFound. A run never moves to another stack, so
+// the stack read before the lock is still the run's after it.
+func lockRunStack(ctx context.Context, tx pgx.Tx, id string) error {
+	var repo, stack string
+	err := tx.QueryRow(ctx, "SELECT repo, stack FROM runs WHERE id = $1", id).Scan(&repo, &stack)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return lockStack(ctx, tx, repo, stack)
 }
 
 // getRun reads the run id, locking its row when forUpdate.

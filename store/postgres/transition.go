@@ -10,7 +10,8 @@ import (
 )
 
 // UpdateRun applies change to the stored run id in one transaction, its
-// row locked (SELECT ... FOR UPDATE), and writes the result, as
+// stack's lock held and its row locked (SELECT ... FOR UPDATE), and writes
+// the result, as
 // store.Store.UpdateRun does. When change returns an error, or the write
 // would make a second running run of the stack (store.ErrConflict),
 // nothing is written and UpdateRun returns the run as found with the error
@@ -23,6 +24,9 @@ func (s *Store) UpdateRun(ctx context.Context, id string, change func(*store.Run
 	}
 	var found, out *store.Run
 	err = s.tx(ctx, func(tx pgx.Tx) error {
+		if err := lockRunStack(ctx, tx, canon); err != nil {
+			return err
+		}
 		run, err := getRun(ctx, tx, canon, true)
 		if err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/driftgate/driftgate/store"
 )
@@ -234,5 +235,46 @@ func TestAuditInTheActionsTransaction(t *testing.T) {
 	entries, _, err := s.ListAudit(t.Context(), store.AuditFilter{})
 	if err != nil || len(entries) != 1 || entries[0].Actor != "alice" {
 		t.Fatalf("audit log %+v, %v; want only alice's entry", entries, err)
+	}
+}
+
+// A change to one run holds its stack: another node's enqueue in that
+// stack waits for it to commit, one in another stack does not.
+func TestUpdateRunHoldsItsStack(t *testing.T) {
+	s, url := openTest(t, Options{})
+	other := openURL(t, url, Options{})
+	ctx := t.Context()
+	r := createRun(t, s, store.Run{Repo: "infra", Stack: "net"})
+	inside, release := make(chan struct{}), make(chan struct{})
+	updated := make(chan error, 1)
+	go func() {
+		_, err := s.UpdateRun(ctx, r.ID, func(run *store.Run) error {
+			close(inside)
+			<-release
+			run.Error = "changed"
+			return nil
+		})
+		updated <- err
+	}()
+	<-inside
+	if _, err := other.Enqueue(ctx, &store.Run{Repo: "infra", Stack: "db"}, func(*store.Run) (bool, error) { return false, nil }); err != nil {
+		t.Fatalf("enqueue in another stack: %v", err)
+	}
+	enqueued := make(chan error, 1)
+	go func() {
+		_, err := other.Enqueue(ctx, &store.Run{Repo: "infra", Stack: "net"}, func(*store.Run) (bool, error) { return false, nil })
+		enqueued <- err
+	}()
+	select {
+	case err := <-enqueued:
+		t.Fatalf("enqueue in the stack returned (%v) while a change to its run was under way", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	if err := <-updated; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-enqueued; err != nil {
+		t.Fatal(err)
 	}
 }
