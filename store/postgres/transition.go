@@ -75,13 +75,17 @@ func (s *Store) UpdateStackRuns(ctx context.Context, repo, stack string, statuse
 	return out, nil
 }
 
-// UpdateActiveRuns applies change, in one transaction, to every run not yet
-// finished (queued, awaiting approval, running), oldest first, and writes
+// UpdateActiveRuns applies change, in one transaction holding the locks of
+// their stacks, to every run not yet finished (queued, awaiting approval,
+// running), oldest first, and writes
 // the runs change changed. It returns those. A run whose record does not
 // decode is skipped and logged.
 func (s *Store) UpdateActiveRuns(ctx context.Context, change store.RunChange) ([]store.Run, error) {
 	var out []store.Run
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := lockLiveStacks(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		out, err = s.changeRuns(ctx, tx, "SELECT id, data FROM runs WHERE status = ANY($1) ORDER BY id FOR UPDATE",
 			[]any{liveStatuses}, change, true)
@@ -91,6 +95,34 @@ func (s *Store) UpdateActiveRuns(ctx context.Context, change store.RunChange) ([
 		return nil, fmt.Errorf("update active runs: %w", err)
 	}
 	return out, nil
+}
+
+// lockLiveStacks takes the locks of the stacks that have live runs, in
+// one order (by repo and stack) so that two sweeps cannot deadlock.
+func lockLiveStacks(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, "SELECT DISTINCT repo, stack FROM runs WHERE status = ANY($1) ORDER BY repo, stack", liveStatuses)
+	if err != nil {
+		return err
+	}
+	var stacks [][2]string
+	for rows.Next() {
+		var k [2]string
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			rows.Close()
+			return err
+		}
+		stacks = append(stacks, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, k := range stacks {
+		if err := lockStack(ctx, tx, k[0], k[1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Enqueue stores r as a new queued run and, in the same transaction

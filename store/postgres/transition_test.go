@@ -246,6 +246,9 @@ func TestUpdateRunHoldsItsStack(t *testing.T) {
 	ctx := t.Context()
 	r := createRun(t, s, store.Run{Repo: "infra", Stack: "net"})
 	inside, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before the stores close: a failure must not leave the change blocked
 	updated := make(chan error, 1)
 	go func() {
 		_, err := s.UpdateRun(ctx, r.ID, func(run *store.Run) error {
@@ -270,8 +273,49 @@ func TestUpdateRunHoldsItsStack(t *testing.T) {
 		t.Fatalf("enqueue in the stack returned (%v) while a change to its run was under way", err)
 	case <-time.After(300 * time.Millisecond):
 	}
-	close(release)
+	unblock()
 	if err := <-updated; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-enqueued; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A sweep of the active runs holds their stacks: an enqueue in one of
+// them waits for the sweep to commit.
+func TestUpdateActiveRunsHoldsTheirStacks(t *testing.T) {
+	s, url := openTest(t, Options{})
+	other := openURL(t, url, Options{})
+	ctx := t.Context()
+	// Running, not queued: the enqueue locks no row the sweep holds.
+	createRun(t, s, store.Run{Repo: "infra", Stack: "net", Status: store.StatusRunning})
+	inside, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before the stores close: a failure must not leave the change blocked
+	swept := make(chan error, 1)
+	go func() {
+		_, err := s.UpdateActiveRuns(ctx, func(*store.Run) (bool, error) {
+			close(inside)
+			<-release
+			return false, nil
+		})
+		swept <- err
+	}()
+	<-inside
+	enqueued := make(chan error, 1)
+	go func() {
+		_, err := other.Enqueue(ctx, &store.Run{Repo: "infra", Stack: "net"}, func(*store.Run) (bool, error) { return false, nil })
+		enqueued <- err
+	}()
+	select {
+	case err := <-enqueued:
+		t.Fatalf("enqueue returned (%v) while a sweep of its stack's runs was under way", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	unblock()
+	if err := <-swept; err != nil {
 		t.Fatal(err)
 	}
 	if err := <-enqueued; err != nil {
