@@ -244,7 +244,8 @@ func TestUpdateRunHoldsItsStack(t *testing.T) {
 	s, url := openTest(t, Options{})
 	other := openURL(t, url, Options{})
 	ctx := t.Context()
-	r := createRun(t, s, store.Run{Repo: "infra", Stack: "net"})
+	// Running, not queued: the enqueue locks no row the change holds.
+	r := createRun(t, s, store.Run{Repo: "infra", Stack: "net", Status: store.StatusRunning})
 	inside, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	unblock := func() { once.Do(func() { close(release) }) }
