@@ -19,7 +19,7 @@ TOFU_VERSION ?= v1.10.10
 
 export DRIFTGATE_TEST_MIRROR := $(MIRROR)
 
-.PHONY: all build provider tofu gitea pebble test lint bench example example-stop clean
+.PHONY: all build provider tofu gitea pebble test lint bench example example-stop example-pr example-pr-stop clean
 
 all: lint build test
 
@@ -78,6 +78,16 @@ example: build provider
 ## example-stop: stop the daemon make example started
 example-stop:
 	./examples/quickstart/run.sh --stop
+
+## example-pr: the pull-request flow on a local Gitea (examples/pr): a PR on
+## the bundled example gets driftgate's plan comment; without .build/gitea
+## (make gitea) it says how to build it and exits 0
+example-pr: build provider
+	./examples/pr/run.sh $(abspath $(BIN)/driftgate) $(MIRROR) $(abspath $(BUILD)/gitea/gitea)
+
+## example-pr-stop: stop the driftgate and Gitea make example-pr started
+example-pr-stop:
+	./examples/pr/run.sh --stop
 
 clean:
 	rm -rf $(BIN) $(BUILD)

@@ -38,6 +38,10 @@ type Stack struct {
 	Approvers    []string `json:"approvers,omitempty"`
 	AllowDestroy bool     `json:"allow_destroy,omitempty"`
 	SelfApproval bool     `json:"self_approval,omitempty"`
+	// NoPRApprovals is pr_approvals = false: a merged pull request's
+	// approving reviews do not count toward Approvals. Read it through
+	// CountsPRApprovals.
+	NoPRApprovals bool `json:"no_pr_approvals,omitempty"`
 	// RequiredVersion joins, with ", ", the distinct required_version
 	// constraints of the root module and of every module it calls.
 	RequiredVersion string `json:"required_version,omitempty"`
@@ -74,6 +78,10 @@ func (s *Stack) AutoApply() bool { return s.Apply == ApplyAuto }
 // RequiredApprovals is how many distinct approvers must approve one of the
 // stack's plans: Approvals, or DefaultApprovals when unset.
 func (s *Stack) RequiredApprovals() int { return max(s.Approvals, DefaultApprovals) }
+
+// CountsPRApprovals reports whether a merged pull request's approving
+// reviews count toward the stack's approvals (pr_approvals, default true).
+func (s *Stack) CountsPRApprovals() bool { return !s.NoPRApprovals }
 
 // BackendCloud is the Backend of a stack configured with a `cloud` block.
 const BackendCloud = "cloud"
@@ -300,6 +308,7 @@ func (l *loader) declaredStacks(cfgs []StackConfig) []Stack {
 			Approvers:        c.Approvers,
 			AllowDestroy:     c.AllowDestroy,
 			SelfApproval:     c.SelfApproval,
+			NoPRApprovals:    !c.PRApprovals,
 			Declared:         true,
 		}
 		if s.Workspace == "" {

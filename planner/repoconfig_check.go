@@ -260,6 +260,11 @@ func (c *configChecker) checkIgnoreDrift(b *ignoreDriftBlock) {
 // approvers name.
 var tokenName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
+// forgeUser is the shape of a forge user among approvers, whose approving
+// reviews of a merged pull request count: "github:alice", "gitlab:alice",
+// "gitea:alice".
+var forgeUser = regexp.MustCompile(`^(github|gitlab|gitea):[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
 // checkApply checks the apply policy: apply, approvals and approvers.
 // allow_destroy and self_approval are booleans, which gohcl checks. A null
 // argument is unset.
@@ -284,9 +289,9 @@ func (c *configChecker) checkApply(i int) {
 			case strings.TrimSpace(name) == "":
 				c.errorf(rng, "Empty approver",
 					"Name an API token, as its token block in the server config is labelled, such as \"alice\"; or remove approvers to let any token with the approver role approve.")
-			case !tokenName.MatchString(name):
+			case !tokenName.MatchString(name) && !forgeUser.MatchString(name):
 				c.errorf(rng, "Invalid approver",
-					"%q is not a token name. Approvers are the labels of token blocks in the server config: letters, digits, '.', '_' and '-', starting with a letter or digit, such as \"alice\".",
+					"%q is not a token name. Approvers are the labels of token blocks in the server config: letters, digits, '.', '_' and '-', starting with a letter or digit, such as \"alice\"; or forge users, such as \"github:alice\", \"gitlab:alice\" or \"gitea:alice\".",
 					name)
 			case dup:
 				c.errorf(rng, "Duplicate approver",

@@ -280,6 +280,8 @@ func TestLoadRepoConfigApplyValues(t *testing.T) {
 		`approvals = 5`,
 		`approvers = ["alice"]`,
 		`approvers = ["a", "B-2", "c_3", "d.e", "0ps"]`,
+		`approvers = ["alice", "github:alice", "gitlab:a.b", "gitea:c-d"]`,
+		`pr_approvals = false`,
 		"approvals = 2\n  approvers = [\"alice\", \"bob\"]",
 		"apply = \"auto\"\n  approvals = 2",
 		`allow_destroy = true`,

@@ -358,8 +358,8 @@ func TestLoadRepoConfigErrors(t *testing.T) {
 		},
 		{
 			name:   "approver not a token name",
-			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  approvers = [\"alice smith\", \"-bob\"]\n}\n",
-			want:   "3:16: Invalid approver\n3:31: Invalid approver",
+			config: "stack \"a\" {\n  dir = \"envs/prod\"\n  approvers = [\"alice smith\", \"-bob\", \"bitbucket:carol\"]\n}\n",
+			want:   "3:16: Invalid approver\n3:31: Invalid approver\n3:39: Invalid approver",
 			detail: `"alice smith" is not a token name. Approvers are the labels of token blocks in the server config`,
 		},
 		{

@@ -61,5 +61,6 @@ func (s *Stack) declare(decl *StackConfig) {
 	s.Approvers = decl.Approvers
 	s.AllowDestroy = decl.AllowDestroy
 	s.SelfApproval = decl.SelfApproval
+	s.NoPRApprovals = !decl.PRApprovals
 	s.Declared = true
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,38 +31,37 @@ type daemonStore interface {
 	GetRun(ctx context.Context, id string) (*store.Run, error)
 	GetPlan(ctx context.Context, runID string) (*store.Plan, error)
 	GetLog(ctx context.Context, runID string) ([]byte, error)
-	EnqueueRun(ctx context.Context, r *store.Run) ([]string, error)
-	CreateRun(ctx context.Context, r *store.Run) error
+	runEnqueuer
+	activeUpdater
 	GetPlanFile(ctx context.Context, runID string) ([]byte, string, error)
 	DriftFindings(ctx context.Context, repo, stack string, open bool, limit int) ([]store.DriftFinding, error)
 	StackDriftStatus(ctx context.Context, repo, stack string) (*store.StackDrift, error)
 	ListStackDrift(ctx context.Context) ([]store.StackDrift, error)
 	RecordDriftCheck(ctx context.Context, sd *store.StackDrift, findings []store.DriftFinding) error
 	RecordApplied(ctx context.Context, repo, stack string, info store.AppliedInfo) error
-	CancelQueued(ctx context.Context, id, reason string) (*store.Run, error)
-	InterruptRunning(ctx context.Context, reason string) ([]store.Run, error)
 	AppendAudit(ctx context.Context, e *store.AuditEntry) error
 	PutStateVersion(ctx context.Context, sv *store.StateVersion) error
 	ListStateVersions(ctx context.Context, repo, stack string, limit int) ([]store.StateVersion, error)
 	GetStateVersion(ctx context.Context, repo, stack string, serial uint64) (*store.StateVersion, error)
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, string, error)
-	Backup(ctx context.Context, w io.Writer) (int64, error)
 	gateStore
 	prStore
 }
 
-// gateStore is what the apply gate needs from the store.
+// gateStore is what the apply gate needs from the store; its rules
+// (gate_transitions.go) run in UpdateRun and UpdateStackRuns.
 type gateStore interface {
-	ApproveRun(ctx context.Context, id string, a store.Approval, required int) (*store.Run, error)
-	RejectRun(ctx context.Context, id string, a store.Approval) (*store.Run, error)
-	QueueAwaiting(ctx context.Context, id string) (*store.Run, error)
-	SetWaiting(ctx context.Context, id string, reason store.RunReason, waiting string) (*store.Run, error)
-	SupersedeLive(ctx context.Context, repo, stack string, operation store.Operation, byRunID, byCommit string) ([]string, error)
+	stackUpdater
 	HoldStack(ctx context.Context, h *store.Hold) error
 	GetHold(ctx context.Context, repo, stack string) (*store.Hold, error)
 	ReleaseStack(ctx context.Context, repo, stack string) (*store.Hold, error)
 	ListHolds(ctx context.Context) ([]store.Hold, error)
 }
+
+// noBackupHelp is what GET /api/v1/backup answers (501) when the store
+// cannot copy itself: only the bbolt store is a file the API streams.
+const noBackupHelp = "this driftgate server's store is not a bbolt file the API can copy: " +
+	"back up its PostgreSQL database with pg_dump (for example pg_dump --format=custom --file=driftgate.dump DATABASE_URL)"
 
 // httpShutdownTimeout bounds how long a stopping daemon waits for API
 // requests in progress.
@@ -85,8 +83,10 @@ type Daemon struct {
 	disp     *dispatcher
 	// approvalSources are where approvals of apply runs come from.
 	approvalSources []approvalSource
-	sched           *driftScheduler
-	logger          *slog.Logger
+	// prApprovals is the source of merged pull requests' reviews.
+	prApprovals *forgeApprovals
+	sched       *driftScheduler
+	logger      *slog.Logger
 	// health says whether the store writes; the dispatcher's.
 	health *writeHealth
 	// retryMin and retryMax bound the backoff of retried writes.
@@ -122,10 +122,11 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 		logger:   logger,
 		logs:     newLogHub(),
 
-		approvalSources: []approvalSource{recordedApprovals{}},
-		events:          make(chan webhookEvent, webhookQueue),
-		outboxPoke:      make(chan struct{}, 1),
+		events:     make(chan webhookEvent, webhookQueue),
+		outboxPoke: make(chan struct{}, 1),
 	}
+	d.prApprovals = &forgeApprovals{d: d}
+	d.approvalSources = []approvalSource{recordedApprovals{}, d.prApprovals}
 	d.auth.set(cfg.Auth)
 	d.disp = newDispatcher(st, d.execute, cfg.MaxParallelRuns, cfg.ShutdownTimeout, logger)
 	d.disp.blocked = d.applyBlocked
@@ -159,7 +160,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.stateKey = key
 	d.removeStaleWorkdirs()
-	interrupted, err := d.store.InterruptRunning(ctx, "interrupted: driftgate stopped (crash or kill) while the run was in progress; it was not resumed")
+	interrupted, err := interruptRunning(ctx, d.store, "interrupted: driftgate stopped (crash or kill) while the run was in progress; it was not resumed")
 	if err != nil {
 		return fmt.Errorf("recover queue: %w", err)
 	}
@@ -285,7 +286,11 @@ func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", d.metrics.Handler())
 	mux.HandleFunc("POST /webhooks/{repo}", d.serveWebhook)
-	apiHandler := api.NewHandler(service{d}, &d.auth, d.logger, api.WithAudit(d.store), api.WithBackup(d.store), api.WithLiveLogs(d.logs))
+	opts := []api.Option{api.WithAudit(d.store), api.WithLiveLogs(d.logs), api.WithoutBackup(noBackupHelp)}
+	if b, ok := d.store.(api.Backuper); ok { // bbolt's file; PostgreSQL has pg_dump
+		opts = append(opts, api.WithBackup(b))
+	}
+	apiHandler := api.NewHandler(service{d}, &d.auth, d.logger, opts...)
 	mux.Handle("/", ui.Handler(d.cfg.UI, service{d}, &d.auth, apiHandler, d.logger))
 	return d.metrics.Instrument(mux)
 }
@@ -312,7 +317,7 @@ func (d *Daemon) audit(ctx context.Context, action store.AuditAction, run *store
 
 // enqueue queues a run and wakes the dispatcher.
 func (d *Daemon) enqueue(ctx context.Context, r *store.Run) error {
-	superseded, err := d.store.EnqueueRun(ctx, r)
+	superseded, err := enqueueRun(ctx, d.store, r)
 	if err != nil {
 		return err
 	}
@@ -323,7 +328,7 @@ func (d *Daemon) enqueue(ctx context.Context, r *store.Run) error {
 	// applied: the newest plan is the one to approve. A PR's plan is not
 	// one to apply, and replaces nothing of the branch.
 	if r.Operation == OperationPlan && r.PR == 0 {
-		applies, err := d.store.SupersedeLive(ctx, r.Repo, r.Stack, OperationApply, r.ID, r.Commit)
+		applies, err := supersedeLive(ctx, d.store, r.Repo, r.Stack, OperationApply, r.ID, r.Commit)
 		if err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ var errCanceled = errors.New("canceled on request")
 // queueStore is what the dispatcher needs from the store.
 type queueStore interface {
 	ActiveRuns(ctx context.Context) ([]store.Run, error)
-	ClaimRun(ctx context.Context, id string) (*store.Run, error)
+	runUpdater
 }
 
 // dispatcher starts queued runs, oldest first, at most max at a time and
@@ -141,7 +141,7 @@ func (d *dispatcher) dispatch(ctx context.Context) error {
 		if d.blocked != nil && d.blocked(ctx, run) {
 			continue
 		}
-		claimed, err := d.store.ClaimRun(ctx, run.ID)
+		claimed, err := claimRun(ctx, d.store, run.ID)
 		if errors.Is(err, store.ErrConflict) {
 			continue // superseded or canceled meanwhile
 		}

@@ -56,7 +56,7 @@ func enqueueN(t *testing.T, s *store.Store, stacks ...string) []string {
 	var ids []string
 	for _, st := range stacks {
 		r := store.Run{Repo: "infra", Stack: st, Operation: "plan", Commit: st}
-		if _, err := s.EnqueueRun(t.Context(), &r); err != nil {
+		if _, err := enqueueRun(t.Context(), s, &r); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, r.ID)
@@ -71,7 +71,7 @@ func TestDispatcherParallelismAndOnePerStack(t *testing.T) {
 	// Two runs of "a" can both be queued only with different operations.
 	enqueueN(t, s, "a", "b", "c")
 	r := store.Run{Repo: "infra", Stack: "a", Operation: "drift"}
-	if _, err := s.EnqueueRun(t.Context(), &r); err != nil {
+	if _, err := enqueueRun(t.Context(), s, &r); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

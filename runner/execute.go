@@ -49,6 +49,9 @@ func (d *Daemon) execute(ctx context.Context, run *store.Run) {
 		d.executeApply(ctx, run, target, live)
 		return
 	}
+	// A plan's or drift check's output streams as it is printed, masked
+	// line by line of the secrets known before terraform starts.
+	target.plan.Live = live
 	// Execute logs and records its outcome, errors included; drift is
 	// recorded just before, so a finished run's drift state is in place.
 	pr := *d.plans

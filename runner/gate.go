@@ -50,12 +50,15 @@ type policy struct {
 	approvers    []string
 	allowDestroy bool
 	selfApproval bool
+	// prApprovals counts a merged pull request's approving reviews.
+	prApprovals bool
 }
 
 func policyOf(s planner.Stack) policy {
 	return policy{
 		stack: s.Name, auto: s.AutoApply(), required: s.RequiredApprovals(),
 		approvers: s.Approvers, allowDestroy: s.AllowDestroy, selfApproval: s.SelfApproval,
+		prApprovals: s.CountsPRApprovals(),
 	}
 }
 

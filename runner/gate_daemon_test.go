@@ -57,7 +57,7 @@ stack "app" {
 	if _, err := svc.ApproveRun(h.as(dave), apply.ID, ""); !errors.Is(err, api.ErrForbidden) || !strings.Contains(err.Error(), "not an approver") {
 		t.Errorf("dave, not in approvers: %v, want ErrForbidden", err)
 	}
-	if r := h.run(apply.ID); r.Status != store.StatusAwaitingApproval || len(store.Approvers(r.Binding, r.Approvals)) != 1 {
+	if r := h.run(apply.ID); r.Status != store.StatusAwaitingApproval || len(Approvers(r.Binding, r.Approvals)) != 1 {
 		t.Errorf("refused approvals changed the run: %s %+v", r.Status, r.Approvals)
 	}
 	h.step()

@@ -54,6 +54,7 @@ type fakeTerraform struct {
 	lock     *tfrun.LockInfo  // what StateLock returns
 	planLog  []byte           // the log of every plan; nil for a short one
 	plans    map[string][]byte
+	changes  map[string][]analysis.ResourceChange // stack -> the changes its plans list
 	applies  []fakeApplyCall
 	n        int
 	// started receives the stack of every Apply that blocks.
@@ -63,7 +64,7 @@ type fakeTerraform struct {
 func newFakeTerraform() *fakeTerraform {
 	return &fakeTerraform{
 		states: map[string]fakeState{}, destroys: map[string]bool{}, applyErr: map[string]error{},
-		block: map[string]bool{}, plans: map[string][]byte{}, started: make(chan string, 8),
+		block: map[string]bool{}, plans: map[string][]byte{}, changes: map[string][]analysis.ResourceChange{}, started: make(chan string, 8),
 	}
 }
 
@@ -91,7 +92,11 @@ func (f *fakeTerraform) Plan(_ context.Context, sp tfrun.StackPlan) (*tfrun.Plan
 	if f.destroys[stack] {
 		sum = analysis.Summary{Destroy: 1, HasChanges: true}
 	}
-	a := &analysis.Analysis{Summary: sum, Changes: []analysis.ResourceChange{}, Drift: []analysis.ResourceChange{}}
+	changes := []analysis.ResourceChange{}
+	if c, ok := f.changes[stack]; ok {
+		changes = c
+	}
+	a := &analysis.Analysis{Summary: sum, Changes: changes, Drift: []analysis.ResourceChange{}}
 	return &tfrun.PlanResult{
 		TerraformVersion: fakeVersion, HasChanges: true, PlanFile: file, PlanJSON: []byte(`{}`),
 		Text: []byte("Plan: 1 to change"), Log: log, Analysis: a,
@@ -217,16 +222,16 @@ func (f *fakeTerraform) applyCalls() []fakeApplyCall {
 type tamperingStore struct {
 	*store.Store
 	tamper atomic.Bool
-	// full makes FinishRun and AppendAudit fail with ENOSPC, fullClaims
-	// ClaimRun.
-	full, fullClaims atomic.Bool
+	// full makes FinishRun and AppendAudit fail with ENOSPC, fullUpdates
+	// UpdateRun (and so the claim of a queued run).
+	full, fullUpdates atomic.Bool
 }
 
-func (s *tamperingStore) ClaimRun(ctx context.Context, id string) (*store.Run, error) {
-	if s.fullClaims.Load() {
-		return nil, fmt.Errorf("claim run %s: commit: %w", id, errDiskFull)
+func (s *tamperingStore) UpdateRun(ctx context.Context, id string, change func(*store.Run) error) (*store.Run, error) {
+	if s.fullUpdates.Load() {
+		return nil, fmt.Errorf("update run %s: commit: %w", id, errDiskFull)
 	}
-	return s.Store.ClaimRun(ctx, id)
+	return s.Store.UpdateRun(ctx, id, change)
 }
 
 // errDiskFull is what a write to a full disk fails with.

@@ -210,14 +210,14 @@ func TestGateHoldsApplyCutOffByACrash(t *testing.T) {
 	})
 	h.poll()
 	run := &store.Run{Repo: "infra", Stack: "app", Dir: "app", Commit: h.repo.Head(), Trigger: TriggerCommit, Operation: OperationApply}
-	if _, err := h.st.EnqueueRun(h.ctx, run); err != nil {
+	if _, err := enqueueRun(h.ctx, h.st, run); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.st.ClaimRun(h.ctx, run.ID); err != nil {
+	if _, err := claimRun(h.ctx, h.st, run.ID); err != nil {
 		t.Fatal(err)
 	}
 	// What Run does at start-up, without listening.
-	interrupted, err := h.st.InterruptRunning(h.ctx, "interrupted: crash")
+	interrupted, err := interruptRunning(h.ctx, h.st, "interrupted: crash")
 	if err != nil || len(interrupted) != 1 || interrupted[0].ID != run.ID {
 		t.Fatalf("interrupted = %+v, %v", interrupted, err)
 	}

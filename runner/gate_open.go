@@ -48,7 +48,7 @@ func (d *Daemon) openApply(ctx context.Context, plan *store.Run, res *tfrun.Plan
 		log.Error("open apply run", logErr, err)
 		return
 	}
-	superseded, err := d.store.SupersedeLive(ctx, apply.Repo, apply.Stack, OperationApply, apply.ID, apply.Commit)
+	superseded, err := supersedeLive(ctx, d.store, apply.Repo, apply.Stack, OperationApply, apply.ID, apply.Commit)
 	if err != nil {
 		log.Error("supersede older apply runs", logErr, err)
 	}
@@ -56,6 +56,9 @@ func (d *Daemon) openApply(ctx context.Context, plan *store.Run, res *tfrun.Plan
 		log.Info("apply run superseded", logBy, apply.ID, "superseded", id)
 	}
 	log.Info("apply run opened", "apply_run", apply.ID, logStatus, apply.Status, "reason", apply.Reason)
+	// The apply of a merged PR's merge commit may be approved already, by
+	// the PR's reviews.
+	d.gateForge(ctx, apply)
 }
 
 // bindingOf is what an apply of plan's saved plan binds to. The state the

@@ -94,7 +94,7 @@ func TestApproversAcrossSources(t *testing.T) {
 	b := store.Binding{PlanRun: "p1", PlanSHA256: "aa"}
 	other := store.Binding{PlanRun: "p0", PlanSHA256: "bb"}
 	run := &store.Run{Binding: &b}
-	got := store.Approvers(run.Binding, []store.Approval{
+	got := Approvers(run.Binding, []store.Approval{
 		{Approver: "alice", Decision: store.DecisionApprove, Binding: b},
 		{Approver: "alice", Decision: store.DecisionApprove, Binding: b},
 		{Approver: "bob", Decision: store.DecisionApprove, Binding: other},

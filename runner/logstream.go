@@ -17,11 +17,14 @@ const maxLiveChunk = 64 << 10
 // nothing but its offset. When the run ends, after its outcome and log are
 // in the store, the hub forgets it and readers continue from the store.
 //
-// What goes in is exactly what the store will hold: an apply's output as
-// terraform prints it (terraform masks sensitive values, and the log is
-// stored as printed). A plan's log is scrubbed of the plan's secret values,
-// which are only known once the plan is read back, so nothing of it goes in
-// while it runs: readers get it from the store when the run ends.
+// What goes in is what the store will hold: an apply's output as terraform
+// prints it (terraform masks sensitive values, and the log is stored as
+// printed), and a plan's or drift check's output line by line, masked of
+// the secrets known before terraform starts (the values of sensitive
+// variables, the sensitive values of the prior state; see tfrun.PlanRequest
+// Live). The stored plan log is scrubbed of those and of the secrets the
+// finished plan reveals, so it is what streamed unless terraform printed,
+// unmarked, a secret known only at the end.
 type logHub struct {
 	mu   sync.Mutex
 	runs map[string]*liveLog

@@ -29,7 +29,7 @@ func (d *Daemon) applyBlocked(ctx context.Context, run *store.Run) bool {
 		return true
 	}
 	if reason != run.Reason || why != run.Waiting {
-		if _, err := d.store.SetWaiting(ctx, run.ID, reason, why); err != nil && !errors.Is(err, store.ErrConflict) {
+		if _, err := setWaiting(ctx, d.store, run.ID, reason, why); err != nil && !errors.Is(err, store.ErrConflict) {
 			d.logger.Error("record what an apply waits for", logRun, run.ID, logErr, err)
 		}
 		if reason != "" {

@@ -18,6 +18,7 @@ type fakeForge struct {
 	upserts  int
 	statuses []fakeStatus
 	writers  map[string]bool
+	canWrite map[string]int // user -> CanWrite calls
 	prs      map[int]*forge.PullRequest
 	reviews  map[int][]forge.Review
 	fail     error // every call fails with it when set
@@ -51,6 +52,10 @@ func (f *fakeForge) Reviews(_ context.Context, n int) ([]forge.Review, error) {
 func (f *fakeForge) CanWrite(_ context.Context, user string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.canWrite == nil {
+		f.canWrite = map[string]int{}
+	}
+	f.canWrite[user]++
 	return f.writers[user], nil
 }
 

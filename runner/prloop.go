@@ -79,6 +79,9 @@ func (d *Daemon) handlePR(ctx context.Context, rc RepoConfig, pe *forge.PREvent)
 			// it is what the apply gate reads.
 			log.Info("PR merged", logCommit, rec.MergeCommit)
 			d.recordReviews(ctx, rc, pr.Number)
+			// The merge commit's applies may be waiting already, when
+			// polling found the commit before the webhook came.
+			d.gateMerged(ctx, rc.Name, rec.MergeCommit)
 			if w, ok := d.watcher(rc.Name); ok {
 				w.Poke()
 			}
@@ -134,7 +137,7 @@ func (d *Daemon) cancelPRRuns(ctx context.Context, repo string, number int) (int
 	}
 	n := 0
 	for _, r := range runs {
-		if _, err := d.store.CancelQueued(ctx, r.ID, fmt.Sprintf("canceled: PR #%d was closed", number)); err != nil && !errors.Is(err, store.ErrConflict) {
+		if _, err := cancelQueued(ctx, d.store, r.ID, fmt.Sprintf("canceled: PR #%d was closed", number)); err != nil && !errors.Is(err, store.ErrConflict) {
 			return n, err
 		}
 		n++

@@ -51,6 +51,7 @@ func (d *Daemon) queuePRReport(ctx context.Context, repo string, number int) err
 		PR:        prcomment.PR{Number: number, HeadSHA: rec.PlannedHead},
 		PublicURL: d.publicURL(),
 		MaxLength: rc.Forge.Client.MaxCommentLength(),
+		Keep:      rec.Comments,
 	}
 	state := forge.StatusSuccess
 	desc := "every affected stack planned"

@@ -84,7 +84,7 @@ func (s service) CancelRun(ctx context.Context, id string) (*store.Run, error) {
 	default:
 		return nil, cancelConflict(run)
 	}
-	out, err := s.d.store.CancelQueued(s.d.withAudit(ctx, store.AuditCancel, run, "canceled before it started"), id, "canceled through the API before it started")
+	out, err := cancelQueued(s.d.withAudit(ctx, store.AuditCancel, run, "canceled before it started"), s.d.store, id, "canceled through the API before it started")
 	switch {
 	case err == nil:
 		s.d.logger.Info("run canceled", logRun, id)

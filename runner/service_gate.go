@@ -48,7 +48,7 @@ func (s service) decide(ctx context.Context, id, comment string, decision store.
 		if err != nil {
 			return nil, err
 		}
-		elsewhere = len(store.Approvers(run.Binding, all)) - len(store.Approvers(run.Binding, run.Approvals))
+		elsewhere = len(Approvers(run.Binding, all)) - len(Approvers(run.Binding, run.Approvals))
 	}
 	detail := fmt.Sprintf("%s of run %s", decision, run.Binding.PlanRun)
 	if comment != "" {
@@ -57,9 +57,9 @@ func (s service) decide(ctx context.Context, id, comment string, decision store.
 	actx := s.d.withAudit(ctx, action, run, detail)
 	var out *store.Run
 	if decision == store.DecisionReject {
-		out, err = s.d.store.RejectRun(actx, id, a)
+		out, err = rejectRun(actx, s.d.store, id, a)
 	} else {
-		out, err = s.d.store.ApproveRun(actx, id, a, max(1, pol.required-elsewhere))
+		out, err = approveRun(actx, s.d.store, id, a, max(1, pol.required-elsewhere))
 	}
 	if c, ok := errors.AsType[*store.ConflictError](err); ok {
 		s.d.audit(ctx, action, run, store.AuditRefused, err.Error())
@@ -71,13 +71,13 @@ func (s service) decide(ctx context.Context, id, comment string, decision store.
 	if out.Status == store.StatusQueued {
 		s.d.disp.Wake()
 	} else if decision == store.DecisionApprove {
-		got := len(store.Approvers(out.Binding, out.Approvals)) + elsewhere
+		got := len(Approvers(out.Binding, out.Approvals)) + elsewhere
 		why := fmt.Sprintf("%d of %d approvals; needs %d more%s", got, pol.required, pol.required-got, pol.approversHint())
 		reason := out.Reason
 		if reason == "" {
 			reason = store.ReasonNeedsApproval
 		}
-		if w, err := s.d.store.SetWaiting(ctx, id, reason, why); err == nil {
+		if w, err := setWaiting(ctx, s.d.store, id, reason, why); err == nil {
 			out = w
 		}
 	}
@@ -97,14 +97,14 @@ func (s service) ApplyRun(ctx context.Context, id string) (*store.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	got := len(store.Approvers(run.Binding, all))
+	got := len(Approvers(run.Binding, all))
 	if !pol.autoApplies(*run.Binding) && got < pol.required {
 		msg := fmt.Sprintf("run %s has %d of the %d approvals stack %s requires%s; approve it with `driftgate approve %s`",
 			id, got, pol.required, run.Stack, pol.approversHint(), id)
 		s.d.audit(ctx, store.AuditApply, run, store.AuditRefused, msg)
 		return nil, fmt.Errorf("%s: %w", msg, api.ErrConflict)
 	}
-	out, err := s.d.store.QueueAwaiting(s.d.withAudit(ctx, store.AuditApply, run, "queued for apply"), id)
+	out, err := queueAwaiting(s.d.withAudit(ctx, store.AuditApply, run, "queued for apply"), s.d.store, id)
 	if c, ok := errors.AsType[*store.ConflictError](err); ok {
 		return nil, fmt.Errorf("%s: %w", c.Reason, api.ErrConflict)
 	}

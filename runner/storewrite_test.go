@@ -336,7 +336,7 @@ func TestOutcomeGivenUpAtShutdown(t *testing.T) {
 	if h.d.health.retrying() {
 		t.Error("still retrying after shutdown")
 	}
-	interrupted, err := h.st.InterruptRunning(h.ctx, "interrupted at start-up")
+	interrupted, err := interruptRunning(h.ctx, h.st, "interrupted at start-up")
 	if err != nil || len(interrupted) != 1 || interrupted[0].ID != plan.ID {
 		t.Errorf("start-up interrupted %+v, %v; want the plan", interrupted, err)
 	}
@@ -348,14 +348,14 @@ func TestClaimFailureNotReady(t *testing.T) {
 	h := newGateHarness(t, "stack \"app\" {\n  dir = \"app\"\n}\n", "app")
 	h.d.ready.Store(true)
 	h.poll()
-	h.st.fullClaims.Store(true)
+	h.st.fullUpdates.Store(true)
 	if err := h.d.disp.dispatch(h.ctx); !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("dispatch with claims failing: %v, want ENOSPC", err)
 	}
 	if err := (service{h.d}).Ready(h.ctx); err == nil || !strings.Contains(err.Error(), "store cannot write: no space left on device; queued runs cannot start") {
 		t.Errorf("Ready while claims fail: %v, want store cannot write", err)
 	}
-	h.st.fullClaims.Store(false)
+	h.st.fullUpdates.Store(false)
 	h.settle()
 	if err := (service{h.d}).Ready(h.ctx); err != nil {
 		t.Errorf("Ready after a claim went through: %v", err)

@@ -237,20 +237,28 @@ type attachedAudit struct {
 }
 
 // WithAudit returns ctx carrying e: the first write the store commits with
-// the returned context (ApproveRun, CancelQueued, ReleaseStack, any other)
+// the returned context (UpdateRun, Enqueue, ReleaseStack, any other)
 // appends e to the audit log in the same transaction, so the action and
-// its entry are stored together or not at all. A write that refuses (such
-// as ErrConflict) or fails records neither. e is checked as AppendAudit
+// its entry are stored together or not at all. A write that refuses (a
+// change func's ErrConflict) or fails records neither. e is checked as AppendAudit
 // checks it, when the write is made, and updated once it is stored; see
 // AuditWritten.
 func WithAudit(ctx context.Context, e *AuditEntry) context.Context {
 	return context.WithValue(ctx, auditKey{}, &attachedAudit{e: e})
 }
 
-// WithAuditOf is WithAudit for a write that creates a run (EnqueueRun):
+// WithAuditOf is WithAudit for a write that creates a run (Enqueue):
 // the entry names the id the run is given in that write.
 func WithAuditOf(ctx context.Context, e *AuditEntry) context.Context {
 	return context.WithValue(ctx, auditKey{}, &attachedAudit{e: e, ofRun: true})
+}
+
+// auditRunUncreated undoes auditRunCreated for a write that did not
+// commit.
+func auditRunUncreated(ctx context.Context, id string) {
+	if a := attachedTo(ctx); a != nil && a.ofRun && a.e.RunID == id {
+		a.e.RunID = ""
+	}
 }
 
 // auditRunCreated names id, the run a write creates, in the entry

@@ -30,7 +30,7 @@ func TestBackupWhileWriting(t *testing.T) {
 			default:
 			}
 			r := Run{Repo: "infra", Stack: fmt.Sprintf("s%d", i%7), Operation: "plan"}
-			if _, err := s.EnqueueRun(ctx, &r); err != nil {
+			if _, err := s.Enqueue(ctx, &r, keepOthers); err != nil {
 				t.Error(err)
 				return
 			}

@@ -31,7 +31,7 @@ type CheckReport struct {
 // JSON records.
 var jsonBuckets = [][]byte{
 	reposBucket, stacksBucket, plansBucket, driftStatusBucket, driftFindingsBucket,
-	deliveriesBucket, auditBucket, holdsBucket,
+	deliveriesBucket, auditBucket, holdsBucket, nodesBucket,
 }
 
 // maxProblems bounds the problems Check lists.

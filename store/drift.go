@@ -162,6 +162,9 @@ func (s *Store) RecordDriftCheck(ctx context.Context, sd *StackDrift, findings [
 
 // RecordApplied notes a successful apply in the stack's drift record.
 func (s *Store) RecordApplied(ctx context.Context, repo, stack string, info AppliedInfo) error {
+	if err := checkStackKey(repo, stack); err != nil {
+		return fmt.Errorf("record apply: %w", err)
+	}
 	key := stackKey(repo, stack)
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		status := tx.Bucket(driftStatusBucket)
@@ -183,6 +186,9 @@ func (s *Store) RecordApplied(ctx context.Context, repo, stack string, info Appl
 // StackDriftStatus returns a stack's drift record; a stack never checked
 // fails with ErrNotFound.
 func (s *Store) StackDriftStatus(ctx context.Context, repo, stack string) (*StackDrift, error) {
+	if err := checkStackKey(repo, stack); err != nil {
+		return nil, fmt.Errorf("drift status: %w", err)
+	}
 	var out *StackDrift
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		v := tx.Bucket(driftStatusBucket).Get(stackKey(repo, stack))
@@ -221,6 +227,9 @@ func (s *Store) ListStackDrift(ctx context.Context) ([]StackDrift, error) {
 // DriftFindings returns a stack's findings, newest first: only the open
 // ones when open is set, else the history too, at most limit (0: all).
 func (s *Store) DriftFindings(ctx context.Context, repo, stack string, open bool, limit int) ([]DriftFinding, error) {
+	if err := checkStackKey(repo, stack); err != nil {
+		return nil, fmt.Errorf("drift findings: %w", err)
+	}
 	var out []DriftFinding
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(driftFindingsBucket).Bucket(stackKey(repo, stack))

@@ -24,8 +24,11 @@ var (
 	// this binary understands.
 	ErrSchemaTooNew = errors.New("database schema is newer than this driftgate supports")
 
-	// ErrConflict reports a change the run's current state does not allow:
-	// claiming a run that is no longer queued, cancelling a finished run.
+	// ErrConflict reports a change the record's current state does not
+	// allow: a state version that differs from the one stored at its
+	// serial, or a run change a caller's rule refuses (claiming a run that
+	// is no longer queued, cancelling a finished run), which the caller
+	// returns as a *ConflictError.
 	ErrConflict = errors.New("conflict")
 
 	// ErrPlanTampered reports a stored plan file whose bytes no longer hash

@@ -1,14 +1,12 @@
 package store
 
-import (
-	"slices"
-	"time"
-)
+import "time"
 
 // The apply gate's records live on the apply run itself (Run.Binding,
 // Run.Approvals, Run.Reason), so that a run, its approvals and its status
-// change in one transaction: an approval can never queue a run twice, and
-// a superseded run can never be approved.
+// change in one transaction (UpdateRun): an approval can never queue a run
+// twice, and a superseded run can never be approved. Who may approve and
+// what an approval does are the runner's rules (runner/gate_transitions.go).
 
 // Binding is what an apply run applies, captured when its plan finished,
 // and what every approval of it binds to. Before applying, the runner
@@ -59,25 +57,13 @@ type Approval struct {
 	Comment  string    `json:"comment,omitempty"`
 	At       time.Time `json:"at"`
 	// Source says where the decision was given: ApprovalSourceDriftgate,
-	// or a forge's review.
+	// or a forge's review (the forge type, such as "gitea", with ReviewID).
 	Source string `json:"source"`
-	// Binding is the run's binding the approver saw. ApproveRun refuses an
+	// ReviewID is the id of the forge review the approval comes from.
+	ReviewID int64 `json:"review_id,omitempty"`
+	// Binding is the run's binding the approver saw. The runner refuses an
 	// approval whose binding is not the run's.
 	Binding Binding `json:"binding"`
-}
-
-// Approvers returns the distinct approvers among approvals who approved
-// binding b, in order; approvals of another binding (an older plan) and
-// rejections do not count. A nil b has none.
-func Approvers(b *Binding, approvals []Approval) []string {
-	var out []string
-	for _, a := range approvals {
-		if b == nil || a.Decision != DecisionApprove || a.Binding != *b || slices.Contains(out, a.Approver) {
-			continue
-		}
-		out = append(out, a.Approver)
-	}
-	return out
 }
 
 // RunReason says, in a word a script can match, why a run waits, was
@@ -119,6 +105,11 @@ const (
 	// ReasonStackHeld: the stack is held after an interrupted apply until
 	// an admin releases it.
 	ReasonStackHeld RunReason = "stack_held"
+	// ReasonPlanDiffersFromReview: the apply of a pull request's merge
+	// commit makes other changes than the PR's last plan of the stack,
+	// which its reviewers approved, so their approvals do not count; it
+	// waits for approvals through driftgate.
+	ReasonPlanDiffersFromReview RunReason = "plan_differs_from_review"
 )
 
 // Hold keeps a stack from applying until an admin releases it: driftgate

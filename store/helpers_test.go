@@ -46,3 +46,7 @@ func reversed(ids []string) []string {
 	}
 	return out
 }
+
+// keepOthers is the change of an enqueue that leaves the stack's other
+// queued runs alone.
+func keepOthers(*Run) (bool, error) { return false, nil }

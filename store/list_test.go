@@ -183,3 +183,35 @@ func TestListRunsRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestListRunsOperationAndCommit(t *testing.T) {
+	s := openTestStore(t, Options{})
+	var runs []Run
+	for i, op := range []Operation{OperationPlan, OperationApply, OperationPlan, OperationDrift, OperationApply} {
+		commit := []string{"aaaa", "bbbb"}[i%2]
+		runs = append(runs, createRun(t, s, Run{Repo: "infra", Stack: []string{"net", "dns"}[i%2], Operation: op, Commit: commit}))
+	}
+	tests := []struct {
+		name   string
+		filter RunFilter
+		keep   func(Run) bool
+	}{
+		{"operation", RunFilter{Operation: "apply"}, func(r Run) bool { return r.Operation == "apply" }},
+		{"commit", RunFilter{Commit: "aaaa"}, func(r Run) bool { return r.Commit == "aaaa" }},
+		{"operation and commit", RunFilter{Operation: "plan", Commit: "aaaa"}, func(r Run) bool { return r.Operation == "plan" && r.Commit == "aaaa" }},
+		{"with repo and stack", RunFilter{Repo: "infra", Stack: "net", Operation: "apply"}, func(r Run) bool { return r.Stack == "net" && r.Operation == "apply" }},
+		{"commit prefix does not match", RunFilter{Commit: "aa"}, func(Run) bool { return false }},
+		{"unknown operation", RunFilter{Operation: "destroy"}, func(Run) bool { return false }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, next, err := s.ListRuns(t.Context(), tt.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := newestFirst(runs, tt.keep); !slices.Equal(runIDs(got), want) || next != "" {
+				t.Errorf("got %v (next %q), want %v", runIDs(got), next, want)
+			}
+		})
+	}
+}

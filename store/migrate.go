@@ -30,7 +30,8 @@ var migrations = []migration{
 	migrateHolds, // v7: holds (holds.go)
 	// v8: runs_by_repo, runs_by_status, runs_by_op (runindex.go)
 	migrateRunIndexes,
-	migratePRs, // v9: prs, webhook_ids, forge_outbox (prs.go, outbox.go)
+	migratePRs,   // v9: prs, webhook_ids, forge_outbox (prs.go, outbox.go)
+	migrateNodes, // v10: nodes (nodes.go)
 }
 
 // v1Buckets is the bucket tree of schema v1, frozen: later versions add

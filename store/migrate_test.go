@@ -282,7 +282,7 @@ func TestMigrateV2IndexesActiveRuns(t *testing.T) {
 // bucket each version adds, so that appending a migration, or editing one
 // that shipped, is seen here.
 func TestSchemaHistory(t *testing.T) {
-	const want = 9
+	const want = 10
 	if current != want {
 		t.Fatalf("schema version = %d, want %d: update this history", current, want)
 	}
@@ -299,6 +299,7 @@ func TestSchemaHistory(t *testing.T) {
 		{7, holdsBucket},
 		{8, runsByStatusBucket},
 		{9, outboxBucket},
+		{10, nodesBucket},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("v%d", tt.version), func(t *testing.T) {

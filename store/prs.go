@@ -197,3 +197,14 @@ func (s *Store) ForgetDelivery(ctx context.Context, repo, id string) error {
 	}
 	return nil
 }
+
+// shortCommit is a commit as errors name it.
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	if c == "" {
+		return "no commit"
+	}
+	return c
+}

@@ -2,47 +2,27 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 )
 
-func TestPRRunsSupersedeOnlyTheirOwn(t *testing.T) {
+func TestListRunsByPR(t *testing.T) {
 	s := openTestStore(t, Options{})
 	ctx := t.Context()
-	enqueue := func(pr int, commit string) (Run, []string) {
-		t.Helper()
-		r := Run{Repo: "infra", Stack: "net", Operation: "plan", Commit: commit, PR: pr}
-		sup, err := s.EnqueueRun(ctx, &r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r, sup
-	}
-	branch, _ := enqueue(0, "aaaaaaaaaaaa")
-	pr7, sup := enqueue(7, "bbbbbbbbbbbb")
-	if len(sup) != 0 {
-		t.Errorf("a PR run superseded %v, want nothing (the branch's run stays)", sup)
-	}
-	pr8, _ := enqueue(8, "cccccccccccc")
-	pr7b, sup := enqueue(7, "dddddddddddd")
-	if !slices.Equal(sup, []string{pr7.ID}) {
-		t.Errorf("PR 7's new push superseded %v, want [%s]", sup, pr7.ID)
-	}
-	_, sup = enqueue(0, "eeeeeeeeeeee")
-	if !slices.Equal(sup, []string{branch.ID}) {
-		t.Errorf("a branch run superseded %v, want only [%s]", sup, branch.ID)
-	}
-	for _, id := range []string{pr8.ID, pr7b.ID} {
-		if r, _ := s.GetRun(ctx, id); r.Status != StatusQueued {
-			t.Errorf("run %s is %s, want queued", id, r.Status)
+	var pr7 []string
+	for i, pr := range []int{0, 7, 8, 7} {
+		r := createRun(t, s, Run{Repo: "infra", Stack: "net", Operation: "plan", Commit: fmt.Sprintf("c%d", i), PR: pr})
+		if pr == 7 {
+			pr7 = append(pr7, r.ID)
 		}
 	}
 	runs, _, err := s.ListRuns(ctx, RunFilter{PR: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := runIDs(runs), []string{pr7b.ID, pr7.ID}; !slices.Equal(got, want) {
+	if got, want := runIDs(runs), reversed(pr7); !slices.Equal(got, want) {
 		t.Errorf("ListRuns(PR 7) = %v, want %v", got, want)
 	}
 }

@@ -118,13 +118,6 @@ type Run struct {
 	PR int `json:"pr,omitempty"`
 }
 
-// Supersedes reports whether queuing run r makes the older queued run old
-// obsolete: the same operation, and the same PR (or both of the tracked
-// branch). A PR's runs and the tracked branch's never replace each other.
-func (r *Run) Supersedes(old *Run) bool {
-	return r.Operation == old.Operation && r.PR == old.PR
-}
-
 // PlanSummary counts what a plan would do.
 type PlanSummary struct {
 	// Add is the number of resources to create.

@@ -109,11 +109,22 @@ func TestRunIndexesFollowEveryWrite(t *testing.T) {
 	var ids []string
 	enqueue := func(repo, stack string) string {
 		r := Run{Repo: repo, Stack: stack, Operation: "plan", Commit: "c1"}
-		if _, err := s.EnqueueRun(ctx, &r); err != nil {
+		// Each enqueue supersedes the older queued plans of its stack.
+		_, err := s.Enqueue(ctx, &r, func(old *Run) (bool, error) {
+			if old.Operation != r.Operation {
+				return false, nil
+			}
+			old.Status, old.Error = StatusSuperseded, "superseded by "+r.ID
+			return true, nil
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, r.ID)
 		return r.ID
+	}
+	set := func(id string, change func(*Run)) (*Run, error) {
+		return s.UpdateRun(ctx, id, func(r *Run) error { change(r); return nil })
 	}
 	must := func(_ any, err error) {
 		t.Helper()
@@ -134,7 +145,7 @@ func TestRunIndexesFollowEveryWrite(t *testing.T) {
 		}},
 		{"enqueue", func() { enqueue("infra", "net") }},
 		{"enqueue supersedes", func() { enqueue("infra", "net") }},
-		{"claim", func() { must(s.ClaimRun(ctx, ids[1])) }},
+		{"claim", func() { must(set(ids[1], func(r *Run) { r.Status = StatusRunning })) }},
 		{"finish", func() {
 			r, err := s.GetRun(ctx, ids[1])
 			if err != nil {
@@ -143,10 +154,16 @@ func TestRunIndexesFollowEveryWrite(t *testing.T) {
 			r.Status = StatusPlanned
 			must(nil, s.FinishRun(ctx, r, nil, []byte("log")))
 		}},
-		{"cancel", func() { must(s.CancelQueued(ctx, enqueue("apps", "db"), "no")) }},
+		{"cancel", func() { must(set(enqueue("apps", "db"), func(r *Run) { r.Status, r.Error = StatusCanceled, "no" })) }},
 		{"interrupt", func() {
-			must(s.ClaimRun(ctx, enqueue("apps", "net")))
-			must(s.InterruptRunning(ctx, "stopped"))
+			must(set(enqueue("apps", "net"), func(r *Run) { r.Status = StatusRunning }))
+			must(s.UpdateActiveRuns(ctx, func(r *Run) (bool, error) {
+				if r.Status != StatusRunning {
+					return false, nil
+				}
+				r.Status = StatusInterrupted
+				return true, nil
+			}))
 		}},
 		{"awaiting approval", func() {
 			r := Run{Repo: "infra", Stack: "db", Operation: "apply", Status: StatusAwaitingApproval, Binding: &binding}
@@ -154,16 +171,30 @@ func TestRunIndexesFollowEveryWrite(t *testing.T) {
 			r2 := createRun(t, s, Run{Repo: "infra", Stack: "db", Operation: "apply", Status: StatusAwaitingApproval, Binding: &binding})
 			ids = append(ids, r2.ID)
 		}},
-		{"approve", func() { must(s.ApproveRun(ctx, ids[len(ids)-1], approval, 1)) }},
+		{"approve", func() {
+			must(set(ids[len(ids)-1], func(r *Run) {
+				r.Approvals = append(r.Approvals, approval)
+				r.Status = StatusQueued
+			}))
+		}},
 		{"supersede live", func() {
 			by := createRun(t, s, Run{Repo: "infra", Stack: "db", Operation: "apply", Status: StatusAwaitingApproval, Binding: &binding})
-			must(s.SupersedeLive(ctx, "infra", "db", "apply", by.ID, "c2"))
+			must(s.UpdateStackRuns(ctx, "infra", "db", []RunStatus{StatusQueued, StatusAwaitingApproval}, func(r *Run) (bool, error) {
+				if r.ID == by.ID {
+					return false, nil
+				}
+				r.Status, r.Reason = StatusSuperseded, ReasonSuperseded
+				return true, nil
+			}))
 			ids = append(ids, by.ID)
 		}},
 		{"reject", func() {
 			a := approval
 			a.Decision = DecisionReject
-			must(s.RejectRun(ctx, ids[len(ids)-1], a))
+			must(set(ids[len(ids)-1], func(r *Run) {
+				r.Approvals = append(r.Approvals, a)
+				r.Status = StatusRejected
+			}))
 		}},
 		{"update", func() {
 			r, err := s.GetRun(ctx, ids[0])

@@ -120,8 +120,9 @@ func (s *Store) GetRun(ctx context.Context, id string) (*Run, error) {
 	return run, nil
 }
 
-// LatestRun returns the most recently created run of a stack, whatever its
-// status, or ErrNotFound if the stack has none. An empty repo means LocalRepo.
+// LatestRun returns the run of a stack with the highest id, whatever its
+// status, or ErrNotFound if the stack has none: the most recently created
+// one, unless a run was created with an older id given. An empty repo means LocalRepo.
 func (s *Store) LatestRun(ctx context.Context, repo, stack string) (*Run, error) {
 	if err := checkStackKey(repo, stack); err != nil {
 		return nil, fmt.Errorf("latest run: %w", err)

@@ -166,6 +166,9 @@ func checkStateVersion(sv *StateVersion) error {
 // serial) first, at most limit of them (0 or less: all), without their
 // Version. A stack with none gives an empty list.
 func (s *Store) ListStateVersions(ctx context.Context, repo, stack string, limit int) ([]StateVersion, error) {
+	if err := checkStackKey(repo, stack); err != nil {
+		return nil, fmt.Errorf("list state versions: %w", err)
+	}
 	var out []StateVersion
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(stateVersionsBucket).Bucket(stackKey(repo, stack))
@@ -221,6 +224,9 @@ func (s *Store) LatestStateVersion(ctx context.Context, repo, stack string) (*St
 // getStateVersion decodes the record pick finds (its key and value) in the
 // stack's bucket, opening a sealed body.
 func (s *Store) getStateVersion(ctx context.Context, repo, stack string, pick func(*bbolt.Bucket) (k, v []byte)) (*StateVersion, error) {
+	if err := checkStackKey(repo, stack); err != nil {
+		return nil, err
+	}
 	var key, stored []byte
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(stateVersionsBucket).Bucket(stackKey(repo, stack))

@@ -36,6 +36,7 @@ package store
 //	runs_by_repo/, runs_by_status/,    (schema v8) drawn in runindex.go
 //	runs_by_op/
 //	prs/, webhook_ids/, forge_outbox/  (schema v9) drawn in prs.go, outbox.go
+//	nodes/                             (schema v10) drawn in nodes.go
 //	active_runs/                       (schema v2)
 //	|-- <run id> -> run status         index of queued and running runs
 //	                                   only: the queue, oldest first
@@ -90,6 +91,7 @@ var topBuckets = [][]byte{
 	stateVersionsBucket,
 	holdsBucket,
 	prsBucket, webhookIDsBucket, outboxBucket,
+	nodesBucket,
 }
 
 // Log keys.

@@ -159,3 +159,29 @@ func TestUpdateActiveRuns(t *testing.T) {
 		t.Errorf("changed = %+v", changed)
 	}
 }
+
+func TestEnqueueRefusedLeavesRunAndAuditAlone(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, Options{})
+	createRun(t, s, Run{Repo: "infra", Stack: "net", Status: StatusQueued})
+	e := &AuditEntry{Actor: "alice", Action: AuditPlan, Result: AuditOK}
+	r := Run{Repo: "infra", Stack: "net", Commit: "abc"}
+	_, err := s.Enqueue(WithAuditOf(ctx, e), &r, func(*Run) (bool, error) { return false, conflict("no") })
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("error = %v, want ErrConflict", err)
+	}
+	if r.ID != "" || r.Status != "" {
+		t.Errorf("refused Enqueue changed r to %s %s", r.ID, r.Status)
+	}
+	if e.RunID != "" {
+		t.Errorf("refused Enqueue left the audit entry naming run %s", e.RunID)
+	}
+
+	given := Run{ID: "01ARZ3NDEKTSV4RRFFQ69G5FAV", Repo: "infra", Stack: "dns"}
+	if _, err := s.Enqueue(ctx, &given, func(*Run) (bool, error) { return false, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetRun(ctx, "01ARZ3NDEKTSV4RRFFQ69G5FAV"); err != nil || got.Status != StatusQueued {
+		t.Errorf("Enqueue with a given id: %v, %v", got, err)
+	}
+}

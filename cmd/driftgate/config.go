@@ -40,6 +40,8 @@ type Config struct {
 	// cookie is Secure. UI is the ui block (config_ui.go).
 	PublicURL string
 	UI        UIConfig
+	// Database is the database block (config_database.go).
+	Database DatabaseConfig
 
 	// Tokens are the API tokens of the token blocks (config_tokens.go).
 	// DRIFTGATE_TOKEN or TokenFile, when set, adds an admin token named
@@ -112,6 +114,7 @@ type fileConfig struct {
 	Metrics         *metricsBlock   `hcl:"metrics,block"`
 	PublicURL       *string         `hcl:"public_url,optional"`
 	UI              *uiBlock        `hcl:"ui,block"`
+	Database        *databaseBlock  `hcl:"database,block"`
 	Body            hcl.Body        `hcl:",body"`
 }
 
@@ -267,6 +270,7 @@ func decodeConfig(body hcl.Body, baseDir string) (*Config, hcl.Diagnostics) {
 	diags = append(diags, decodeMetrics(fc.Metrics, &cfg.Metrics)...)
 	diags = append(diags, decodePublicURL(fc, cfg)...)
 	diags = append(diags, decodeUI(fc.UI, cfg)...)
+	diags = append(diags, decodeDatabase(fc.Database, &cfg.Database)...)
 	if diags.HasErrors() {
 		return nil, diags
 	}

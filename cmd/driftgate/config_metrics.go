@@ -4,9 +4,9 @@ import (
 	"os"
 
 	"github.com/hashicorp/hcl/v2"
+	"go.etcd.io/bbolt"
 
 	"github.com/driftgate/driftgate/runner/metrics"
-	"github.com/driftgate/driftgate/store"
 )
 
 // MetricsConfig is the metrics block: how GET /metrics is served.
@@ -45,10 +45,19 @@ func decodeMetrics(mb *metricsBlock, out *MetricsConfig) hcl.Diagnostics {
 	return nil
 }
 
+// boltStats is what a bbolt store tells about its database file; a store
+// without them (PostgreSQL, which has its own monitoring) exports none.
+type boltStats interface {
+	Stats() bbolt.Stats
+	Path() string
+}
+
 // newMetrics builds the daemon's metrics from the metrics block, with the
-// database's statistics.
-func newMetrics(cfg MetricsConfig, st *store.Store) *metrics.Metrics {
+// database's statistics when st is a bbolt store.
+func newMetrics(cfg MetricsConfig, st serveStore) *metrics.Metrics {
 	m := metrics.New(metrics.Options{PerStack: cfg.PerStack, Token: cfg.Token})
-	m.WatchBolt(st)
+	if db, ok := st.(boltStats); ok {
+		m.WatchBolt(db)
+	}
 	return m
 }

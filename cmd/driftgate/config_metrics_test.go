@@ -85,3 +85,29 @@ func TestServeMetricsToken(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsBoltStatsOnlyFromBbolt: bbolt's statistics are exported when
+// the store has them; a store without them (PostgreSQL) still gets its
+// metrics, without the bolt series.
+func TestMetricsBoltStatsOnlyFromBbolt(t *testing.T) {
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	type deliveriesOnly struct{ serveStore } // hides Stats and Path
+	for _, tt := range []struct {
+		name string
+		st   serveStore
+		want bool
+	}{{"bbolt", st, true}, {"without stats", deliveriesOnly{st}, false}} {
+		rec := httptest.NewRecorder()
+		newMetrics(MetricsConfig{}, tt.st).Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: GET /metrics = %d", tt.name, rec.Code)
+		}
+		if got := strings.Contains(rec.Body.String(), "driftgate_bolt_file_size_bytes"); got != tt.want {
+			t.Errorf("%s: bolt statistics exported = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -44,6 +44,7 @@ func TestLoadConfigFull(t *testing.T) {
 		ShutdownTimeout: 45 * time.Second,
 		Log:             LogConfig{Level: slog.LevelDebug, Format: "json"},
 		Terraform:       TerraformConfig{Version: "1.11.4", Install: false},
+		Database:        DatabaseConfig{Type: "bbolt"},
 		Repos: []RepoConfig{
 			{
 				Name: "infra", URL: "https://git.example.com/acme/infra.git", Branch: "production", PollInterval: 30 * time.Second, TokenEnv: "DRIFTGATE_TEST_TOKEN",

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -47,9 +48,23 @@ as interrupted. Queued runs are kept and run after the next start.`,
 	return cmd
 }
 
+// serveStore is what the wiring hands the store to besides the daemon
+// (runner.New names what the daemon needs): the notifier's deliveries.
+// Both the bbolt and the PostgreSQL store have it.
+type serveStore interface {
+	PutDelivery(ctx context.Context, d *store.Delivery) error
+	PendingDeliveries(ctx context.Context) ([]store.Delivery, error)
+	PruneDeliveries(ctx context.Context, cutoff time.Time) (int, error)
+}
+
 // errNoConfig is what serve says without --config: it never guesses a file.
 var errNoConfig = errors.New("serve needs --config FILE, the server config (see the README's Configuration), " +
 	"for example: driftgate serve --config /etc/driftgate/driftgate.hcl")
+
+// errPostgresNotServed refuses a database block serve cannot honour yet,
+// rather than quietly using the bbolt file.
+var errPostgresNotServed = errors.New(`database { type = "postgres" }: this build of serve runs on the bbolt database only; ` +
+	`remove the database block (or set type = "bbolt") to serve from data_dir`)
 
 func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 	if configFile == "" {
@@ -58,6 +73,9 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 	cfg, parser, diags := LoadConfig(configFile)
 	if diags.HasErrors() {
 		return errors.New("invalid config:\n" + FormatDiagnostics(parser, diags))
+	}
+	if cfg.Database.Type == databasePostgres {
+		return errPostgresNotServed
 	}
 	logger := newLogger(g.stderr, cfg.Log)
 	auth, err := apiAuthenticator(cfg)
@@ -100,7 +118,7 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 
 // daemonConfig is the runner's configuration from the server config: all
 // but the API tokens and TLS, which the caller sets.
-func daemonConfig(cfg *Config, st *store.Store, m *metrics.Metrics, logger *slog.Logger) (runner.Config, error) {
+func daemonConfig(cfg *Config, st serveStore, m *metrics.Metrics, logger *slog.Logger) (runner.Config, error) {
 	rc := runner.Config{
 		Metrics:         m,
 		DataDir:         cfg.DataDir,
@@ -142,7 +160,7 @@ func daemonConfig(cfg *Config, st *store.Store, m *metrics.Metrics, logger *slog
 // change while running to the daemon: repos, tokens, notify blocks and
 // drift settings. A file that does not load changes nothing; the log says
 // why. Settings that need a restart are named in the log.
-func reloadConfig(path string, running *Config, tls runner.TLSSource, d *runner.Daemon, st *store.Store, logger *slog.Logger) {
+func reloadConfig(path string, running *Config, tls runner.TLSSource, d *runner.Daemon, st serveStore, logger *slog.Logger) {
 	next, parser, diags := LoadConfig(path)
 	if diags.HasErrors() {
 		logger.Error("SIGHUP: config not reloaded; the running one stays", "config", path,
@@ -197,7 +215,7 @@ func newLogger(w io.Writer, lc LogConfig) *slog.Logger {
 
 // newNotifier builds the drift notifier from the config's notify blocks;
 // URLs and secrets come from the environment variables they name.
-func newNotifier(blocks []NotifyConfig, st *store.Store, m *metrics.Metrics, logger *slog.Logger) (*notify.Notifier, error) {
+func newNotifier(blocks []NotifyConfig, st serveStore, m *metrics.Metrics, logger *slog.Logger) (*notify.Notifier, error) {
 	routes := make([]notify.Route, 0, len(blocks))
 	for _, b := range blocks {
 		url := b.URL

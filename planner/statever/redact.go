@@ -59,12 +59,18 @@ func Redact(raw []byte, key []byte) (*Version, error) {
 	if len(key) < MinKeySize {
 		return nil, fmt.Errorf("%w: %d bytes, want at least %d", ErrKey, len(key), MinKeySize)
 	}
+	v, _, err := redactState(raw, key)
+	return v, err
+}
+
+// redactState is Redact, also returning the strings it redacted.
+func redactState(raw []byte, key []byte) (*Version, map[string]struct{}, error) {
 	var st stateV4
 	if err := decodeJSON(raw, &st); err != nil {
-		return nil, fmt.Errorf("decode state: %w", err)
+		return nil, nil, fmt.Errorf("decode state: %w", err)
 	}
 	if st.Version.String() != "4" {
-		return nil, fmt.Errorf("%w: state format version %q, want 4", ErrMalformed, st.Version)
+		return nil, nil, fmt.Errorf("%w: state format version %q, want 4", ErrMalformed, st.Version)
 	}
 	r := redactor{key: key, secrets: map[string]struct{}{}}
 	v := &Version{
@@ -75,12 +81,12 @@ func Redact(raw []byte, key []byte) (*Version, error) {
 	}
 	for _, rs := range st.Resources {
 		if rs.Mode != "managed" && rs.Mode != "data" {
-			return nil, fmt.Errorf("%w: resource %s.%s has mode %q", ErrMalformed, rs.Type, rs.Name, rs.Mode)
+			return nil, nil, fmt.Errorf("%w: resource %s.%s has mode %q", ErrMalformed, rs.Type, rs.Name, rs.Mode)
 		}
 		for _, is := range rs.Instances {
 			index, err := instanceKey(is.IndexKey)
 			if err != nil {
-				return nil, fmt.Errorf("%w: resource %s.%s: %w", ErrMalformed, rs.Type, rs.Name, err)
+				return nil, nil, fmt.Errorf("%w: resource %s.%s: %w", ErrMalformed, rs.Type, rs.Name, err)
 			}
 			res := Resource{
 				Mode: rs.Mode, Type: rs.Type, Name: rs.Name, Module: rs.Module,
@@ -103,7 +109,7 @@ func Redact(raw []byte, key []byte) (*Version, error) {
 	}
 	r.scrubVersion(v)
 	sort.SliceStable(v.Resources, func(i, j int) bool { return v.Resources[i].key() < v.Resources[j].key() })
-	return v, nil
+	return v, r.secrets, nil
 }
 
 // redactor replaces sensitive values by markers and remembers the strings

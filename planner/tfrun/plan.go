@@ -79,6 +79,13 @@ type PlanRequest struct {
 	// Nothing redacted reaches it: give it only to something as private as
 	// the plan file itself, or leave it nil.
 	Log io.Writer
+	// Live, when set, receives the run's output as it happens, whole lines
+	// only, masked of the secrets known before the plan (see liveLog): the
+	// log a live reader follows until the result's Log replaces it.
+	Live io.Writer
+	// StatePath is the local state file the plan reads, "" when the state
+	// is elsewhere: its sensitive values are masked in Live.
+	StatePath string
 	// OnPhase, when set, is told how long each step that ran took: init
 	// (not when the init cache skipped it), plan and show.
 	OnPhase PhaseFunc
@@ -118,16 +125,26 @@ type PlanResult struct {
 func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, error) {
 	start := time.Now()
 	res := &PlanResult{Product: req.Binary.Product, TerraformVersion: req.Binary.Version.String()}
+	known, live := e.liveLog(req)
 	var log lockedBuffer
+	if live != nil {
+		log.tee = live
+	}
 	logw := io.Writer(&log)
 	if req.Log != nil {
 		logw = io.MultiWriter(&log, req.Log)
 	}
+	// finish scrubs the log of the plan's secrets and of those masked live.
 	finish := func(secrets *analysis.Secrets, err error) (*PlanResult, error) {
-		if secrets == nil {
-			secrets = analysis.NewSecrets()
+		all := analysis.NewSecrets()
+		if secrets != nil {
+			all.Merge(secrets)
 		}
-		res.Log = secrets.Scrub(log.Bytes())
+		all.Merge(known.Lines())
+		if live != nil {
+			live.Flush()
+		}
+		res.Log = all.Scrub(log.Bytes())
 		res.Duration = time.Since(start)
 		return res, err
 	}

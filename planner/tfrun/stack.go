@@ -41,6 +41,9 @@ type StackPlan struct {
 	RefreshOnly bool
 	// Log, when set, receives the raw output as it happens (see PlanRequest).
 	Log io.Writer
+	// Live, when set, receives the output of a plan as it happens, masked
+	// line by line (see PlanRequest).
+	Live io.Writer
 	// OnPhase, when set, is told how long each step took (see PlanRequest).
 	OnPhase PhaseFunc
 }
@@ -105,6 +108,8 @@ func (p *Planner) Plan(ctx context.Context, sp StackPlan) (*PlanResult, error) {
 		Workspace:   sp.Workspace,
 		RefreshOnly: sp.RefreshOnly,
 		Log:         sp.Log,
+		Live:        sp.Live,
+		StatePath:   p.priorStatePath(sp),
 		OnPhase:     sp.OnPhase,
 	}
 	if sp.Key != "" && !p.NoInitCache {

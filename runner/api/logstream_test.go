@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -224,8 +225,8 @@ func TestFollowLogSlowReader(t *testing.T) {
 	}
 }
 
-// TestFollowLogPlan follows a plan run: its log is scrubbed of the plan's
-// secrets only when it ends, so it streams from the store, then the end.
+// TestFollowLogPlan follows a finished plan run: its log streams from the
+// store, then the end.
 func TestFollowLogPlan(t *testing.T) {
 	g := runnertest.StartGate(t)
 	plan := g.Latest("infra", "network", "plan")
@@ -233,6 +234,52 @@ func TestFollowLogPlan(t *testing.T) {
 	stored, err := g.Store.GetLog(context.Background(), plan.ID)
 	if err != nil || text != string(stored) || end.ID != plan.ID || end.Status != plan.Status {
 		t.Errorf("followed %q (%s %s), want %q and the run (%v)", text, end.ID, end.Status, stored, err)
+	}
+}
+
+// TestFollowLogPlanLive follows a plan while terraform prints: the daemon
+// gives the plan the run's live log, so lines arrive before the plan ends,
+// and what streamed is the stored log. (The masking of what terraform
+// prints is tfrun's, tested against real terraform in tfrun and runner.)
+func TestFollowLogPlanLive(t *testing.T) {
+	g := runnertest.StartGate(t)
+	release := make(chan struct{})
+	g.Terraform.PlanOutput("database", func(w io.Writer) {
+		fmt.Fprint(w, "$ terraform plan\ndata.dgtest_wait.slow: Reading...\n")
+		<-release
+		fmt.Fprint(w, "data.dgtest_wait.slow: Read complete after 4s\nPlan: 1 to add, 0 to change, 0 to destroy.\n")
+	})
+	run, err := apiclient.New(g.URL, apitest.Token).TriggerPlan(context.Background(), "infra", "database")
+	if err != nil {
+		t.Fatalf("trigger plan: %v", err)
+	}
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // the daemon stops only once the plan returns
+	s := follow(t, g.URL, run.ID, "")
+	// Without live lines the stream says nothing until the plan ends,
+	// which waits for this test: give up then.
+	timer := time.AfterFunc(30*time.Second, func() { s.resp.Body.Close() })
+	ev := s.next()
+	timer.Stop()
+	const first = "$ terraform plan\ndata.dgtest_wait.slow: Reading...\n"
+	if ev.name != "log" || ev.text() != first || ev.id != strconv.Itoa(len(first)) {
+		t.Fatalf("first event %+v, want the lines printed so far with id %d", ev, len(first))
+	}
+	if cur := g.WaitRun(run.ID, store.StatusRunning, store.StatusPlanned); cur.Status != store.StatusRunning {
+		t.Fatalf("run is %s before terraform was released", cur.Status)
+	}
+	unblock()
+	tail, _, end := s.rest(int64(len(first)))
+	if end.Status != store.StatusPlanned || end.ID != run.ID {
+		t.Errorf("end event carries %s (%s), want run %s planned", end.Status, end.ID, run.ID)
+	}
+	stored, err := g.Store.GetLog(context.Background(), run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ev.text() + tail; got != string(stored) {
+		t.Errorf("streamed %q\nstored   %q", got, stored)
 	}
 }
 

@@ -110,7 +110,12 @@ func TestQueueAgeOfApprovedApply(t *testing.T) {
 	if err := st.CreateRun(ctx, run); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ApproveRun(ctx, run.ID, store.Approval{Approver: "alice", Decision: store.DecisionApprove, Binding: *run.Binding}, 1); err != nil {
+	approved := func(r *store.Run) error { // as the gate records an approval that queues the run
+		r.Approvals = append(r.Approvals, store.Approval{Approver: "alice", Decision: store.DecisionApprove, At: time.Now().UTC(), Binding: *run.Binding})
+		r.Status = store.StatusQueued
+		return nil
+	}
+	if _, err := st.UpdateRun(ctx, run.ID, approved); err != nil {
 		t.Fatal(err)
 	}
 	m := metrics.New(metrics.Options{})

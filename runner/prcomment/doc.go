@@ -27,6 +27,12 @@
 // plan. Code blocks are cut between lines (a single line longer than the
 // space left is cut inside) and always closed.
 //
+// The comments are edited in place on every push. While stacks are planned
+// again, a continuation comment that has nothing to carry yet is kept with
+// a note that the rest follows (Input.Keep), so it stays where it is in the
+// conversation; once every stack has a result, the caller deletes the
+// comments beyond the last body.
+//
 // # Escaping
 //
 // Every string that comes from outside (stack and repo names, addresses,

@@ -98,6 +98,24 @@ type Input struct {
 	// MaxLength is the forge's comment size limit; every body is at most
 	// this many bytes. At least MinLength.
 	MaxLength int
+	// Keep is the number of comments the PR's plan has on the forge now.
+	// While a stack is still queued or planning, Render returns at least
+	// Keep bodies: a continuation comment with nothing to carry yet says
+	// the rest of the plan follows, so that the next report edits it in
+	// place instead of it being deleted and posted again below newer
+	// comments. Once every stack has a result, surplus comments are the
+	// caller's to delete.
+	Keep int
+}
+
+// planning reports whether some stack has no result yet.
+func (in *Input) planning() bool {
+	for _, s := range in.Stacks {
+		if s.Result == ResultQueued || s.Result == ResultPlanning {
+			return true
+		}
+	}
+	return false
 }
 
 // maxPublicURL bounds the public URL so a link always fits a comment.

@@ -12,7 +12,8 @@ const tableHead = "| Stack | Result | Add | Change | Destroy | Replace | Target 
 
 // Render turns the PR's plan results into comment bodies, the first being
 // the main comment. Body n (from 1) contains Marker(n); each is at most
-// in.MaxLength bytes. It fails only on a limit below MinLength or an
+// in.MaxLength bytes; while stacks are planning there are at least in.Keep
+// bodies. It fails only on a limit below MinLength or an
 // invalid public URL.
 func Render(in Input) ([]string, error) {
 	if err := in.validate(); err != nil {
@@ -36,8 +37,19 @@ func Render(in Input) ([]string, error) {
 		}
 	}
 	p.flush()
+	if in.planning() {
+		for len(p.bodies) < in.Keep {
+			p.start()
+			p.cur.WriteString(pendingNote)
+			p.flush()
+		}
+	}
 	return p.bodies, nil
 }
+
+// pendingNote is the text of a continuation comment kept while the stacks
+// it carried are planned again (see Input.Keep).
+const pendingNote = "_Planning… the rest of the plan follows here when the stacks are planned._\n"
 
 // packer fills comments one after the other.
 type packer struct {

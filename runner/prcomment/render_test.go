@@ -248,3 +248,43 @@ func TestMarker(t *testing.T) {
 		t.Error("Marker(1) is a prefix of Marker(12): upserting comment 1 could find comment 12")
 	}
 }
+
+// TestRenderKeepsPartsWhilePlanning checks Input.Keep: while a stack is
+// queued or planning, the comments the PR already has stay (the surplus
+// ones saying the rest follows); once every stack has a result, only the
+// bodies the plan needs are returned.
+func TestRenderKeepsPartsWhilePlanning(t *testing.T) {
+	planning := changesStack()
+	planning.Result, planning.Analysis, planning.PlanText = ResultPlanning, nil, ""
+	queued := noChangesStack("app")
+	queued.Result, queued.Analysis, queued.PlanText = ResultQueued, nil, ""
+	for _, tc := range []struct {
+		name   string
+		stacks []Stack
+		keep   int
+		want   int
+	}{
+		{"planning keeps three", []Stack{planning}, 3, 3},
+		{"queued keeps two", []Stack{noChangesStack("db"), queued}, 2, 2},
+		{"planning, nothing to keep", []Stack{planning}, 0, 1},
+		{"planned drops the surplus", []Stack{changesStack()}, 3, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bodies, err := Render(Input{PR: PR{Number: 7}, Stacks: tc.stacks, MaxLength: MinLength, Keep: tc.keep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(bodies) != tc.want {
+				t.Fatalf("%d bodies, want %d:\n%s", len(bodies), tc.want, strings.Join(bodies, "\n---\n"))
+			}
+			for i, b := range bodies {
+				if !strings.HasPrefix(b, Marker(i+1)+"\n") {
+					t.Errorf("body %d does not start with its marker:\n%s", i+1, b)
+				}
+				if i > 0 && !strings.Contains(b, "continued (part "+fmt.Sprint(i+1)+")") || i > 0 && !strings.Contains(b, pendingNote) {
+					t.Errorf("kept body %d lacks its title or note:\n%s", i+1, b)
+				}
+			}
+		})
+	}
+}

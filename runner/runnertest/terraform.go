@@ -34,6 +34,7 @@ type Terraform struct {
 	lock     *tfrun.LockInfo            // what StateLock answers
 	applies  []string                   // stacks applied, in order
 	output   map[string]func(io.Writer) // stack -> what its applies print
+	planOut  map[string]func(io.Writer) // stack -> what its plans print
 	n        int
 	started  chan string
 }
@@ -45,6 +46,7 @@ func NewTerraform() *Terraform {
 		blockPl: map[string]bool{}, same: map[string]bool{}, planErr: map[string]error{},
 		drift:   map[string][]analysis.ResourceChange{},
 		output:  map[string]func(io.Writer){},
+		planOut: map[string]func(io.Writer){},
 		started: make(chan string, 8),
 	}
 }
@@ -108,6 +110,16 @@ func (f *Terraform) ApplyOutput(stack string, out func(w io.Writer)) {
 	f.output[stack] = out
 }
 
+// PlanOutput makes the plans of stack print what out writes, as it writes
+// it (to the plan's Live writer, as terraform's masked output would be),
+// before they answer; the output is their log too. out may block: the plan
+// waits for it.
+func (f *Terraform) PlanOutput(stack string, out func(w io.Writer)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.planOut[stack] = out
+}
+
 // Started receives the stack of every plan or apply that blocks.
 func (f *Terraform) Started() <-chan string { return f.started }
 
@@ -130,12 +142,22 @@ func (f *Terraform) Applies() []string {
 func (f *Terraform) Plan(ctx context.Context, sp tfrun.StackPlan) (*tfrun.PlanResult, error) {
 	stack := stackOfKey(sp.Key)
 	f.mu.Lock()
-	block := f.blockPl[stack]
+	block, out := f.blockPl[stack], f.planOut[stack]
 	f.mu.Unlock()
 	if block {
 		f.started <- stack
 		<-ctx.Done()
 		return nil, ctx.Err()
+	}
+	log := []byte("$ terraform plan")
+	if out != nil {
+		var buf bytes.Buffer
+		w := io.Writer(&buf)
+		if sp.Live != nil {
+			w = io.MultiWriter(&buf, sp.Live)
+		}
+		out(w)
+		log = buf.Bytes()
 	}
 	// Each step "took" a millisecond: the daemon's metrics see phases.
 	if sp.OnPhase != nil {
@@ -166,7 +188,7 @@ func (f *Terraform) Plan(ctx context.Context, sp tfrun.StackPlan) (*tfrun.PlanRe
 	a := &analysis.Analysis{Summary: sum, Changes: []analysis.ResourceChange{}, Drift: drift}
 	return &tfrun.PlanResult{
 		TerraformVersion: Version, HasChanges: sum.HasChanges, PlanFile: file, PlanJSON: []byte(`{}`),
-		Text: []byte("Plan: 1 to change"), Log: []byte("$ terraform plan"), Analysis: a,
+		Text: []byte("Plan: 1 to change"), Log: log, Analysis: a,
 	}, nil
 }
 
