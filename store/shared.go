@@ -170,3 +170,10 @@ func WithoutAudit(ctx context.Context) context.Context {
 // Key returns the key of its target: one entry per PR comment marker or
 // commit status context, sorting as the bbolt store lists them.
 func (it *OutboxItem) Key() []byte { return it.key() }
+
+// AuditRunUncreated undoes AuditRunCreated for a write that did not
+// commit.
+func AuditRunUncreated(ctx context.Context, id string) { auditRunUncreated(ctx, id) }
+
+// CheckNodeName refuses a name that cannot key a node (ErrInvalid).
+func CheckNodeName(name string) error { return checkNodeName(name) }

@@ -68,6 +68,9 @@ func (s *Store) RecordDriftCheck(ctx context.Context, sd *store.StackDrift, find
 
 // RecordApplied notes a successful apply in the stack's drift record.
 func (s *Store) RecordApplied(ctx context.Context, repo, stack string, info store.AppliedInfo) error {
+	if err := store.CheckStackKey(repo, stack); err != nil {
+		return fmt.Errorf("record apply: %w", err)
+	}
 	key := store.RepoKey(repo)
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		rec, err := driftStatus(ctx, tx, key, stack, true)
@@ -122,6 +125,9 @@ func putDriftStatus(ctx context.Context, tx pgx.Tx, repo, stack string, sd *stor
 // StackDriftStatus returns a stack's drift record; a stack never checked
 // fails with store.ErrNotFound.
 func (s *Store) StackDriftStatus(ctx context.Context, repo, stack string) (*store.StackDrift, error) {
+	if err := store.CheckStackKey(repo, stack); err != nil {
+		return nil, fmt.Errorf("drift status: %w", err)
+	}
 	sd, err := driftStatus(ctx, s.pool, store.RepoKey(repo), stack, false)
 	if err != nil {
 		return nil, fmt.Errorf("drift status of stack %s/%s: %w", store.RepoKey(repo), stack, err)
@@ -143,6 +149,9 @@ func (s *Store) ListStackDrift(ctx context.Context) ([]store.StackDrift, error) 
 // only the open ones when open is set, else the history too, at most limit
 // (0: all).
 func (s *Store) DriftFindings(ctx context.Context, repo, stack string, open bool, limit int) ([]store.DriftFinding, error) {
+	if err := store.CheckStackKey(repo, stack); err != nil {
+		return nil, fmt.Errorf("drift findings: %w", err)
+	}
 	sql := "SELECT id, data FROM drift_findings WHERE repo = $1 AND stack = $2 AND ($3 = false OR NOT resolved) ORDER BY id DESC"
 	args := []any{store.RepoKey(repo), stack, open}
 	if limit > 0 {

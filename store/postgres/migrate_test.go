@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -78,7 +79,10 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	if !errors.Is(err, store.ErrSchemaTooNew) {
 		t.Fatalf("open: %v, want ErrSchemaTooNew", err)
 	}
-	for _, want := range []string{"schema version 2", "up to version 1", "run a driftgate at least as new"} {
+	for _, want := range []string{
+		fmt.Sprintf("schema version %d", SchemaVersion+1), fmt.Sprintf("up to version %d", SchemaVersion),
+		"run a driftgate at least as new",
+	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
@@ -96,5 +100,31 @@ func TestOpenRefusesBadURL(t *testing.T) {
 	_, err := Open(context.Background(), "postgres://u:secret@[bad", Options{})
 	if !errors.Is(err, store.ErrInvalid) || strings.Contains(err.Error(), "secret") {
 		t.Fatalf("open: %v, want ErrInvalid without the password", err)
+	}
+}
+
+// A database an older binary made is brought forward from its version.
+func TestOpenMigratesAnOlderSchema(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	old, err := open(ctx, url, Options{}, migrations[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := store.Run{Repo: "infra", Stack: "net"}
+	if err := old.CreateRun(ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	s := openURL(t, url, Options{})
+	var v int
+	if err := s.pool.QueryRow(ctx, "SELECT max(version) FROM driftgate_schema").Scan(&v); err != nil || v != SchemaVersion {
+		t.Fatalf("schema version %d, %v; want %d", v, err, SchemaVersion)
+	}
+	if _, err := s.GetRun(ctx, r.ID); err != nil {
+		t.Errorf("run stored before the migration: %v", err)
+	}
+	if err := s.PutNode(ctx, &store.Node{Name: "n1"}); err != nil {
+		t.Errorf("PutNode after migrating: %v", err)
 	}
 }

@@ -67,6 +67,9 @@ func (s *Store) PutStateVersion(ctx context.Context, sv *store.StateVersion) err
 // serial) first, at most limit of them (0 or less: all), without their
 // Version. A stack with none gives an empty list.
 func (s *Store) ListStateVersions(ctx context.Context, repo, stack string, limit int) ([]store.StateVersion, error) {
+	if err := store.CheckStackKey(repo, stack); err != nil {
+		return nil, fmt.Errorf("list state versions: %w", err)
+	}
 	sql := "SELECT serial::text, record FROM state_versions WHERE repo = $1 AND stack = $2 ORDER BY state_versions.serial DESC"
 	args := []any{store.RepoKey(repo), stack}
 	if limit > 0 {
@@ -124,6 +127,9 @@ func (s *Store) LatestStateVersion(ctx context.Context, repo, stack string) (*st
 // getStateVersion decodes the record of the stack that the SQL tail
 // (a condition on $3, or an order) picks.
 func (s *Store) getStateVersion(ctx context.Context, repo, stack, tail string, args ...any) (*store.StateVersion, error) {
+	if err := store.CheckStackKey(repo, stack); err != nil {
+		return nil, err
+	}
 	var serial string
 	var rec []byte
 	err := s.pool.QueryRow(ctx, "SELECT serial::text, record FROM state_versions WHERE repo = $1 AND stack = $2 "+tail,

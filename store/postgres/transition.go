@@ -128,14 +128,22 @@ func lockLiveStacks(ctx context.Context, tx pgx.Tx) error {
 // Enqueue stores r as a new queued run and, in the same transaction
 // holding the stack's lock, applies change to every older queued run of
 // the same stack, oldest first; r has its ID when change runs. It returns
-// the runs change changed.
+// the runs change changed. r keeps its ID when it has one (as CreateRun
+// does) and is left as it was unless the run was stored.
 func (s *Store) Enqueue(ctx context.Context, r *store.Run, change store.RunChange) ([]store.Run, error) {
+	given := *r
 	run := *r
 	if err := store.CheckStackKey(run.Repo, run.Stack); err != nil {
 		return nil, fmt.Errorf("enqueue run: %w", err)
 	}
 	run.Status = store.StatusQueued
-	run.ID = ""
+	if run.ID != "" {
+		id, err := store.ParseRunID(run.ID)
+		if err != nil {
+			return nil, fmt.Errorf("enqueue run: %w", err)
+		}
+		run.ID = id
+	}
 	var changed []store.Run
 	var pruned int
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -151,6 +159,8 @@ func (s *Store) Enqueue(ctx context.Context, r *store.Run, change store.RunChang
 		return err
 	})
 	if err != nil {
+		store.AuditRunUncreated(ctx, run.ID)
+		*r = given
 		return nil, fmt.Errorf("enqueue run for stack %s/%s: %w", store.RepoKey(run.Repo), run.Stack, err)
 	}
 	*r = run

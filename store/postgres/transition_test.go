@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -321,5 +322,27 @@ func TestUpdateActiveRunsHoldsTheirStacks(t *testing.T) {
 	}
 	if err := <-enqueued; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Enqueue keeps a given id, and a refused enqueue leaves r and the
+// attached audit entry as they were.
+func TestEnqueueGivenIDAndRefusal(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	ctx := t.Context()
+	id := "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+	r := store.Run{ID: strings.ToLower(id), Repo: "infra", Stack: "net"}
+	if _, err := s.Enqueue(ctx, &r, func(*store.Run) (bool, error) { return false, nil }); err != nil || r.ID != id {
+		t.Fatalf("Enqueue(given id) = %v, run id %s; want %s", err, r.ID, id)
+	}
+	entry := &store.AuditEntry{Actor: "alice", Action: store.AuditPlan, Result: store.AuditOK}
+	actx := store.WithAuditOf(ctx, entry)
+	refused := store.Run{Repo: "infra", Stack: "net", Commit: "c2"}
+	_, err := s.Enqueue(actx, &refused, func(*store.Run) (bool, error) { return false, &store.ConflictError{Reason: "no"} })
+	if !errors.Is(err, store.ErrConflict) || refused.ID != "" || refused.Status != "" || entry.RunID != "" || store.AuditWritten(actx) {
+		t.Fatalf("refused Enqueue = %v, run %+v, entry %+v; want ErrConflict and both as they were", err, refused, entry)
+	}
+	if page, _, _ := s.ListRuns(ctx, store.RunFilter{}); len(page) != 1 {
+		t.Errorf("%d runs after a refused enqueue, want 1", len(page))
 	}
 }
