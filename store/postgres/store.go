@@ -140,6 +140,9 @@ func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 // mapError turns a PostgreSQL constraint violation the store expects into
 // the store error that says it.
 func mapError(err error) error {
+	if errors.Is(err, store.ErrConflict) {
+		return err // mapped already
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "runs_one_running" {
 		return fmt.Errorf("%w (%w)", &store.ConflictError{Reason: "another run of the stack is already running"}, err)

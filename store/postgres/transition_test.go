@@ -53,6 +53,9 @@ func TestSecondRunningRunOfStackConflicts(t *testing.T) {
 	if !errors.Is(err, store.ErrConflict) || got == nil || got.Status != store.StatusQueued {
 		t.Errorf("UpdateRun(second running) = %+v, %v; want the run as found and ErrConflict", got, err)
 	}
+	if n := strings.Count(err.Error(), "already running"); n != 1 {
+		t.Errorf("error %q says %d times that another run is running, want once", err, n)
+	}
 	running := second
 	running.Status = store.StatusRunning
 	if err := s.SaveRun(ctx, &running); !errors.Is(err, store.ErrConflict) {
