@@ -37,7 +37,7 @@ func wireRun(r *store.Run) *apiv1.Run {
 		for i, a := range r.Approvals {
 			out.Approvals[i] = apiv1.Approval{
 				Approver: a.Approver, Decision: apiv1.Decision(a.Decision), Comment: a.Comment,
-				At: a.At, Source: a.Source, Binding: apiv1.Binding(a.Binding),
+				At: a.At, Source: a.Source, ReviewID: a.ReviewID, Binding: apiv1.Binding(a.Binding),
 			}
 		}
 	}

@@ -38,8 +38,8 @@ func wireRunFull() store.Run {
 		Error:   "apply refused",
 		Binding: &b,
 		Approvals: []store.Approval{
-			{Approver: "alice", Decision: store.DecisionApprove, Comment: "lgtm", At: wireT1, Source: store.ApprovalSourceDriftgate, Binding: b},
-			{Approver: "bob", Decision: store.DecisionReject, At: wireT2, Source: "github", Binding: old},
+			{Approver: "gitea:alice", Decision: store.DecisionApprove, Comment: "lgtm", At: wireT1, Source: "gitea", ReviewID: 4711, Binding: b},
+			{Approver: "bob", Decision: store.DecisionReject, At: wireT2, Source: store.ApprovalSourceDriftgate, Binding: old},
 		},
 		Reason: store.ReasonDestroyNeedsApproval, Waiting: "waiting for 2 approvals",
 		Attrs: map[store.AttrKey]string{store.AttrTriggeredBy: "alice", store.AttrPlanRun: "01J0PLANRUN000000000000000", store.AttrDependsOn: "base,dns"},

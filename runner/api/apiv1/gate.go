@@ -59,6 +59,8 @@ type Approval struct {
 	// Source says where the decision was given: ApprovalSourceDriftgate or
 	// a forge's review.
 	Source string `json:"source"`
+	// ReviewID is the id of the forge review the approval comes from.
+	ReviewID int64 `json:"review_id,omitempty"`
 	// Binding is the run's binding the approver saw.
 	Binding Binding `json:"binding"`
 }
