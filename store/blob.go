@@ -5,17 +5,28 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"sync"
 )
+
+// gzipWriters holds gzip writers at the fastest level for reuse: a new one
+// allocates and clears most of a megabyte of tables, more than compressing
+// a plan's parts and its log costs (a finished run compresses five).
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed) // a valid level: no error
+	return zw
+}}
 
 // compress gzips b at the fastest level: plans and logs are text that
 // compresses well even so, and writes stay cheap.
 func compress(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(len(b)/4 + 64)
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if err != nil {
-		return nil, err
-	}
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer func() {
+		zw.Reset(io.Discard) // keep no hold on buf
+		gzipWriters.Put(zw)
+	}()
+	zw.Reset(&buf)
 	if _, err := zw.Write(b); err != nil {
 		return nil, fmt.Errorf("compress: %w", err)
 	}

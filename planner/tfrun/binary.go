@@ -55,6 +55,8 @@ type Resolver struct {
 	mu       sync.Mutex
 	versions map[string]versionEntry
 	loaded   bool
+	// asking is held while a binary is asked its version.
+	asking sync.Mutex
 }
 
 // NoBinaryError says that no binary of the product satisfies a
@@ -182,6 +184,13 @@ func (r *Resolver) inspect(ctx context.Context, path string) (*Binary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("terraform binary: %w", err)
 	}
+	if p, v := r.loadCached(path, st); v != nil {
+		return &Binary{Path: path, Product: p, Version: v}, nil
+	}
+	// The first runs of a new daemon all resolve at once: one asks, the
+	// others wait for its answer.
+	r.asking.Lock()
+	defer r.asking.Unlock()
 	if p, v := r.loadCached(path, st); v != nil {
 		return &Binary{Path: path, Product: p, Version: v}, nil
 	}

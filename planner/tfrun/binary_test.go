@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -220,6 +221,37 @@ func TestVersionCacheWithoutProduct(t *testing.T) {
 	raw, err = os.ReadFile(filepath.Join(install, versionCacheFile))
 	if err != nil || !strings.Contains(string(raw), `"product": "opentofu"`) {
 		t.Errorf("cache file now %s, %v; want the product recorded", raw, err)
+	}
+}
+
+// TestResolveConcurrentAsksOnce checks that runs resolving the same binary
+// at once (the first runs of a new daemon) ask it its version once.
+func TestResolveConcurrentAsksOnce(t *testing.T) {
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	path := filepath.Join(dir, "terraform")
+	script := "#!/bin/sh\necho asked >> '" + calls + "'\necho 'Terraform v1.11.4'\n"
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := &Resolver{Path: path, InstallDir: filepath.Join(dir, "bin")}
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if b, err := r.Resolve(context.Background()); err != nil || b.String() != "Terraform 1.11.4" {
+				t.Errorf("resolve = %v, %v", b, err)
+			}
+		}()
+	}
+	wg.Wait()
+	raw, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(raw), "asked"); n != 1 {
+		t.Errorf("the binary was asked its version %d times, want once", n)
 	}
 }
 

@@ -14,8 +14,13 @@ import (
 // way: the cache is locked for as long as a plan of the stack runs, an
 // apply is never retried so it must not start on a stale init, and with
 // the shared plugin cache an init costs little.
+//
+// Init runs as plans run it (see command.go); what follows goes through a
+// terraform-exec handle, which asks the binary its version before its
+// first command. It is asked here, before the handle's output is the log,
+// so that the answer stays out of it.
 func (e *Executor) freshInit(ctx context.Context, bin *Binary, wd *Workdir, logw io.Writer) (*tfexec.Terraform, error) {
-	tf, err := e.terraform(PlanRequest{Binary: bin, Workdir: wd})
+	tf, err := e.terraformExec(bin, wd)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +29,10 @@ func (e *Executor) freshInit(ctx context.Context, bin *Binary, wd *Workdir, logw
 	}
 	tf.SetStdout(logw)
 	tf.SetStderr(logw)
-	if err := e.init(ctx, tf, wd, "", logw); err != nil {
+	t := e.newTerraform(bin, wd.StackDir, "")
+	t.SetStdout(logw)
+	t.SetStderr(logw)
+	if err := e.init(ctx, t, wd, "", logw); err != nil {
 		return nil, &Error{Stage: StageInit, Err: err}
 	}
 	return tf, nil

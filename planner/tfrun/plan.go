@@ -1,7 +1,7 @@
 // Package tfrun runs Terraform for driftgate: it resolves the binary, makes
-// each run's private copy of a stack, and runs init, plan and show through
-// terraform-exec. Cancelling a run's context sends Terraform SIGINT and kills
-// it only after a grace period.
+// each run's private copy of a stack, and runs init, plan and show (see
+// command.go) and apply (through terraform-exec). Cancelling a run's
+// context sends Terraform SIGINT and kills it only after a grace period.
 package tfrun
 
 import (
@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
-	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/driftgate/driftgate/planner/analysis"
 )
@@ -149,19 +148,10 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 		return res, err
 	}
 
-	tf, err := e.terraform(req)
-	if err != nil {
-		return finish(nil, err)
-	}
-	// terraform-exec asks the binary its version once per handle, before
-	// the first command that needs it, and copies the answer to the
-	// handle's stdout: ask now, before output is captured, so it reaches
-	// neither the log nor the plan JSON.
-	if _, _, err := tf.Version(ctx, false); err != nil {
-		return finish(nil, fmt.Errorf("terraform version: %w", err))
-	}
+	tf := e.newTerraform(req.Binary, req.Workdir.StackDir, req.InitCacheDir)
 	var cache *initCache
 	var fp string
+	var err error
 	if req.InitCacheDir != "" {
 		if cache, err = openInitCache(ctx, req.InitCacheDir); err != nil {
 			return finish(nil, err)
@@ -174,18 +164,12 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 	// prepare runs init and selects the workspace, recording success in
 	// the init cache.
 	prepare := func() error {
-		// terraform-exec asks the binary its version once per handle
-		// before init; do it before output is captured so the answer stays
-		// out of the log.
-		if _, _, err := tf.Version(ctx, false); err != nil {
-			return fmt.Errorf("terraform version: %w", err)
-		}
 		tf.SetStdout(logw)
 		tf.SetStderr(logw)
 		if err := e.init(ctx, tf, req.Workdir, req.InitCacheDir, logw); err != nil {
 			return &Error{Stage: StageInit, Err: err}
 		}
-		if err := selectWorkspace(ctx, tf, req.Workspace); err != nil {
+		if err := tf.selectWorkspace(ctx, req.Workspace); err != nil {
 			return &Error{Stage: StageWorkspace, Err: err}
 		}
 		if cache != nil {
@@ -207,16 +191,10 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 	var text bytes.Buffer
 	tf.SetStdout(io.MultiWriter(logw, &text))
 	header(logw, "terraform plan")
-	opts := []tfexec.PlanOption{tfexec.Out(req.Workdir.PlanFile), tfexec.Lock(true)}
-	if req.RefreshOnly {
-		opts = append(opts, tfexec.RefreshOnly(true))
-	}
-	for _, vf := range req.Workdir.VarFiles {
-		opts = append(opts, tfexec.VarFile(vf))
-	}
+	opts := planOptions{out: req.Workdir.PlanFile, varFiles: req.Workdir.VarFiles, refreshOnly: req.RefreshOnly}
 	var hasChanges bool
 	err = req.OnPhase.timed(StagePlan, func() (err error) {
-		hasChanges, err = tf.Plan(ctx, opts...)
+		hasChanges, err = tf.plan(ctx, opts)
 		return err
 	})
 	if err != nil && initSkipped && !IsCanceled(err) {
@@ -229,7 +207,7 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 		}
 		text.Reset()
 		tf.SetStdout(io.MultiWriter(logw, &text))
-		hasChanges, err = tf.Plan(ctx, opts...)
+		hasChanges, err = tf.plan(ctx, opts)
 	}
 	if err != nil {
 		return finish(nil, &Error{Stage: StagePlan, Err: err})
@@ -237,20 +215,16 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 	res.HasChanges = hasChanges
 
 	// The plan JSON holds secrets in the clear: it goes to a buffer of its
-	// own, never to the log. The same handle runs show, so terraform-exec
-	// asks the binary its version once per plan, not once per handle.
+	// own, never to the log.
 	var raw bytes.Buffer
-	tf.SetStdout(&raw)
 	tf.SetStderr(logw)
-	var parsed *tfjson.Plan
-	err = req.OnPhase.timed(StageShow, func() (err error) {
-		parsed, err = tf.ShowPlanFile(ctx, req.Workdir.PlanFile, tfexec.JSONNumber(true))
-		return err
+	err = req.OnPhase.timed(StageShow, func() error {
+		return tf.showPlanJSON(ctx, req.Workdir.PlanFile, &raw)
 	})
 	if err != nil {
 		return finish(nil, &Error{Stage: StageShow, Err: err})
 	}
-	processed, err := analysis.ProcessParsed(raw.Bytes(), parsed)
+	processed, err := analysis.Process(raw.Bytes())
 	if err != nil {
 		return finish(nil, &Error{Stage: StageShow, Err: err})
 	}
@@ -267,9 +241,9 @@ func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, erro
 	return finish(processed.Secrets, nil)
 }
 
-// terraform builds the terraform-exec handle for a run.
-func (e *Executor) terraform(req PlanRequest) (*tfexec.Terraform, error) {
-	tf, err := tfexec.NewTerraform(req.Workdir.StackDir, req.Binary.Path)
+// terraformExec builds the terraform-exec handle for the work dir wd.
+func (e *Executor) terraformExec(bin *Binary, wd *Workdir) (*tfexec.Terraform, error) {
+	tf, err := tfexec.NewTerraform(wd.StackDir, bin.Path)
 	if err != nil {
 		return nil, fmt.Errorf("terraform: %w", err)
 	}
@@ -280,11 +254,7 @@ func (e *Executor) terraform(req PlanRequest) (*tfexec.Terraform, error) {
 	if err := tf.SetWaitDelay(grace); err != nil {
 		return nil, fmt.Errorf("terraform: %w", err)
 	}
-	env := e.environ()
-	if req.InitCacheDir != "" {
-		env["TF_DATA_DIR"] = req.InitCacheDir
-	}
-	if err := tf.SetEnv(env); err != nil {
+	if err := tf.SetEnv(e.environ()); err != nil {
 		return nil, fmt.Errorf("terraform environment: %w", err)
 	}
 	return tf, nil

@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/hashicorp/terraform-exec/tfexec"
 )
 
 // How a run's init uses the shared plugin cache.
@@ -40,11 +38,10 @@ const privateCacheDir = "plugin-cache"
 // the backend settings saved in a reused TF_DATA_DIR are a cache, and when
 // the data dir (and so the default backend's state path) moved, they must
 // not make init fail with "Backend configuration changed".
-func (e *Executor) init(ctx context.Context, tf *tfexec.Terraform, wd *Workdir, tfDataDir string, logw io.Writer) error {
+func (e *Executor) init(ctx context.Context, tf *terraform, wd *Workdir, tfDataDir string, logw io.Writer) error {
 	header(logw, "terraform init")
-	opts := []tfexec.InitOption{tfexec.Upgrade(false), tfexec.Reconfigure(true)}
 	if e.PluginCacheDir == "" {
-		return tf.Init(ctx, opts...)
+		return tf.init(ctx)
 	}
 	dataDir := tfDataDir
 	if dataDir == "" {
@@ -56,7 +53,7 @@ func (e *Executor) init(ctx context.Context, tf *tfexec.Terraform, wd *Workdir, 
 			return err
 		}
 		defer unlock()
-		if err := tf.Init(ctx, opts...); err != nil {
+		if err := tf.init(ctx); err != nil {
 			return err
 		}
 		return pinProviders(dataDir, e.PluginCacheDir)
@@ -66,14 +63,7 @@ func (e *Executor) init(ctx context.Context, tf *tfexec.Terraform, wd *Workdir, 
 	if err := os.MkdirAll(private, 0o700); err != nil {
 		return fmt.Errorf("private plugin cache: %w", err)
 	}
-	if err := e.setInitEnv(tf, tfDataDir, private); err != nil {
-		return err
-	}
-	err := tf.Init(ctx, opts...)
-	if rerr := e.setInitEnv(tf, tfDataDir, e.PluginCacheDir); err == nil {
-		err = rerr
-	}
-	if err != nil {
+	if err := tf.withEnv("TF_PLUGIN_CACHE_DIR", private).init(ctx); err != nil {
 		return err
 	}
 	unlock, err := lockDir(ctx, e.PluginCacheDir)
@@ -85,20 +75,6 @@ func (e *Executor) init(ctx context.Context, tf *tfexec.Terraform, wd *Workdir, 
 		return err
 	}
 	return pinProviders(dataDir, e.PluginCacheDir, private)
-}
-
-// setInitEnv gives tf the run's environment with cacheDir as its plugin
-// cache.
-func (e *Executor) setInitEnv(tf *tfexec.Terraform, tfDataDir, cacheDir string) error {
-	env := e.environ()
-	if tfDataDir != "" {
-		env["TF_DATA_DIR"] = tfDataDir
-	}
-	env["TF_PLUGIN_CACHE_DIR"] = cacheDir
-	if err := tf.SetEnv(env); err != nil {
-		return fmt.Errorf("terraform environment: %w", err)
-	}
-	return nil
 }
 
 // providerEntryDepth is how deep a package sits in a plugin cache:
