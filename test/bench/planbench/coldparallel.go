@@ -294,7 +294,7 @@ repo "bench" {
 		// plans need) is read only once none is.
 		busy, err := plansBusy(ctx, client)
 		if err == nil && !busy {
-			var runs []store.Run
+			var runs []apiv1.Run
 			if runs, err = planRuns(ctx, client); err == nil {
 				last = runs
 				if len(runs) >= len(c.stacks) && allTerminal(runs) {
@@ -317,8 +317,8 @@ repo "bench" {
 
 // plansBusy reports whether the daemon has a plan run queued or running.
 func plansBusy(ctx context.Context, client *apiclient.Client) (bool, error) {
-	for _, st := range []store.RunStatus{store.StatusQueued, store.StatusRunning} {
-		runs, _, err := client.Runs(ctx, store.RunFilter{Operation: "plan", Status: st, Limit: 1})
+	for _, st := range []apiv1.RunStatus{apiv1.StatusQueued, apiv1.StatusRunning} {
+		runs, _, err := client.Runs(ctx, apiv1.RunFilter{Status: st, Limit: 1})
 		if err != nil || len(runs) > 0 {
 			return true, err
 		}
