@@ -44,7 +44,8 @@ type Config struct {
 	UI ui.Config
 	// PublicURL is where users reach driftgate (links in PR comments and
 	// commit statuses); "" means no links.
-	PublicURL string // Cluster, when set, makes the daemon one node of several sharing a
+	PublicURL string
+	// Cluster, when set, makes the daemon one node of several sharing a
 	// PostgreSQL database (cluster.go); nil runs one node, with the local
 	// dispatcher.
 	Cluster *ClusterConfig
