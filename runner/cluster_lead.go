@@ -42,7 +42,7 @@ func (l *leadership) hold(ctx context.Context) {
 func (l *leadership) current() (context.Context, <-chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.term != nil {
+	if l.term != nil && l.term.Err() == nil {
 		l.wg.Add(1)
 		return l.term, nil
 	}
