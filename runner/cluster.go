@@ -24,7 +24,10 @@ import (
 // whose lease expired (cluster_lead.go). Every node serves the API, the UI
 // and webhooks.
 
-// ClusterConfig makes the daemon one node of a cluster.
+// ClusterConfig makes the daemon one node of a cluster. The node's name
+// and lease are Config.Node's: a node whose heartbeat is older than the
+// lease is lost, and its runs are reclaimed; leadership moves within a
+// lease.
 type ClusterConfig struct {
 	// Pool is the shared PostgreSQL database River's queue lives in
 	// (migrated with riverq.Migrate).
@@ -32,12 +35,6 @@ type ClusterConfig struct {
 	// URL is the same database's URL: the leader election holds a
 	// connection of its own.
 	URL string
-	// Node names this node among those sharing the database.
-	Node string
-	// Lease is how long a node whose heartbeat stopped keeps its runs
-	// before they are reclaimed, and how fast leadership moves; zero
-	// means DefaultLease.
-	Lease time.Duration
 	// Reoffer is how often the leader offers every queued run to the queue
 	// again; zero means DefaultReoffer.
 	Reoffer time.Duration
@@ -46,19 +43,14 @@ type ClusterConfig struct {
 	FetchPollInterval time.Duration
 }
 
-// Defaults of zero ClusterConfig fields.
-const (
-	DefaultLease   = 15 * time.Second
-	DefaultReoffer = 3 * time.Second
-)
+// DefaultReoffer is how often the leader offers queued runs again when
+// ClusterConfig.Reoffer is zero.
+const DefaultReoffer = 3 * time.Second
 
 func (c *ClusterConfig) check() error {
 	var errs []error
 	if c.Pool == nil || c.URL == "" {
 		errs = append(errs, errors.New("cluster: no database (pool and URL)"))
-	}
-	if c.Node == "" {
-		errs = append(errs, errors.New("cluster: no node name"))
 	}
 	return errors.Join(errs...)
 }
@@ -79,22 +71,22 @@ func newClusterNode(d *Daemon, cfg ClusterConfig) (*clusterNode, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	if cfg.Lease <= 0 {
-		cfg.Lease = DefaultLease
-	}
 	if cfg.Reoffer <= 0 {
 		cfg.Reoffer = DefaultReoffer
 	}
 	c := &clusterNode{cfg: cfg, lead: &leadership{}}
 	q, err := riverq.New(cfg.Pool, riverq.Config{
-		NodeID: cfg.Node, Workers: d.cfg.MaxParallelRuns, Handler: d.work,
+		NodeID: d.node.Name, Workers: d.cfg.MaxParallelRuns, Handler: d.work,
 		Logger: d.logger.With("component", "queue"), FetchPollInterval: cfg.FetchPollInterval,
 	})
 	if err != nil {
 		return nil, err
 	}
 	c.queue = q
-	c.elector = &cluster.Elector{URL: cfg.URL, NodeID: cfg.Node, Lease: cfg.Lease, Logger: d.logger}
+	// A leader checks its hold every half election lease and a follower
+	// takes over within two: half the node lease moves leadership within
+	// the node lease.
+	c.elector = &cluster.Elector{URL: cfg.URL, NodeID: d.node.Name, Lease: d.node.Lease / 2, Logger: d.logger}
 	return c, nil
 }
 
@@ -139,7 +131,7 @@ func (d *Daemon) runCluster(ctx context.Context) error {
 // answer, the node takes no run and /readyz says why.
 func (d *Daemon) watchDatabase(ctx context.Context) {
 	c := d.cl
-	every := c.cfg.Lease / 2
+	every := d.node.Lease / 2
 	for {
 		pctx, cancel := context.WithTimeout(ctx, every)
 		err := c.cfg.Pool.Ping(pctx)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"github.com/driftgate/driftgate/store"
 )
 
 // leadership hands this node's terms as leader to the duties that run only
@@ -83,28 +81,17 @@ func (l *leadership) run(ctx context.Context, fn func(context.Context) error) er
 	}
 }
 
-// nodeLister reads the nodes' records (their heartbeats).
-type nodeLister interface {
-	ListNodes(ctx context.Context) ([]store.Node, error)
-}
-
 // checkLeases reclaims, every half lease until ctx ends, the runs of the
 // nodes whose heartbeat is older than the lease. The leader runs it.
 func (d *Daemon) checkLeases(ctx context.Context) error {
-	nodes, ok := d.store.(nodeLister)
-	if !ok {
-		d.logger.Warn("the store keeps no node records: runs of lost nodes are not reclaimed")
-		<-ctx.Done()
-		return nil
-	}
-	lease := d.cl.cfg.Lease
+	lease := d.node.Lease
 	for {
-		recs, err := nodes.ListNodes(ctx)
+		recs, err := d.store.ListNodes(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.logger.Error("read node records", logErr, err)
 		}
 		if err == nil {
-			if lost := lostNodes(recs, d.cl.cfg.Node, lease, time.Now()); len(lost) > 0 {
+			if lost := lostNodes(recs, d.node.Name, lease, time.Now()); len(lost) > 0 {
 				d.reclaim(ctx, func(n string) bool { return lost[n] },
 					"interrupted: the node running it stopped heartbeating for longer than its lease ("+lease.String()+"); it was not resumed")
 			}

@@ -85,9 +85,9 @@ func (h *clusterHarness) node(name string, workers int) *clusterNodeOf {
 		DataDir: dir, Listen: "127.0.0.1:0", MaxParallelRuns: workers, ShutdownTimeout: 5 * time.Second,
 		Auth:  api.StaticToken("test-token"),
 		Repos: []RepoConfig{{Name: "infra", URL: h.repo.Dir, Branch: "main", PollInterval: time.Second}},
+		Node:  NodeConfig{Name: name, Lease: time.Second},
 		Cluster: &ClusterConfig{
-			Pool: clusterPool(h.t, h.url), URL: h.url, Node: name,
-			Lease: time.Second, Reoffer: 200 * time.Millisecond, FetchPollInterval: 100 * time.Millisecond,
+			Pool: clusterPool(h.t, h.url), URL: h.url, Reoffer: 200 * time.Millisecond, FetchPollInterval: 100 * time.Millisecond,
 		},
 	}, h.st, h.tf, slog.New(slog.DiscardHandler).With("node", name))
 	if err != nil {
@@ -144,7 +144,9 @@ func (h *clusterHarness) wait(id, what string, cond func(*store.Run) bool) *stor
 	}
 }
 
-func finished(r *store.Run) bool { return r.FinishedAt.After(r.CreatedAt) && r.Status != store.StatusQueued }
+func finished(r *store.Run) bool {
+	return r.FinishedAt.After(r.CreatedAt) && r.Status != store.StatusQueued
+}
 
 // gatedTerraform is fakeTerraform counting the plans of each stack, whose
 // plans of a stack held with hold wait until the stack is let go or the

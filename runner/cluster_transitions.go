@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -107,13 +108,13 @@ func jobOf(run *store.Run) int64 {
 	return n
 }
 
-// lostNodes are the names of the nodes among nodes whose last heartbeat is
-// older than lease at now, self excepted: they stopped (crashed, lost the
+// lostNodes are the names of the nodes among nodes gone by the lease rule
+// (nodeState) at now, self excepted: they stopped (crashed, lost the
 // network or the database), and their runs are the leader's to reclaim.
 func lostNodes(nodes []store.Node, self string, lease time.Duration, now time.Time) map[string]bool {
 	lost := map[string]bool{}
 	for _, n := range nodes {
-		if n.Name != self && now.Sub(n.Heartbeat) > lease {
+		if n.Name != self && nodeState(n, now, lease) == apiv1.NodeGone {
 			lost[n.Name] = true
 		}
 	}

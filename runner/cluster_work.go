@@ -46,7 +46,7 @@ func (d *Daemon) work(ctx context.Context, runID string) error {
 	}
 	defer end()
 	jobID, _ := riverq.JobID(ctx)
-	claimed, err := claimOnNode(ctx, d.store, run, d.cl.cfg.Node, jobID)
+	claimed, err := claimOnNode(ctx, d.store, run, d.node.Name, jobID)
 	if err != nil {
 		if !errors.Is(err, store.ErrConflict) {
 			d.health.claimed(err)
@@ -66,7 +66,7 @@ func (d *Daemon) work(ctx context.Context, runID string) error {
 		cancel(ErrShutdown)
 	})
 	defer stop()
-	d.logger.Info("run started on this node", logRun, claimed.ID, logStack, claimed.Stack, "node", d.cl.cfg.Node)
+	d.logger.Info("run started on this node", logRun, claimed.ID, logStack, claimed.Stack, "node", d.node.Name)
 	d.disp.execute(runCtx, claimed)
 	return nil
 }

@@ -45,6 +45,9 @@ type Config struct {
 	// PublicURL is where users reach driftgate (links in PR comments and
 	// commit statuses); "" means no links.
 	PublicURL string
+	// Node is how the daemon describes itself in its node record
+	// (nodes.go); the zero value names it after the host.
+	Node NodeConfig
 	// Cluster, when set, makes the daemon one node of several sharing a
 	// PostgreSQL database (cluster.go); nil runs one node, with the local
 	// dispatcher.

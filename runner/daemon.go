@@ -46,6 +46,7 @@ type daemonStore interface {
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, string, error)
 	gateStore
 	prStore
+	nodeStore
 }
 
 // gateStore is what the apply gate needs from the store; its rules
@@ -101,6 +102,7 @@ type Daemon struct {
 	logs               *logHub           // output of the runs in progress, for live readers
 	events             chan webhookEvent // verified webhook deliveries to act on
 	outboxPoke         chan struct{}     // wakes the forge outbox loop
+	node               NodeConfig        // this node's record (nodes.go), as New set it
 }
 
 // New builds a daemon from its configuration, an open store and a stack
@@ -110,6 +112,10 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
 	if err := cfg.check(); err != nil {
+		return nil, fmt.Errorf("daemon config: %w", err)
+	}
+	node, err := cfg.Node.withDefaults()
+	if err != nil {
 		return nil, fmt.Errorf("daemon config: %w", err)
 	}
 	if logger == nil {
@@ -126,6 +132,7 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 
 		events:     make(chan webhookEvent, webhookQueue),
 		outboxPoke: make(chan struct{}, 1),
+		node:       node,
 	}
 	d.prApprovals = &forgeApprovals{d: d}
 	d.approvalSources = []approvalSource{recordedApprovals{}, d.prApprovals}
@@ -145,6 +152,9 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 			return nil, fmt.Errorf("daemon config: %w", err)
 		}
 		d.cl = cl
+		if d.node.Leader == nil {
+			d.node.Leader = cl.elector
+		}
 	}
 	d.plans.Persist = d.persist
 	d.retryMin, d.retryMax = retryMin, retryMax
@@ -168,6 +178,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return err
 	}
 	d.stateKey = key
+	started := time.Now().UTC()
 	d.removeStaleWorkdirs()
 	var interrupted []store.Run
 	if d.cl == nil {
@@ -194,7 +205,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.cl != nil {
 		// This node's runs of an earlier life (it died): its plans are
 		// tried again once, its applies interrupted and held.
-		self := d.cl.cfg.Node
+		self := d.node.Name
 		d.reclaim(ctx, func(n string) bool { return n == self },
 			"interrupted: node "+self+" stopped (crash or kill) while the run was in progress; it was not resumed")
 	}
@@ -282,6 +293,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return nil
 	})
 	d.ready.Store(true)
+	g.Go(func() error {
+		d.runHeartbeat(gctx, drained, started)
+		return nil
+	})
 	err = g.Wait()
 	d.ready.Store(false)
 	d.mu.Lock()

@@ -21,4 +21,5 @@ const (
 	logSerial   = "serial"
 	logWhat     = "what"
 	logAction   = "action"
+	logNode     = "node"
 )

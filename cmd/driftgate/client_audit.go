@@ -6,12 +6,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 func newAuditCmd(g *globals) *cobra.Command {
 	var f *clientFlags
-	var filter store.AuditFilter
+	var filter apiv1.AuditFilter
 	var action string
 	cmd := &cobra.Command{
 		Use:   "audit",
@@ -26,14 +26,14 @@ prints whole entries.`,
 			if err != nil {
 				return err
 			}
-			filter.Action = store.AuditAction(action)
+			filter.Action = apiv1.AuditAction(action)
 			entries, next, err := c.Audit(cmd.Context(), filter)
 			if err != nil {
 				return f.explain(err)
 			}
 			if f.json() {
 				return writeJSON(g, struct {
-					Entries    []store.AuditEntry `json:"entries"`
+					Entries    []apiv1.AuditEntry `json:"entries"`
 					NextCursor string             `json:"next_cursor"`
 				}{nonNilSlice(entries), next})
 			}
@@ -61,7 +61,7 @@ prints whole entries.`,
 }
 
 // writeAuditTable writes audit entries as a table.
-func writeAuditTable(g *globals, entries []store.AuditEntry, now time.Time) error {
+func writeAuditTable(g *globals, entries []apiv1.AuditEntry, now time.Time) error {
 	rows := make([][]string, len(entries))
 	for i, e := range entries {
 		target := dash(stackName(e.Repo, e.Stack))

@@ -7,15 +7,15 @@ import (
 	"net/http"
 
 	"github.com/driftgate/driftgate/planner/analysis"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/apiclient"
-	"github.com/driftgate/driftgate/store"
 )
 
 // runChanges reads the attribute-level changes of a finished plan or drift
 // check run from its redacted plan JSON (GET /api/v1/runs/{id}/plan); nil
 // for other runs and runs without a plan.
-func runChanges(ctx context.Context, c *apiclient.Client, r *store.Run) (*analysis.Analysis, error) {
-	if r.Status != store.StatusPlanned && r.Status != store.StatusNoChanges {
+func runChanges(ctx context.Context, c *apiclient.Client, r *apiv1.Run) (*analysis.Analysis, error) {
+	if r.Status != apiv1.StatusPlanned && r.Status != apiv1.StatusNoChanges {
 		return nil, nil
 	}
 	p, err := c.Plan(ctx, r.ID)
@@ -25,7 +25,7 @@ func runChanges(ctx context.Context, c *apiclient.Client, r *store.Run) (*analys
 	if err != nil {
 		return nil, err
 	}
-	a, _, err := analysis.Analyze(p.JSON)
+	a, _, err := analysis.Analyze(p)
 	if err != nil {
 		return nil, fmt.Errorf("read the plan of run %s: %w", r.ID, err)
 	}

@@ -15,9 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/driftgate/driftgate/planner/analysis"
-	"github.com/driftgate/driftgate/runner/api"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/apiclient"
-	"github.com/driftgate/driftgate/store"
 )
 
 // Layout of `driftgate drift show`.
@@ -74,7 +73,7 @@ exit status. Without it, exit 0.
 				return err
 			}
 			for _, v := range views {
-				if v.Status == store.DriftDrifted || v.Status == store.DriftPendingChanges {
+				if v.Status == apiv1.DriftDrifted || v.Status == apiv1.DriftPendingChanges {
 					return exitCode(exitChanges)
 				}
 			}
@@ -101,8 +100,8 @@ change) with its attributes before -> after. Sensitive values print as
 Open findings come first, then up to --history resolved ones, newest first.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if history < 0 || history > api.MaxDriftHistory {
-				return fmt.Errorf("--history %d is out of range: give 0 to %d", history, api.MaxDriftHistory)
+			if history < 0 || history > apiv1.MaxDriftHistory {
+				return fmt.Errorf("--history %d is out of range: give 0 to %d", history, apiv1.MaxDriftHistory)
 			}
 			c, err := f.connect()
 			if err != nil {
@@ -120,8 +119,8 @@ Open findings come first, then up to --history resolved ones, newest first.`,
 		},
 	}
 	f = addClientFlags(cmd)
-	cmd.Flags().IntVar(&history, "history", api.DefaultDriftHistory,
-		"show at most this many resolved findings (0 to "+strconv.Itoa(api.MaxDriftHistory)+")")
+	cmd.Flags().IntVar(&history, "history", apiv1.DefaultDriftHistory,
+		"show at most this many resolved findings (0 to "+strconv.Itoa(apiv1.MaxDriftHistory)+")")
 	return cmd
 }
 
@@ -182,8 +181,8 @@ func waitDriftCheck(ctx context.Context, g *globals, f *clientFlags, c *apiclien
 	}
 	if f.json() {
 		if err := writeJSON(g, struct {
-			Run   *store.Run          `json:"run"`
-			Drift *api.StackDriftView `json:"drift"`
+			Run   *apiv1.Run        `json:"run"`
+			Drift *apiv1.StackDrift `json:"drift"`
 		}{run, v}); err != nil {
 			return err
 		}
@@ -202,9 +201,9 @@ func waitDriftCheck(ctx context.Context, g *globals, f *clientFlags, c *apiclien
 // finished, so it is read again (every interval, at most
 // driftCatchUpPolls times) until it names the run; other checks leave it
 // as it was.
-func recordedDrift(ctx context.Context, c *apiclient.Client, run *store.Run, every time.Duration) (*api.StackDriftView, error) {
-	records := run.Status == store.StatusPlanned || run.Status == store.StatusNoChanges || run.Status == store.StatusErrored
-	var v *api.StackDriftView
+func recordedDrift(ctx context.Context, c *apiclient.Client, run *apiv1.Run, every time.Duration) (*apiv1.StackDrift, error) {
+	records := run.Status == apiv1.StatusPlanned || run.Status == apiv1.StatusNoChanges || run.Status == apiv1.StatusErrored
+	var v *apiv1.StackDrift
 	for i := range driftCatchUpPolls {
 		if i > 0 {
 			select {
@@ -222,7 +221,7 @@ func recordedDrift(ctx context.Context, c *apiclient.Client, run *store.Run, eve
 }
 
 // writeDriftTable writes one line per stack.
-func writeDriftTable(w io.Writer, views []api.StackDriftView, now time.Time) error {
+func writeDriftTable(w io.Writer, views []apiv1.StackDrift, now time.Time) error {
 	rows := make([][]string, len(views))
 	for i, v := range views {
 		open, accepted := strconv.Itoa(v.Open), strconv.Itoa(v.Accepted)
@@ -242,12 +241,12 @@ func writeDriftTable(w io.Writer, views []api.StackDriftView, now time.Time) err
 
 // driftState is a stack's status with its counts of findings, as
 // "drifted (1 open, 1 accepted)", or "unknown (never checked)".
-func driftState(sd *store.StackDrift) string {
-	if sd.Status == store.DriftUnknown || sd.Status == "" {
-		return string(store.DriftUnknown) + " (never checked)"
+func driftState(sd *apiv1.StackDrift) string {
+	if sd.Status == apiv1.DriftUnknown || sd.Status == "" {
+		return string(apiv1.DriftUnknown) + " (never checked)"
 	}
 	var counts []string
-	if sd.Open > 0 || sd.Status == store.DriftDrifted || sd.Status == store.DriftPendingChanges {
+	if sd.Open > 0 || sd.Status == apiv1.DriftDrifted || sd.Status == apiv1.DriftPendingChanges {
 		counts = append(counts, fmt.Sprintf("%d open", sd.Open))
 	}
 	if sd.Accepted > 0 {
@@ -262,8 +261,8 @@ func driftState(sd *store.StackDrift) string {
 // driftLine is a stack's drift state on one line of at most tableWidth
 // columns: "infra/network drifted (1 open), checked 2m ago at 0123456",
 // with the first line of the error of a failed check.
-func driftLine(v *api.StackDriftView, now time.Time) string {
-	line := stackName(v.Repo, v.Stack) + " " + driftState(&v.StackDrift)
+func driftLine(v *apiv1.StackDrift, now time.Time) string {
+	line := stackName(v.Repo, v.Stack) + " " + driftState(v)
 	if !v.CheckedAt.IsZero() {
 		line += fmt.Sprintf(", checked %s ago at %s", age(now, v.CheckedAt), shortCommit(v.Commit))
 	}
@@ -276,14 +275,14 @@ func driftLine(v *api.StackDriftView, now time.Time) string {
 
 // writeStackDrift prints a stack's drift state, last check and findings,
 // within tableWidth columns.
-func writeStackDrift(w io.Writer, v *api.StackDriftView, now time.Time) {
+func writeStackDrift(w io.Writer, v *apiv1.StackDrift, now time.Time) {
 	pad := strings.Repeat(" ", labelWidth)
 	line := func(label, value string) {
 		wrapped := wordwrap.WrapString(oneLine(value), uint(tableWidth-labelWidth))
 		fmt.Fprintf(w, "%-*s%s\n", labelWidth, label, strings.ReplaceAll(wrapped, "\n", "\n"+pad))
 	}
 	line("Stack:", stackName(v.Repo, v.Stack))
-	line("Status:", driftState(&v.StackDrift))
+	line("Status:", driftState(v))
 	if v.CheckedAt.IsZero() {
 		line("Last check:", "never")
 	} else {
@@ -304,7 +303,7 @@ func writeStackDrift(w io.Writer, v *api.StackDriftView, now time.Time) {
 		}
 	}
 
-	var open, resolved []store.DriftFinding
+	var open, resolved []apiv1.DriftFinding
 	for _, f := range v.Findings {
 		if f.Open() {
 			open = append(open, f)
@@ -335,7 +334,7 @@ func writeStackDrift(w io.Writer, v *api.StackDriftView, now time.Time) {
 // and its attributes, one per line. A header wider than tableWidth puts
 // "when" on wrapped lines of its own, and cuts the middle of an address
 // too long for one line.
-func writeFinding(w io.Writer, f store.DriftFinding, now time.Time) {
+func writeFinding(w io.Writer, f apiv1.DriftFinding, now time.Time) {
 	mark := "~"
 	if f.Kind == string(analysis.DriftDeleted) {
 		mark = "-"
@@ -357,7 +356,7 @@ func writeFinding(w io.Writer, f store.DriftFinding, now time.Time) {
 
 // findingWhen says when a finding was seen and resolved, and by which rule
 // it is accepted.
-func findingWhen(f store.DriftFinding, now time.Time) string {
+func findingWhen(f apiv1.DriftFinding, now time.Time) string {
 	var parts []string
 	if !f.FirstSeen.IsZero() {
 		parts = append(parts, "first seen "+age(now, f.FirstSeen)+" ago")
@@ -380,7 +379,7 @@ func findingWhen(f store.DriftFinding, now time.Time) string {
 // attrLine is an attribute's `path: before -> after`, indented, within
 // tableWidth columns: values are JSON on one line, cut with "…" when they
 // do not fit, and sensitive values are analysis.Marker.
-func attrLine(a store.DriftAttribute) string {
+func attrLine(a apiv1.DriftAttribute) string {
 	path := cutMiddle(oneLine(a.Path), maxAttrPath)
 	before, after := attrValue(a.Before, a.Sensitive), attrValue(a.After, a.Sensitive)
 	room := tableWidth - len(attrIndent) - utf8.RuneCountInString(path) - len(": ") - len(" -> ")

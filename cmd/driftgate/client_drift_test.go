@@ -10,8 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/driftgate/driftgate/planner/analysis"
-	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/apiclient"
 	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
@@ -62,10 +62,10 @@ func TestDriftCommand(t *testing.T) {
 
 	code, out, _ = e.cli(t, "drift", "-o", "json", "--repo", "infra")
 	var body struct {
-		Stacks []api.StackDriftView `json:"stacks"`
+		Stacks []apiv1.StackDrift `json:"stacks"`
 	}
 	if err := json.Unmarshal([]byte(out), &body); code != exitOK || err != nil || len(body.Stacks) != 2 ||
-		body.Stacks[1].Status != store.DriftDrifted || len(body.Stacks[1].Findings) != 2 {
+		body.Stacks[1].Status != apiv1.DriftDrifted || len(body.Stacks[1].Findings) != 2 {
 		t.Errorf("drift -o json: exit %d, %v:\n%s", code, err, out)
 	}
 
@@ -147,7 +147,7 @@ Resolved findings (2, newest first):
 	}
 
 	code, out, _ = e.cli(t, "drift", "show", "infra", "network", "-o", "json", "--history", "1")
-	var v api.StackDriftView
+	var v apiv1.StackDrift
 	if err := json.Unmarshal([]byte(out), &v); code != exitOK || err != nil || v.RunID != d.Check.ID || len(v.Findings) != 3 {
 		t.Errorf("drift show -o json: exit %d, %v:\n%s", code, err, out)
 	}
@@ -291,16 +291,16 @@ func TestDriftCheckCommand(t *testing.T) {
 	tf.NoChanges("network") // drift only: the check still plans nothing to change
 	code, out, _ = e.cli(t, "drift", "check", "infra", "network", "--wait", "--interval", "1ms", "-o", "json")
 	var both struct {
-		Run   store.Run          `json:"run"`
-		Drift api.StackDriftView `json:"drift"`
+		Run   apiv1.Run        `json:"run"`
+		Drift apiv1.StackDrift `json:"drift"`
 	}
-	if err := json.Unmarshal([]byte(out), &both); err != nil || both.Run.Operation != store.OperationDrift ||
-		both.Drift.RunID != both.Run.ID || both.Drift.Status != store.DriftDrifted {
+	if err := json.Unmarshal([]byte(out), &both); err != nil || both.Run.Operation != apiv1.OperationDrift ||
+		both.Drift.RunID != both.Run.ID || both.Drift.Status != apiv1.DriftDrifted {
 		t.Errorf("drift check --wait -o json: exit %d, %v:\n%s", code, err, out)
 	}
 	code, out, _ = e.cli(t, "drift", "check", "infra", "network", "-o", "json")
-	var run store.Run
-	if err := json.Unmarshal([]byte(out), &run); code != exitOK || err != nil || run.Status != store.StatusQueued || run.Trigger != "manual" {
+	var run apiv1.Run
+	if err := json.Unmarshal([]byte(out), &run); code != exitOK || err != nil || run.Status != apiv1.StatusQueued || run.Trigger != "manual" {
 		t.Errorf("drift check -o json: exit %d, %v:\n%s", code, err, out)
 	}
 	code, _, errOut = e.cli(t, "drift", "check", "infra", "nope")
@@ -375,16 +375,16 @@ func TestCutMiddle(t *testing.T) {
 
 func TestDriftState(t *testing.T) {
 	tests := []struct {
-		sd   store.StackDrift
+		sd   apiv1.StackDrift
 		want string
 	}{
-		{store.StackDrift{Status: store.DriftUnknown}, "unknown (never checked)"},
-		{store.StackDrift{}, "unknown (never checked)"},
-		{store.StackDrift{Status: store.DriftInSync}, "in_sync"},
-		{store.StackDrift{Status: store.DriftInSync, Accepted: 2}, "in_sync (2 accepted)"},
-		{store.StackDrift{Status: store.DriftDrifted, Open: 3}, "drifted (3 open)"},
-		{store.StackDrift{Status: store.DriftPendingChanges}, "pending_changes (0 open)"},
-		{store.StackDrift{Status: store.DriftErrored, Open: 1, Accepted: 1}, "errored (1 open, 1 accepted)"},
+		{apiv1.StackDrift{Status: apiv1.DriftUnknown}, "unknown (never checked)"},
+		{apiv1.StackDrift{}, "unknown (never checked)"},
+		{apiv1.StackDrift{Status: apiv1.DriftInSync}, "in_sync"},
+		{apiv1.StackDrift{Status: apiv1.DriftInSync, Accepted: 2}, "in_sync (2 accepted)"},
+		{apiv1.StackDrift{Status: apiv1.DriftDrifted, Open: 3}, "drifted (3 open)"},
+		{apiv1.StackDrift{Status: apiv1.DriftPendingChanges}, "pending_changes (0 open)"},
+		{apiv1.StackDrift{Status: apiv1.DriftErrored, Open: 1, Accepted: 1}, "errored (1 open, 1 accepted)"},
 	}
 	for _, tt := range tests {
 		if got := driftState(&tt.sd); got != tt.want {
@@ -396,14 +396,14 @@ func TestDriftState(t *testing.T) {
 func TestFindingWhen(t *testing.T) {
 	now := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
-		f    store.DriftFinding
+		f    apiv1.DriftFinding
 		want string
 	}{
-		{store.DriftFinding{FirstSeen: now.Add(-3 * time.Hour), LastSeen: now.Add(-2 * time.Minute)}, "first seen 3h ago, last seen 2m ago"},
-		{store.DriftFinding{FirstSeen: now.Add(-3 * time.Hour), LastSeen: now, ResolvedAt: now.Add(-5 * time.Minute)}, "first seen 3h ago, resolved 5m ago"},
-		{store.DriftFinding{LastSeen: now, Accepted: true, Rule: "tags"}, "last seen 0s ago, accepted by tags"},
-		{store.DriftFinding{Accepted: true}, "accepted"},
-		{store.DriftFinding{}, ""},
+		{apiv1.DriftFinding{FirstSeen: now.Add(-3 * time.Hour), LastSeen: now.Add(-2 * time.Minute)}, "first seen 3h ago, last seen 2m ago"},
+		{apiv1.DriftFinding{FirstSeen: now.Add(-3 * time.Hour), LastSeen: now, ResolvedAt: now.Add(-5 * time.Minute)}, "first seen 3h ago, resolved 5m ago"},
+		{apiv1.DriftFinding{LastSeen: now, Accepted: true, Rule: "tags"}, "last seen 0s ago, accepted by tags"},
+		{apiv1.DriftFinding{Accepted: true}, "accepted"},
+		{apiv1.DriftFinding{}, ""},
 	}
 	for _, tt := range tests {
 		if got := findingWhen(tt.f, now); got != tt.want {

@@ -10,15 +10,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/driftgate/driftgate/planner/tfrun"
-	"github.com/driftgate/driftgate/runner"
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 // shortSHALen is how many hex digits of a plan's sha256 show prints.
 const shortSHALen = 12
 
 func newApproveCmd(g *globals) *cobra.Command {
-	return newDecisionCmd(g, store.DecisionApprove, `Approve an apply run awaiting approval on a driftgate server. The approval
+	return newDecisionCmd(g, apiv1.DecisionApprove, `Approve an apply run awaiting approval on a driftgate server. The approval
 binds to the run's plan: its sha256, commit and the state it was made
 against (see `+"`driftgate show RUN`"+`). Once the run has every approval its
 stack requires it is queued for apply; until then it keeps waiting, and the
@@ -29,18 +28,18 @@ end of one.`)
 }
 
 func newRejectCmd(g *globals) *cobra.Command {
-	return newDecisionCmd(g, store.DecisionReject, `Reject an apply run of a driftgate server that has not started: it ends
+	return newDecisionCmd(g, apiv1.DecisionReject, `Reject an apply run of a driftgate server that has not started: it ends
 rejected and applies nothing. The stack's apply policy decides who may
 reject, as for `+"`driftgate approve`"+`. RUN is a run id or the end of one.`)
 }
 
 // newDecisionCmd is the approve or reject command (d), described by long.
-func newDecisionCmd(g *globals, d store.Decision, long string) *cobra.Command {
+func newDecisionCmd(g *globals, d apiv1.Decision, long string) *cobra.Command {
 	var f *clientFlags
 	var comment string
 	verb := string(d)
 	short := "Approve an apply run awaiting approval"
-	if d == store.DecisionReject {
+	if d == apiv1.DecisionReject {
 		short = "Reject an apply run that has not started"
 	}
 	cmd := &cobra.Command{
@@ -55,7 +54,7 @@ func newDecisionCmd(g *globals, d store.Decision, long string) *cobra.Command {
 				return err
 			}
 			decide := c.ApproveRun
-			if d == store.DecisionReject {
+			if d == apiv1.DecisionReject {
 				decide = c.RejectRun
 			}
 			run, err := decide(ctx, id, comment)
@@ -66,7 +65,7 @@ func newDecisionCmd(g *globals, d store.Decision, long string) *cobra.Command {
 				return writeJSON(g, run)
 			}
 			fmt.Fprintln(g.stdout, wordwrap.WrapString(decisionLine(run, d), tableWidth))
-			if run.Status == store.StatusQueued {
+			if run.Status == apiv1.StatusQueued {
 				fmt.Fprintf(g.stdout, "Follow it with: driftgate wait %s\n", run.ID)
 			}
 			return nil
@@ -74,7 +73,7 @@ func newDecisionCmd(g *globals, d store.Decision, long string) *cobra.Command {
 	}
 	f = addClientFlags(cmd)
 	usage := "a comment kept with the approval"
-	if d == store.DecisionReject {
+	if d == apiv1.DecisionReject {
 		usage = "a comment kept with the rejection, such as why"
 	}
 	cmd.Flags().StringVar(&comment, "comment", "", usage)
@@ -84,27 +83,27 @@ func newDecisionCmd(g *globals, d store.Decision, long string) *cobra.Command {
 // decisionLine is the one-line outcome of approving or rejecting (d) a
 // run: who decided (the run's last decision), how many approvals it has,
 // and what it does now.
-func decisionLine(r *store.Run, d store.Decision) string {
+func decisionLine(r *apiv1.Run, d apiv1.Decision) string {
 	done := "Approved"
-	if d == store.DecisionReject {
+	if d == apiv1.DecisionReject {
 		done = "Rejected"
 	}
 	line := fmt.Sprintf("%s run %s (%s)", done, r.ID, stackName(r.Repo, r.Stack))
 	if n := len(r.Approvals); n > 0 && r.Approvals[n-1].Decision == d {
 		line += " as " + oneLine(r.Approvals[n-1].Approver)
 	}
-	if d == store.DecisionApprove {
-		n := len(runner.Approvers(r.Binding, r.Approvals))
+	if d == apiv1.DecisionApprove {
+		n := len(r.Approvers())
 		line += fmt.Sprintf(" (%d %s)", n, plural(n, "approval", "approvals"))
 	}
 	switch {
-	case d == store.DecisionReject && r.Status == store.StatusRejected:
+	case d == apiv1.DecisionReject && r.Status == apiv1.StatusRejected:
 		return line + "."
-	case d == store.DecisionApprove && r.Status == store.StatusQueued:
+	case d == apiv1.DecisionApprove && r.Status == apiv1.StatusQueued:
 		return line + "; queued for apply."
-	case r.Status == store.StatusAwaitingApproval && r.Waiting != "":
+	case r.Status == apiv1.StatusAwaitingApproval && r.Waiting != "":
 		return line + "; " + strings.TrimSuffix(oneLine(r.Waiting), ".") + "."
-	case r.Status == store.StatusAwaitingApproval:
+	case r.Status == apiv1.StatusAwaitingApproval:
 		return line + "; still awaiting approval."
 	}
 	return line + "; the run is " + string(r.Status) + "."
@@ -155,9 +154,9 @@ With --wait, wait for the run to finish and exit like ` + "`driftgate wait`" + `
 
 // writeApplyQueued prints that run was queued for apply, and how to follow
 // it, or that the command waits (wait).
-func writeApplyQueued(w io.Writer, run *store.Run, wait bool) {
+func writeApplyQueued(w io.Writer, run *apiv1.Run, wait bool) {
 	name := stackName(run.Repo, run.Stack)
-	if run.Status == store.StatusQueued {
+	if run.Status == apiv1.StatusQueued {
 		fmt.Fprintf(w, "Queued run %s (%s) for apply.\n", run.ID, name)
 	} else {
 		fmt.Fprintf(w, "Run %s (%s) is %s.\n", run.ID, name, run.Status)
@@ -172,7 +171,7 @@ func writeApplyQueued(w io.Writer, run *store.Run, wait bool) {
 // writeGate prints an apply run's gate, for show: why it waits or was
 // refused, the plan it binds to (each with line, which labels and wraps a
 // value), and its approvals with their comments.
-func writeGate(w io.Writer, r *store.Run, now time.Time, line func(label, value string)) {
+func writeGate(w io.Writer, r *apiv1.Run, now time.Time, line func(label, value string)) {
 	line("Reason", string(r.Reason))
 	line("Waiting", oneLine(r.Waiting))
 	if b := r.Binding; b != nil {
@@ -185,13 +184,13 @@ func writeGate(w io.Writer, r *store.Run, now time.Time, line func(label, value 
 	for _, a := range r.Approvals {
 		verb := "decided " + string(a.Decision)
 		switch a.Decision {
-		case store.DecisionApprove:
+		case apiv1.DecisionApprove:
 			verb = "approved"
-		case store.DecisionReject:
+		case apiv1.DecisionReject:
 			verb = "rejected"
 		}
 		text := oneLine(a.Approver) + " " + verb + " " + age(now, a.At) + " ago"
-		if a.Source != "" && a.Source != store.ApprovalSourceDriftgate {
+		if a.Source != "" && a.Source != apiv1.ApprovalSourceDriftgate {
 			text += " via " + oneLine(a.Source)
 		}
 		if a.Comment != "" {
@@ -205,7 +204,7 @@ func writeGate(w io.Writer, r *store.Run, now time.Time, line func(label, value 
 // bindingText describes what an apply run applies: "plan of run X (sha256
 // 0123456789ab), commit 0123456, state serial 3 lineage 5f0c1d2e,
 // terraform 1.11.4, destroys resources".
-func bindingText(b *store.Binding) string {
+func bindingText(b *apiv1.Binding) string {
 	parts := []string{fmt.Sprintf("plan of run %s (sha256 %s)", dash(b.PlanRun), dash(truncateRaw(b.PlanSHA256, shortSHALen)))}
 	parts = append(parts, "commit "+shortCommit(b.Commit))
 	if b.StateSerial == 0 && b.StateLineage == "" {

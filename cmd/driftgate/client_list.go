@@ -11,7 +11,7 @@ import (
 	"github.com/mitchellh/go-wordwrap"
 	"github.com/spf13/cobra"
 
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 func newReposCmd(g *globals) *cobra.Command {
@@ -59,7 +59,7 @@ func newReposCmd(g *globals) *cobra.Command {
 // table, whose cell shows only the start of it: every diagnostic of a
 // broken .driftgate.hcl, with its source line and its fix. Prose is
 // wrapped to the table's width; source lines are kept as they are.
-func writeRepoErrors(w io.Writer, repos []store.RepoRecord) {
+func writeRepoErrors(w io.Writer, repos []apiv1.Repo) {
 	header := false
 	for _, r := range repos {
 		if r.LastError == "" {
@@ -151,8 +151,8 @@ place of the whole id (-o json prints whole ids).`,
 			if err != nil {
 				return err
 			}
-			filter := store.RunFilter{
-				Repo: rf.repo, Stack: rf.stack, Status: store.RunStatus(rf.status),
+			filter := apiv1.RunFilter{
+				Repo: rf.repo, Stack: rf.stack, Status: apiv1.RunStatus(rf.status),
 				Limit: rf.limit, Cursor: rf.cursor, PR: rf.pr,
 			}
 			runs, next, err := c.Runs(cmd.Context(), filter)
@@ -161,7 +161,7 @@ place of the whole id (-o json prints whole ids).`,
 			}
 			if f.json() {
 				return writeJSON(g, struct {
-					Runs       []store.Run `json:"runs"`
+					Runs       []apiv1.Run `json:"runs"`
 					NextCursor string      `json:"next_cursor"`
 				}{nonNilSlice(runs), next})
 			}
@@ -189,7 +189,7 @@ place of the whole id (-o json prints whole ids).`,
 }
 
 // writeRunsTable writes runs as a table.
-func writeRunsTable(g *globals, runs []store.Run, now time.Time) error {
+func writeRunsTable(g *globals, runs []apiv1.Run, now time.Time) error {
 	rows := make([][]string, len(runs))
 	for i, r := range runs {
 		trigger := tableTrigger(r.Trigger)
@@ -210,8 +210,8 @@ func writeRunsTable(g *globals, runs []store.Run, now time.Time) error {
 // tableStatus is a run status as tables show it: awaiting_approval, seven
 // characters wider than any other, is shown as "awaiting" so that it does
 // not cut the stack names of an 80-column table.
-func tableStatus(s store.RunStatus) string {
-	if s == store.StatusAwaitingApproval {
+func tableStatus(s apiv1.RunStatus) string {
+	if s == apiv1.StatusAwaitingApproval {
 		return "awaiting"
 	}
 	return string(s)

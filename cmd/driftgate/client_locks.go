@@ -10,8 +10,7 @@ import (
 	"github.com/mitchellh/go-wordwrap"
 	"github.com/spf13/cobra"
 
-	"github.com/driftgate/driftgate/runner/api"
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 // Lock states, as the STATE column of `driftgate locks` shows them.
@@ -66,7 +65,7 @@ left a Terraform state lock behind, the command that clears it.`,
 
 // writeLocks writes one row per running or held stack (two for a stack
 // both), each held one followed by its notes (see holdNotes).
-func writeLocks(w io.Writer, locks []api.StackLock, now time.Time) error {
+func writeLocks(w io.Writer, locks []apiv1.StackLock, now time.Time) error {
 	var rows [][]string
 	var notes [][]string
 	for _, l := range locks {
@@ -105,7 +104,7 @@ func writeLocks(w io.Writer, locks []api.StackLock, now time.Time) error {
 // state lock left behind with the command that clears it. The command is
 // never wrapped or cut, so that it can be copied: when it does not fit on
 // the line, it gets one of its own.
-func holdNotes(h *store.Hold) []string {
+func holdNotes(h *apiv1.Hold) []string {
 	var notes []string
 	if h.Reason != "" {
 		notes = append(notes, indentWrapped(noteIndent, oneLine(h.Reason))...)
@@ -171,7 +170,7 @@ prints. Releasing needs an admin token.`,
 
 // writeRelease prints what was released, the lock the cut-off apply may
 // have left, and the plan queued.
-func writeRelease(w io.Writer, repo, stack string, rel *api.Release, now time.Time) {
+func writeRelease(w io.Writer, repo, stack string, rel *apiv1.Release, now time.Time) {
 	h := rel.Released
 	if h.Repo != "" || h.Stack != "" {
 		repo, stack = h.Repo, h.Stack

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
 )
@@ -53,7 +53,7 @@ func TestLocksCommand(t *testing.T) {
 	}
 	code, out, _ = e.cli(t, "locks", "-o", "json")
 	var body struct {
-		Locks []api.StackLock `json:"locks"`
+		Locks []apiv1.StackLock `json:"locks"`
 	}
 	if err := json.Unmarshal([]byte(out), &body); code != exitOK || err != nil || len(body.Locks) != 2 ||
 		body.Locks[1].Hold == nil || body.Locks[1].Hold.Lock.Command == "" {
@@ -89,13 +89,13 @@ func TestLocksCommandNone(t *testing.T) {
 func TestLocksLayout(t *testing.T) {
 	now := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
 	const runA, runB = "01JAAAAAAAAAAAAAAAAAAAAAAA", "01JBBBBBBBBBBBBBBBBBBBBBBB"
-	locks := []api.StackLock{
+	locks := []apiv1.StackLock{
 		{Repo: "infra", Stack: "network",
-			Holder: &api.LockHolder{RunID: runA, Operation: "plan", Since: now.Add(-30 * time.Second)},
-			Hold: &store.Hold{RunID: runB, Reason: "cut off", Since: now.Add(-3 * time.Hour),
-				Lock: &store.StateLock{ID: "42", Command: "terraform force-unlock -force 42"}}},
-		{Repo: "infra", Stack: "dns", Hold: &store.Hold{RunID: runB, Reason: "crashed\nmid-apply", Since: now.Add(-50 * time.Hour)}},
-		{Repo: "infra", Stack: "cdn", Hold: &store.Hold{Since: now, Lock: &store.StateLock{ID: "7"}}},
+			Holder: &apiv1.LockHolder{RunID: runA, Operation: "plan", Since: now.Add(-30 * time.Second)},
+			Hold: &apiv1.Hold{RunID: runB, Reason: "cut off", Since: now.Add(-3 * time.Hour),
+				Lock: &apiv1.StateLock{ID: "42", Command: "terraform force-unlock -force 42"}}},
+		{Repo: "infra", Stack: "dns", Hold: &apiv1.Hold{RunID: runB, Reason: "crashed\nmid-apply", Since: now.Add(-50 * time.Hour)}},
+		{Repo: "infra", Stack: "cdn", Hold: &apiv1.Hold{Since: now, Lock: &apiv1.StateLock{ID: "7"}}},
 	}
 	var out strings.Builder
 	if err := writeLocks(&out, locks, now); err != nil {
@@ -157,7 +157,7 @@ func TestReleaseCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, _ = e.cli(t, "release", "platform", "dns", "-o", "json")
-	var rel api.Release
+	var rel apiv1.Release
 	if err := json.Unmarshal([]byte(out), &rel); code != exitOK || err != nil || rel.Released.RunID != e.Hold.RunID {
 		t.Errorf("release -o json: exit %d, %v:\n%s", code, err, out)
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/apiclient"
-	"github.com/driftgate/driftgate/store"
 )
 
 // defaultProgress is how often waiting prints a progress line when stdout
@@ -72,7 +72,7 @@ func addProgressFlag(cmd *cobra.Command, f *clientFlags) {
 // written; any other stdout gets a progress line every f.progress. -o json
 // prints the finished run alone.
 func waitRun(ctx context.Context, g *globals, f *clientFlags, c *apiclient.Client, id string, every time.Duration) error {
-	var run *store.Run
+	var run *apiv1.Run
 	var err error
 	if !f.json() && isTerminal(g.stdout) {
 		run, err = c.FollowLog(ctx, id, 0, func(text []byte) error {
@@ -103,19 +103,19 @@ func waitRun(ctx context.Context, g *globals, f *clientFlags, c *apiclient.Clien
 // progress returns what prints, at most every f.progress, a line saying
 // how long a run has been queued or running; nil with -o json or a zero
 // --progress.
-func progress(g *globals, f *clientFlags, now func() time.Time) func(*store.Run) {
+func progress(g *globals, f *clientFlags, now func() time.Time) func(*apiv1.Run) {
 	if f.json() || f.progress <= 0 {
 		return nil
 	}
 	last := now()
-	return func(r *store.Run) {
+	return func(r *apiv1.Run) {
 		t := now()
 		if t.Sub(last) < f.progress {
 			return
 		}
 		last = t
 		since := r.CreatedAt
-		if r.Status == store.StatusRunning && !r.StartedAt.IsZero() {
+		if r.Status == apiv1.StatusRunning && !r.StartedAt.IsZero() {
 			since = r.StartedAt
 		}
 		fmt.Fprintf(g.stdout, "%s %s %s for %s\n", r.ID, stackName(r.Repo, r.Stack), r.Status,

@@ -15,8 +15,8 @@ import (
 
 	"github.com/driftgate/driftgate/planner/analysis"
 	"github.com/driftgate/driftgate/planner/tfrun"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/apiclient"
-	"github.com/driftgate/driftgate/store"
 )
 
 // Run id forms the run commands accept.
@@ -50,7 +50,7 @@ changed outside Terraform. --plan prints the run's redacted plan JSON and
 				if err != nil {
 					return f.explain(err)
 				}
-				return writePlanJSON(g, p.JSON, f.json())
+				return writePlanJSON(g, p, f.json())
 			case log:
 				l, err := c.Log(ctx, id)
 				if err != nil {
@@ -95,7 +95,7 @@ func writePlanJSON(g *globals, plan []byte, raw bool) error {
 
 // writeRun prints a run's fields, one per line, wrapped to tableWidth,
 // and a plan's attribute-level changes (changes, when not nil).
-func writeRun(g *globals, r *store.Run, now time.Time, changes *analysis.Analysis) {
+func writeRun(g *globals, r *apiv1.Run, now time.Time, changes *analysis.Analysis) {
 	const indent = "           " // the width of the labels
 	line := func(label, value string) {
 		if value == "" {
@@ -148,7 +148,7 @@ func writeRun(g *globals, r *store.Run, now time.Time, changes *analysis.Analysi
 	switch {
 	case r.Status.Terminal():
 		fmt.Fprintf(g.stdout, "\nPlan: driftgate show %s --plan\nLog:  driftgate show %s --log\n", r.ID, r.ID)
-	case r.Status == store.StatusAwaitingApproval:
+	case r.Status == apiv1.StatusAwaitingApproval:
 		fmt.Fprintf(g.stdout, "\nApprove it: driftgate approve %s\nReject it:  driftgate reject %s\n", r.ID, r.ID)
 	default:
 		fmt.Fprintf(g.stdout, "\nWait for it: driftgate wait %s\n", r.ID)
@@ -157,7 +157,7 @@ func writeRun(g *globals, r *store.Run, now time.Time, changes *analysis.Analysi
 
 // counts spells out the non-zero counts of a plan summary, as
 // " (1 to add, 1 drifted)", or " (no changes)".
-func counts(s *store.PlanSummary) string {
+func counts(s *apiv1.PlanSummary) string {
 	var parts []string
 	for _, c := range []struct {
 		n    int
@@ -241,7 +241,7 @@ ends canceled. RUN is a run id or the end of one.`,
 			}
 			name := stackName(run.Repo, run.Stack)
 			switch {
-			case run.Status == store.StatusCanceled:
+			case run.Status == apiv1.StatusCanceled:
 				fmt.Fprintf(g.stdout, "Canceled run %s (%s).\n", run.ID, name)
 			case !run.Status.Terminal():
 				fmt.Fprintf(g.stdout, "Asked run %s (%s, %s) to stop.\nFollow it with: driftgate wait %s\n",
@@ -283,7 +283,7 @@ errors). RUN is a run id or the end of one.`,
 }
 
 // finalLine is the one-line outcome of a finished run.
-func finalLine(r *store.Run) string {
+func finalLine(r *apiv1.Run) string {
 	line := fmt.Sprintf("%s %s %s", r.ID, stackName(r.Repo, r.Stack), r.Status)
 	if r.Reason != "" {
 		line += " (" + oneLine(string(r.Reason)) + ")"
@@ -304,11 +304,11 @@ func finalLine(r *store.Run) string {
 // runExit maps a finished run's status to the exit status of wait: 0 no
 // changes (or an apply that applied), 2 changes planned, 1 for every other
 // end, rejected and refused applies included.
-func runExit(s store.RunStatus) error {
+func runExit(s apiv1.RunStatus) error {
 	switch s {
-	case store.StatusNoChanges, store.StatusApplied:
+	case apiv1.StatusNoChanges, apiv1.StatusApplied:
 		return nil
-	case store.StatusPlanned:
+	case apiv1.StatusPlanned:
 		return exitCode(exitChanges)
 	}
 	return exitCode(exitError)
@@ -342,7 +342,7 @@ func resolveRunID(ctx context.Context, c *apiclient.Client, arg string) (string,
 	}
 	suffix := strings.ToUpper(arg)
 	var matches []string
-	page := store.RunFilter{Limit: store.MaxListLimit}
+	page := apiv1.RunFilter{Limit: apiv1.MaxListLimit}
 	for range resolvePages {
 		runs, next, err := c.Runs(ctx, page)
 		if err != nil {

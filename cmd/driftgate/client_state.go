@@ -11,8 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/driftgate/driftgate/planner/statever"
-	"github.com/driftgate/driftgate/runner/api"
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 // Layout of `driftgate state history`.
@@ -137,7 +136,7 @@ func parseSerialArg(name, arg string) (uint64, error) {
 }
 
 // writeStateHistory writes one line per state version.
-func writeStateHistory(w io.Writer, versions []store.StateVersion, now time.Time) error {
+func writeStateHistory(w io.Writer, versions []apiv1.StateVersion, now time.Time) error {
 	rows := make([][]string, len(versions))
 	for i, v := range versions {
 		rows[i] = []string{
@@ -154,7 +153,7 @@ func writeStateHistory(w io.Writer, versions []store.StateVersion, now time.Time
 // writeStateDiff prints a state diff within tableWidth columns: a summary
 // line, the resources added, removed and changed (with their attributes),
 // then the outputs that changed; "No differences." when nothing did.
-func writeStateDiff(w io.Writer, repo, stack string, d *api.StateDiff) {
+func writeStateDiff(w io.Writer, repo, stack string, d *apiv1.StateDiff) {
 	c := &d.Changes
 	if c.Empty() {
 		fmt.Fprintln(w, "No differences.")

@@ -8,8 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/driftgate/driftgate/planner/statever"
-	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -57,7 +57,7 @@ func TestStateHistoryCommand(t *testing.T) {
 
 	code, out, _ = e.cli(t, "state", "history", "infra", "network", "-o", "json")
 	var body struct {
-		Versions []store.StateVersion `json:"versions"`
+		Versions []apiv1.StateVersion `json:"versions"`
 	}
 	if err := json.Unmarshal([]byte(out), &body); code != exitOK || err != nil || len(body.Versions) != 3 ||
 		body.Versions[0].SHA256 != sf.Versions[2].SHA256 || body.Versions[0].Lineage != apitest.StateLineage || body.Versions[0].Version != nil {
@@ -145,7 +145,7 @@ Outputs:
 	}
 
 	code, out, _ = e.cli(t, "state", "diff", "infra", "network", "1", "3", "-o", "json")
-	var d api.StateDiff
+	var d apiv1.StateDiff
 	if err := json.Unmarshal([]byte(out), &d); code != exitOK || err != nil || d.From != 1 || d.To != 3 ||
 		len(d.Changes.Added) != 1 || len(d.Changes.Outputs) != 2 || d.Changes.Changed[0].Attributes[2].Before != ud.Before {
 		t.Errorf("state diff -o json: exit %d, %v:\n%s", code, err, out)

@@ -9,7 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 // Table layout.
@@ -152,7 +152,7 @@ func age(now, t time.Time) string {
 
 // summary formats a plan summary as "+add ~change -destroy", with "±N" for
 // replacements; "-" when the plan is not known yet.
-func summary(s *store.PlanSummary) string {
+func summary(s *apiv1.PlanSummary) string {
 	if s == nil {
 		return "-"
 	}
@@ -172,7 +172,7 @@ func stackName(repo, stack string) string {
 }
 
 // took is how long a finished run ran, "" when unknown.
-func took(r *store.Run) string {
+func took(r *apiv1.Run) string {
 	start := r.StartedAt
 	if start.IsZero() {
 		start = r.CreatedAt

@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 func TestWriteTable(t *testing.T) {
@@ -120,22 +120,22 @@ func TestAge(t *testing.T) {
 
 func TestSummaryAndExit(t *testing.T) {
 	tests := []struct {
-		s    *store.PlanSummary
+		s    *apiv1.PlanSummary
 		want string
 	}{
 		{nil, "-"},
-		{&store.PlanSummary{}, "+0 ~0 -0"},
-		{&store.PlanSummary{Add: 1, Change: 2, Destroy: 3}, "+1 ~2 -3"},
-		{&store.PlanSummary{Add: 1, Replace: 2}, "+1 ~0 -0 ±2"},
+		{&apiv1.PlanSummary{}, "+0 ~0 -0"},
+		{&apiv1.PlanSummary{Add: 1, Change: 2, Destroy: 3}, "+1 ~2 -3"},
+		{&apiv1.PlanSummary{Add: 1, Replace: 2}, "+1 ~0 -0 ±2"},
 	}
 	for _, tt := range tests {
 		if got := summary(tt.s); got != tt.want {
 			t.Errorf("summary(%+v) = %q, want %q", tt.s, got, tt.want)
 		}
 	}
-	exits := map[store.RunStatus]int{
-		store.StatusNoChanges: exitOK, store.StatusPlanned: exitChanges, store.StatusErrored: exitError,
-		store.StatusCanceled: exitError, store.StatusInterrupted: exitError, store.StatusSuperseded: exitError,
+	exits := map[apiv1.RunStatus]int{
+		apiv1.StatusNoChanges: exitOK, apiv1.StatusPlanned: exitChanges, apiv1.StatusErrored: exitError,
+		apiv1.StatusCanceled: exitError, apiv1.StatusInterrupted: exitError, apiv1.StatusSuperseded: exitError,
 	}
 	for status, want := range exits {
 		got := exitOK
@@ -154,9 +154,9 @@ func TestRunsTableAwaiting(t *testing.T) {
 	var out bytes.Buffer
 	g := &globals{stdout: &out}
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	runs := []store.Run{
-		{ID: "01M8A2RF1CB8GD475KAZX7DYVT", Repo: "quickstart", Stack: "network", Status: store.StatusAwaitingApproval, Trigger: "initial", Commit: "1659e15ccb8a", CreatedAt: now, Summary: &store.PlanSummary{Add: 1}},
-		{ID: "01M8A2RF1CB8GD475KAZX7DYVA", Repo: "quickstart", Stack: "network", Status: store.StatusInterrupted, Trigger: "initial", Commit: "1659e15ccb8a", CreatedAt: now},
+	runs := []apiv1.Run{
+		{ID: "01M8A2RF1CB8GD475KAZX7DYVT", Repo: "quickstart", Stack: "network", Status: apiv1.StatusAwaitingApproval, Trigger: "initial", Commit: "1659e15ccb8a", CreatedAt: now, Summary: &apiv1.PlanSummary{Add: 1}},
+		{ID: "01M8A2RF1CB8GD475KAZX7DYVA", Repo: "quickstart", Stack: "network", Status: apiv1.StatusInterrupted, Trigger: "initial", Commit: "1659e15ccb8a", CreatedAt: now},
 	}
 	if err := writeRunsTable(g, runs, now); err != nil {
 		t.Fatal(err)

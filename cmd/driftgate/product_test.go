@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/driftgate/driftgate/planner/analysis"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -30,7 +31,7 @@ func TestOutputsNameTheProduct(t *testing.T) {
 			if !strings.Contains(buf.String(), tt.planLine) {
 				t.Errorf("plan output lacks %q:\n%s", tt.planLine, buf.String())
 			}
-			got := bindingText(&store.Binding{PlanRun: "01J", TerraformVersion: tt.version, Product: tt.product})
+			got := bindingText(&apiv1.Binding{PlanRun: "01J", TerraformVersion: tt.version, Product: tt.product})
 			if !strings.Contains(got, ", "+tt.binding) {
 				t.Errorf("binding %q lacks %q", got, tt.binding)
 			}

@@ -64,6 +64,7 @@ Local commands (no daemon needed):
 		newApplyCmd(g),
 		newLocksCmd(g),
 		newReleaseCmd(g),
+		newNodesCmd(g),
 		newDriftCmd(g),
 		newStateCmd(g),
 		newVersionCmd(g),

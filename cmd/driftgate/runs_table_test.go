@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 // TestRunsTableTriggers checks that the runs table shows every trigger the
@@ -32,10 +32,10 @@ func TestRunsTableTriggers(t *testing.T) {
 	for _, tt := range tests {
 		var out bytes.Buffer
 		g := &globals{stdout: &out}
-		runs := []store.Run{{
+		runs := []apiv1.Run{{
 			ID: "01M8A2RF1CB8GD475KAZX7DYVT", Repo: "infrastructure", Stack: "envs/production/network",
-			Status: store.StatusInterrupted, Trigger: tt.trigger, Commit: "1659e15ccb8a", CreatedAt: now,
-			Summary: &store.PlanSummary{Add: 10, Change: 20, Destroy: 30},
+			Status: apiv1.StatusInterrupted, Trigger: tt.trigger, Commit: "1659e15ccb8a", CreatedAt: now,
+			Summary: &apiv1.PlanSummary{Add: 10, Change: 20, Destroy: 30},
 		}}
 		if err := writeRunsTable(g, runs, now); err != nil {
 			t.Fatal(err)

@@ -127,6 +127,7 @@ func daemonConfig(cfg *Config, st serveStore, m *metrics.Metrics, logger *slog.L
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		UI:              uiConfig(cfg),
 		PublicURL:       cfg.PublicURL,
+		Node:            nodeConfig(cfg),
 	}
 	for _, r := range cfg.Repos {
 		auth := gitrepo.Auth{SSHKeyFile: r.SSHKeyFile}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -30,12 +31,6 @@ func WithAudit(a AuditLog) Option {
 	return func(s *server) { s.audit = a }
 }
 
-// auditBody is the body of GET /api/v1/audit.
-type auditBody struct {
-	Entries    []store.AuditEntry `json:"entries"`
-	NextCursor string             `json:"next_cursor"`
-}
-
 // auditParams are the query parameters GET /api/v1/audit accepts.
 var auditParams = []string{"repo", "stack", "actor", "action", "limit", "cursor"}
 
@@ -48,33 +43,33 @@ func (s *server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if s.audit == nil {
 		return &problem{status: http.StatusNotFound, msg: "this driftgate server keeps no audit log"}
 	}
-	entries, next, err := s.audit.ListAudit(r.Context(), f)
+	entries, next, err := s.audit.ListAudit(r.Context(), storeAuditFilter(f))
 	if err != nil {
 		return explain(err, "audit log", Hint{
 			API: "page it with the next_cursor of the previous answer",
 			CLI: "page it with the --cursor the previous page printed",
 		})
 	}
-	s.writeJSON(w, http.StatusOK, auditBody{Entries: nonNil(entries), NextCursor: next})
+	s.writeJSON(w, http.StatusOK, apiv1.AuditPage{Entries: wireAudit(entries), NextCursor: next})
 	return nil
 }
 
 // parseAuditFilter parses the query string of GET /api/v1/audit. The limit
-// is a whole number from 1 to store.MaxListLimit; empty values are unset;
+// is a whole number from 1 to apiv1.MaxListLimit; empty values are unset;
 // other values are matched exactly. Errors are 400 problems.
-func parseAuditFilter(rawQuery string) (store.AuditFilter, error) {
+func parseAuditFilter(rawQuery string) (apiv1.AuditFilter, error) {
 	q, err := parseQuery("/api/v1/audit", rawQuery, auditParams)
 	if err != nil {
-		return store.AuditFilter{}, err
+		return apiv1.AuditFilter{}, err
 	}
-	f := store.AuditFilter{
+	f := apiv1.AuditFilter{
 		Repo: q["repo"], Stack: q["stack"], Actor: q["actor"],
-		Action: store.AuditAction(q["action"]), Cursor: q["cursor"],
+		Action: apiv1.AuditAction(q["action"]), Cursor: q["cursor"],
 	}
 	if s := q["limit"]; s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > store.MaxListLimit {
-			return store.AuditFilter{}, badRequest("limit %s is not a whole number from 1 to %d", quote(s), store.MaxListLimit)
+		if err != nil || n < 1 || n > apiv1.MaxListLimit {
+			return apiv1.AuditFilter{}, badRequest("limit %s is not a whole number from 1 to %d", quote(s), apiv1.MaxListLimit)
 		}
 		f.Limit = n
 	}

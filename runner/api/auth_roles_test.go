@@ -58,6 +58,7 @@ func TestRouteRoleBoundaries(t *testing.T) {
 		{"GET", "/api/v1/stacks/infra/network/state-diff?from=1&to=3", api.RoleViewer},
 		{"GET", "/api/v1/locks", api.RoleViewer},
 		{"GET", "/api/v1/stacks/infra/network/lock", api.RoleViewer},
+		{"GET", "/api/v1/nodes", api.RoleViewer},
 		{"POST", "/api/v1/stacks/infra/network/plan", api.RoleApprover},
 		{"POST", "/api/v1/stacks/infra/network/drift-check", api.RoleApprover},
 		{"POST", "/api/v1/runs/" + fx.Running.ID + "/cancel", api.RoleApprover},

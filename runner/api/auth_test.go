@@ -214,6 +214,7 @@ func TestRouteRoles(t *testing.T) {
 		"POST /api/v1/runs/{id}/apply":                              RoleApprover,
 		"GET /api/v1/locks":                                         RoleViewer,
 		"GET /api/v1/stacks/{repo}/{stack}/lock":                    RoleViewer,
+		"GET /api/v1/nodes":                                         RoleViewer,
 		"POST /api/v1/stacks/{repo}/{stack}/release":                RoleAdmin,
 		"GET /api/v1/audit":                                         RoleAdmin,
 		"GET /api/v1/backup":                                        RoleAdmin,

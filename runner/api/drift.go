@@ -5,30 +5,16 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
-// Resolved findings GET /api/v1/stacks/{repo}/{stack}/drift returns.
-const (
-	// DefaultDriftHistory is how many resolved findings are returned when
-	// the request gives no history parameter.
-	DefaultDriftHistory = 50
-	// MaxDriftHistory is the largest history parameter accepted.
-	MaxDriftHistory = 500
-)
-
-// StackDriftView is a stack's drift state with its findings, as the drift
-// endpoints answer it. The embedded StackDrift's fields are encoded at the
-// top level, next to findings.
+// StackDriftView is a stack's drift state with its findings, as the
+// Service returns it; the drift endpoints send it as an apiv1.StackDrift.
 type StackDriftView struct {
 	store.StackDrift
 	// Findings are the stack's findings, newest first.
-	Findings []store.DriftFinding `json:"findings"`
-}
-
-// driftBody is the body of GET /api/v1/drift.
-type driftBody struct {
-	Stacks []StackDriftView `json:"stacks"`
+	Findings []store.DriftFinding
 }
 
 // listDrift answers every stack's drift state, or one repo's.
@@ -45,11 +31,11 @@ func (s *server) listDrift(w http.ResponseWriter, r *http.Request) error {
 		}
 		return explain(err, what, HintRepos)
 	}
-	views = nonNil(views)
+	out := make([]apiv1.StackDrift, len(views))
 	for i := range views {
-		views[i].Findings = nonNil(views[i].Findings)
+		out[i] = wireStackDrift(&views[i])
 	}
-	s.writeJSON(w, http.StatusOK, driftBody{Stacks: views})
+	s.writeJSON(w, http.StatusOK, apiv1.DriftList{Stacks: out})
 	return nil
 }
 
@@ -64,8 +50,7 @@ func (s *server) getStackDrift(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return explainStack(err, repo, stack)
 	}
-	view.Findings = nonNil(view.Findings)
-	s.writeJSON(w, http.StatusOK, view)
+	s.writeJSON(w, http.StatusOK, wireStackDrift(view))
 	return nil
 }
 
@@ -77,7 +62,7 @@ func (s *server) checkDrift(w http.ResponseWriter, r *http.Request) error {
 		return explainStack(err, repo, stack)
 	}
 	w.Header().Set("Location", "/api/v1/runs/"+run.ID)
-	s.writeJSON(w, http.StatusAccepted, run)
+	s.writeJSON(w, http.StatusAccepted, wireRun(run))
 	return nil
 }
 
@@ -88,7 +73,7 @@ func explainStack(err error, repo, stack string) error {
 
 // parseHistory parses the query string of GET
 // /api/v1/stacks/{repo}/{stack}/drift: history is a whole number from 0 to
-// MaxDriftHistory, DefaultDriftHistory when absent or empty. Errors are 400
+// apiv1.MaxDriftHistory, apiv1.DefaultDriftHistory when absent or empty. Errors are 400
 // problems.
 func parseHistory(rawQuery string) (int, error) {
 	q, err := parseQuery("/api/v1/stacks/{repo}/{stack}/drift", rawQuery, []string{"history"})
@@ -97,11 +82,11 @@ func parseHistory(rawQuery string) (int, error) {
 	}
 	s := q["history"]
 	if s == "" {
-		return DefaultDriftHistory, nil
+		return apiv1.DefaultDriftHistory, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > MaxDriftHistory {
-		return 0, badRequest("history %s is not a whole number from 0 to %d", quote(s), MaxDriftHistory)
+	if err != nil || n < 0 || n > apiv1.MaxDriftHistory {
+		return 0, badRequest("history %s is not a whole number from 0 to %d", quote(s), apiv1.MaxDriftHistory)
 	}
 	return n, nil
 }

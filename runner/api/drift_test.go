@@ -11,6 +11,7 @@ import (
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -22,7 +23,7 @@ func newDriftEnv(t *testing.T) (*env, apitest.DriftFixture) {
 }
 
 // addresses lists the findings' addresses, in order.
-func addresses(fs []store.DriftFinding) []string {
+func addresses(fs []apiv1.DriftFinding) []string {
 	out := make([]string, len(fs))
 	for i, f := range fs {
 		out[i] = f.Address
@@ -54,7 +55,7 @@ func TestDriftList(t *testing.T) {
 			t.Fatalf("GET /api/v1/drift%s = %d %s", tt.query, rec.Code, rec.Body)
 		}
 		var body struct {
-			Stacks []api.StackDriftView `json:"stacks"`
+			Stacks []apiv1.StackDrift `json:"stacks"`
 		}
 		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 			t.Fatal(err)
@@ -69,10 +70,10 @@ func TestDriftList(t *testing.T) {
 		if len(body.Stacks) > 1 && tt.query == "" {
 			net := body.Stacks[1]
 			if net.RunID != d.Check.ID || net.Commit != apitest.InfraCommit || !net.CheckedAt.Equal(d.Check.FinishedAt) {
-				t.Errorf("infra/network = %+v, want the check %s", net.StackDrift, d.Check.ID)
+				t.Errorf("infra/network = %+v, want the check %s", net, d.Check.ID)
 			}
 			if dns := body.Stacks[3]; !strings.HasPrefix(dns.Error, "terraform init: Error") || dns.RunID != e.fx.Errored.ID {
-				t.Errorf("platform/dns = %+v, want the errored run's error", dns.StackDrift)
+				t.Errorf("platform/dns = %+v, want the errored run's error", dns)
 			}
 		}
 	}
@@ -154,16 +155,16 @@ func TestStackDrift(t *testing.T) {
 	all := []string{"aws_security_group.web", "aws_instance.web", "aws_route53_record.www", "aws_s3_bucket.logs"}
 	tests := []struct {
 		path       string
-		wantStatus store.DriftStatus
+		wantStatus apiv1.DriftStatus
 		want       []string
 	}{
-		{"/api/v1/stacks/infra/network/drift", store.DriftDrifted, all},
-		{"/api/v1/stacks/infra/network/drift?history=", store.DriftDrifted, all},
-		{"/api/v1/stacks/infra/network/drift?history=500", store.DriftDrifted, all},
-		{"/api/v1/stacks/infra/network/drift?history=1", store.DriftDrifted, all[:3]},
-		{"/api/v1/stacks/infra/network/drift?history=0", store.DriftDrifted, all[:2]},
-		{"/api/v1/stacks/infra/database/drift", store.DriftInSync, nil},
-		{"/api/v1/stacks/platform/cdn/drift", store.DriftUnknown, nil},
+		{"/api/v1/stacks/infra/network/drift", apiv1.DriftDrifted, all},
+		{"/api/v1/stacks/infra/network/drift?history=", apiv1.DriftDrifted, all},
+		{"/api/v1/stacks/infra/network/drift?history=500", apiv1.DriftDrifted, all},
+		{"/api/v1/stacks/infra/network/drift?history=1", apiv1.DriftDrifted, all[:3]},
+		{"/api/v1/stacks/infra/network/drift?history=0", apiv1.DriftDrifted, all[:2]},
+		{"/api/v1/stacks/infra/database/drift", apiv1.DriftInSync, nil},
+		{"/api/v1/stacks/platform/cdn/drift", apiv1.DriftUnknown, nil},
 	}
 	for _, tt := range tests {
 		rec := e.do(t, "GET", tt.path, "")
@@ -171,7 +172,7 @@ func TestStackDrift(t *testing.T) {
 			t.Errorf("GET %s = %d %s", tt.path, rec.Code, rec.Body)
 			continue
 		}
-		var v api.StackDriftView
+		var v apiv1.StackDrift
 		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
 			t.Fatal(err)
 		}

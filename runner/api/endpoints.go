@@ -4,28 +4,13 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
 // statusBody is the body of the health checks.
 type statusBody struct {
 	Status string `json:"status"`
-}
-
-// reposBody is the body of GET /api/v1/repos.
-type reposBody struct {
-	Repos []store.RepoRecord `json:"repos"`
-}
-
-// stacksBody is the body of GET /api/v1/stacks.
-type stacksBody struct {
-	Stacks []store.StackRecord `json:"stacks"`
-}
-
-// runsBody is the body of GET /api/v1/runs.
-type runsBody struct {
-	Runs       []store.Run `json:"runs"`
-	NextCursor string      `json:"next_cursor"`
 }
 
 // healthz answers that the process serves HTTP.
@@ -51,7 +36,7 @@ func (s *server) listRepos(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return explain(err, "repos", HintRepos)
 	}
-	s.writeJSON(w, http.StatusOK, reposBody{Repos: nonNil(repos)})
+	s.writeJSON(w, http.StatusOK, apiv1.RepoList{Repos: wireRepos(repos)})
 	return nil
 }
 
@@ -64,7 +49,7 @@ func (s *server) listStacks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return explain(err, fmt.Sprintf("repo %s", quote(q["repo"])), HintRepos)
 	}
-	s.writeJSON(w, http.StatusOK, stacksBody{Stacks: nonNil(stacks)})
+	s.writeJSON(w, http.StatusOK, apiv1.StackList{Stacks: wireStacks(stacks)})
 	return nil
 }
 
@@ -73,7 +58,7 @@ func (s *server) listRuns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	runs, next, err := s.svc.Runs(r.Context(), f)
+	runs, next, err := s.svc.Runs(r.Context(), storeRunFilter(f))
 	if err != nil {
 		what := "runs"
 		switch {
@@ -84,7 +69,7 @@ func (s *server) listRuns(w http.ResponseWriter, r *http.Request) error {
 		}
 		return explain(err, what, HintRepos)
 	}
-	s.writeJSON(w, http.StatusOK, runsBody{Runs: nonNil(runs), NextCursor: next})
+	s.writeJSON(w, http.StatusOK, apiv1.RunList{Runs: wireRuns(runs), NextCursor: next})
 	return nil
 }
 
@@ -93,7 +78,7 @@ func (s *server) getRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, http.StatusOK, run)
+	s.writeJSON(w, http.StatusOK, wireRun(run))
 	return nil
 }
 
@@ -178,7 +163,7 @@ func (s *server) triggerPlan(w http.ResponseWriter, r *http.Request) error {
 		return explain(err, fmt.Sprintf("stack %s in repo %s", quote(stack), quote(repo)), HintStacks(repo))
 	}
 	w.Header().Set("Location", "/api/v1/runs/"+run.ID)
-	s.writeJSON(w, http.StatusAccepted, run)
+	s.writeJSON(w, http.StatusAccepted, wireRun(run))
 	return nil
 }
 
@@ -188,14 +173,6 @@ func (s *server) cancelRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return explain(err, fmt.Sprintf("run %s", quote(id)), HintRuns)
 	}
-	s.writeJSON(w, http.StatusOK, run)
+	s.writeJSON(w, http.StatusOK, wireRun(run))
 	return nil
-}
-
-// nonNil returns s, or an empty slice for nil, so lists encode as [].
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }

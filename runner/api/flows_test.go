@@ -10,6 +10,7 @@ import (
 	"github.com/driftgate/driftgate/planner/analysis"
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -149,7 +150,7 @@ func TestCheckDrift(t *testing.T) {
 		e.d.WaitRun(check.ID, store.StatusPlanned, store.StatusNoChanges, store.StatusErrored)
 		e.d.Settle()
 		rec = e.send(t, "GET", "/api/v1/stacks/infra/network/drift", "", "")
-		var v api.StackDriftView
+		var v apiv1.StackDrift
 		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || rec.Code != 200 {
 			t.Fatalf("%s: GET drift = %d %s", tt.name, rec.Code, rec.Body)
 		}

@@ -10,17 +10,13 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
 // MaxCommentBytes is the longest comment, in bytes, that approve, reject
 // and release accept: comments are kept on the run and in the audit log.
 const MaxCommentBytes = 4 << 10
-
-// locksBody is the body of GET /api/v1/locks.
-type locksBody struct {
-	Locks []StackLock `json:"locks"`
-}
 
 // approveRun records the principal's approval of a run and answers the
 // run, queued once it has every approval it needs.
@@ -47,7 +43,7 @@ func (s *server) decide(w http.ResponseWriter, r *http.Request, endpoint string,
 	if err != nil {
 		return explain(err, fmt.Sprintf("run %s", quote(id)), HintRuns)
 	}
-	s.writeJSON(w, http.StatusOK, run)
+	s.writeJSON(w, http.StatusOK, wireRun(run))
 	return nil
 }
 
@@ -62,7 +58,7 @@ func (s *server) applyRun(w http.ResponseWriter, r *http.Request) error {
 		return explain(err, fmt.Sprintf("run %s", quote(id)), HintRuns)
 	}
 	w.Header().Set("Location", "/api/v1/runs/"+run.ID)
-	s.writeJSON(w, http.StatusAccepted, run)
+	s.writeJSON(w, http.StatusAccepted, wireRun(run))
 	return nil
 }
 
@@ -80,7 +76,11 @@ func (s *server) listLocks(w http.ResponseWriter, r *http.Request) error {
 		}
 		return explain(err, what, HintRepos)
 	}
-	s.writeJSON(w, http.StatusOK, locksBody{Locks: nonNil(locks)})
+	out := make([]apiv1.StackLock, len(locks))
+	for i := range locks {
+		out[i] = wireStackLock(&locks[i])
+	}
+	s.writeJSON(w, http.StatusOK, apiv1.LockList{Locks: out})
 	return nil
 }
 
@@ -94,7 +94,7 @@ func (s *server) getStackLock(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return explainStack(err, repo, stack)
 	}
-	s.writeJSON(w, http.StatusOK, lock)
+	s.writeJSON(w, http.StatusOK, wireStackLock(lock))
 	return nil
 }
 
@@ -110,7 +110,7 @@ func (s *server) releaseStack(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return explainStack(err, repo, stack)
 	}
-	s.writeJSON(w, http.StatusOK, rel)
+	s.writeJSON(w, http.StatusOK, wireRelease(rel))
 	return nil
 }
 
@@ -118,8 +118,8 @@ func (s *server) releaseStack(w http.ResponseWriter, r *http.Request) error {
 // empty body is no comment. Malformed JSON, a body that is not an object,
 // unknown fields, trailing data and a comment longer than MaxCommentBytes
 // are 400 problems naming what is wrong.
-func readDecision(r *http.Request, endpoint string) (decisionRequest, error) {
-	var req decisionRequest
+func readDecision(r *http.Request, endpoint string) (apiv1.DecisionRequest, error) {
+	var req apiv1.DecisionRequest
 	body, err := readBody(r)
 	if err != nil || len(bytes.TrimSpace(body)) == 0 {
 		return req, err

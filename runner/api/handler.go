@@ -116,6 +116,7 @@ func (s *server) routes() []route {
 		{method: http.MethodPost, path: "/api/v1/runs/{id}/apply", role: RoleApprover, action: store.AuditApply, handle: s.applyRun},
 		{method: http.MethodGet, path: "/api/v1/locks", role: RoleViewer, handle: s.listLocks},
 		{method: http.MethodGet, path: "/api/v1/stacks/{repo}/{stack}/lock", role: RoleViewer, handle: s.getStackLock},
+		{method: http.MethodGet, path: "/api/v1/nodes", role: RoleViewer, handle: s.listNodes},
 		{method: http.MethodPost, path: "/api/v1/stacks/{repo}/{stack}/release", role: RoleAdmin, action: store.AuditRelease, handle: s.releaseStack},
 		{method: http.MethodGet, path: "/api/v1/audit", role: RoleAdmin, action: store.AuditReadAudit, handle: s.listAudit},
 		{method: http.MethodGet, path: "/api/v1/backup", role: RoleAdmin, handle: s.getBackup},

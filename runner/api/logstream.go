@@ -151,7 +151,7 @@ func (s *server) sendStoredRest(w http.ResponseWriter, r *http.Request, run *sto
 			return
 		}
 	}
-	body, err := json.Marshal(run)
+	body, err := json.Marshal(wireRun(run))
 	if err != nil {
 		s.logger.Error("encode run", logErr, err.Error())
 		return

@@ -7,49 +7,42 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 // runsParams are the query parameters GET /api/v1/runs accepts.
 var runsParams = []string{"repo", "stack", "status", "limit", "cursor", "pr"}
 
-// statusNames lists the run statuses a client may filter by.
-var statusNames = []store.RunStatus{
-	store.StatusQueued, store.StatusRunning, store.StatusPlanned, store.StatusNoChanges,
-	store.StatusErrored, store.StatusInterrupted, store.StatusSuperseded, store.StatusCanceled,
-	store.StatusAwaitingApproval, store.StatusApplied, store.StatusRejected, store.StatusRefused,
-}
-
 // parseRunFilter parses the query string of GET /api/v1/runs. The status
-// must be one of the store's statuses and the limit a whole number from 1
-// to store.MaxListLimit; empty values are unset. Errors are 400 problems.
-func parseRunFilter(rawQuery string) (store.RunFilter, error) {
+// must be one of apiv1.Statuses and the limit a whole number from 1 to
+// apiv1.MaxListLimit; empty values are unset. Errors are 400 problems.
+func parseRunFilter(rawQuery string) (apiv1.RunFilter, error) {
 	q, err := parseQuery("/api/v1/runs", rawQuery, runsParams)
 	if err != nil {
-		return store.RunFilter{}, err
+		return apiv1.RunFilter{}, err
 	}
-	f := store.RunFilter{Repo: q["repo"], Stack: q["stack"], Cursor: q["cursor"]}
+	f := apiv1.RunFilter{Repo: q["repo"], Stack: q["stack"], Cursor: q["cursor"]}
 	if s := q["status"]; s != "" {
-		f.Status = store.RunStatus(s)
-		if !f.Status.Valid() {
-			names := make([]string, len(statusNames))
-			for i, n := range statusNames {
+		f.Status = apiv1.RunStatus(s)
+		if statuses := apiv1.Statuses(); !slices.Contains(statuses, f.Status) {
+			names := make([]string, len(statuses))
+			for i, n := range statuses {
 				names[i] = string(n)
 			}
-			return store.RunFilter{}, badRequest("unknown run status %s: use one of %s", quote(s), strings.Join(names, ", "))
+			return apiv1.RunFilter{}, badRequest("unknown run status %s: use one of %s", quote(s), strings.Join(names, ", "))
 		}
 	}
 	if s := q["limit"]; s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > store.MaxListLimit {
-			return store.RunFilter{}, badRequest("limit %s is not a whole number from 1 to %d", quote(s), store.MaxListLimit)
+		if err != nil || n < 1 || n > apiv1.MaxListLimit {
+			return apiv1.RunFilter{}, badRequest("limit %s is not a whole number from 1 to %d", quote(s), apiv1.MaxListLimit)
 		}
 		f.Limit = n
 	}
 	if s := q["pr"]; s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			return store.RunFilter{}, badRequest("pr %s is not a pull request number (a whole number from 1)", quote(s))
+			return apiv1.RunFilter{}, badRequest("pr %s is not a pull request number (a whole number from 1)", quote(s))
 		}
 		f.PR = n
 	}

@@ -4,10 +4,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strconv"
 	"testing"
 
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -16,15 +15,15 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func TestParseRunFilter(t *testing.T) {
 	tests := []struct {
 		query   string
-		want    store.RunFilter
+		want    apiv1.RunFilter
 		wantErr bool
 	}{
-		{query: "", want: store.RunFilter{}},
-		{query: "repo=a&stack=b&status=running&limit=1&cursor=c", want: store.RunFilter{Repo: "a", Stack: "b", Status: store.StatusRunning, Limit: 1, Cursor: "c"}},
-		{query: "limit=&status=&repo=", want: store.RunFilter{}},
+		{query: "", want: apiv1.RunFilter{}},
+		{query: "repo=a&stack=b&status=running&limit=1&cursor=c", want: apiv1.RunFilter{Repo: "a", Stack: "b", Status: apiv1.StatusRunning, Limit: 1, Cursor: "c"}},
+		{query: "limit=&status=&repo=", want: apiv1.RunFilter{}},
 		{query: "limit=+5", wantErr: true}, // "+" decodes to a space
-		{query: "limit=%2B5", want: store.RunFilter{Limit: 5}},
-		{query: "limit=05", want: store.RunFilter{Limit: 5}},
+		{query: "limit=%2B5", want: apiv1.RunFilter{Limit: 5}},
+		{query: "limit=05", want: apiv1.RunFilter{Limit: 5}},
 		{query: "status=cancelled", wantErr: true},
 		{query: "limit=9999999999999999999999", wantErr: true},
 		{query: "x=1", wantErr: true},
@@ -42,7 +41,8 @@ func TestParseRunFilter(t *testing.T) {
 }
 
 // FuzzParseRunFilter checks that any query string either is refused with a
-// 400 or yields a valid filter that survives re-encoding.
+// 400 or yields a valid filter that survives re-encoding by the client's
+// apiv1.RunFilter.Query.
 func FuzzParseRunFilter(f *testing.F) {
 	for _, seed := range []string{
 		"", "repo=infra&stack=net&status=planned&limit=10&cursor=abc", "limit=0", "status=x",
@@ -59,21 +59,13 @@ func FuzzParseRunFilter(f *testing.F) {
 			}
 			return
 		}
-		if got.Status != "" && !got.Status.Valid() {
+		if got.Status != "" && !store.RunStatus(got.Status).Valid() {
 			t.Fatalf("parseRunFilter(%q) status %q is not valid", query, got.Status)
 		}
-		if got.Limit < 0 || got.Limit > store.MaxListLimit {
+		if got.Limit < 0 || got.Limit > apiv1.MaxListLimit || got.Limit > store.MaxListLimit {
 			t.Fatalf("parseRunFilter(%q) limit %d out of range", query, got.Limit)
 		}
-		q := url.Values{}
-		for k, v := range map[string]string{"repo": got.Repo, "stack": got.Stack, "status": string(got.Status), "cursor": got.Cursor} {
-			if v != "" {
-				q.Set(k, v)
-			}
-		}
-		if got.Limit > 0 {
-			q.Set("limit", strconv.Itoa(got.Limit))
-		}
+		q := got.Query() // as a client encodes it
 		again, err := parseRunFilter(q.Encode())
 		if err != nil || again != got {
 			t.Fatalf("re-encoded %q parses to %+v, %v, want %+v", q.Encode(), again, err, got)

@@ -150,7 +150,7 @@ func (s *server) writeError(w *statusWriter, err error) {
 func (s *server) writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
-		// Every answer is a store type or a struct of this package.
+		// Every answer is an apiv1 type or a struct of this package.
 		s.logger.Error("encode response", logErr, err.Error())
 		status = http.StatusInternalServerError
 		body, _ = json.Marshal(errorBody{Error: internalMessage})

@@ -80,7 +80,7 @@ type Service interface {
 	// StackDrift returns one stack's drift state and its findings, newest
 	// first: every open one and the newest history resolved ones (none
 	// when history is 0). The handler passes a history from 0 to
-	// MaxDriftHistory. An unknown repo or stack is ErrNotFound.
+	// apiv1.MaxDriftHistory. An unknown repo or stack is ErrNotFound.
 	StackDrift(ctx context.Context, repo, stack string, history int) (*StackDriftView, error)
 
 	// CheckDrift queues a drift check of a stack at its branch head now

@@ -6,26 +6,8 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/driftgate/driftgate/planner/statever"
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
-
-// stateVersionsBody is the body of GET
-// /api/v1/stacks/{repo}/{stack}/state-versions.
-type stateVersionsBody struct {
-	Versions []store.StateVersion `json:"versions"`
-}
-
-// StateDiff is the body of GET /api/v1/stacks/{repo}/{stack}/state-diff:
-// what changed from one recorded state version of a stack to another.
-type StateDiff struct {
-	// From and To are the serials compared.
-	From uint64 `json:"from"`
-	To   uint64 `json:"to"`
-	// Changes is what differs, attribute by attribute; its lists are
-	// omitted when empty.
-	Changes statever.Changes `json:"changes"`
-}
 
 // listStateVersions answers a stack's state versions, newest first,
 // without their bodies.
@@ -47,10 +29,12 @@ func (s *server) listStateVersions(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return explainStack(err, repo, stack)
 	}
+	out := make([]apiv1.StateVersion, len(versions))
 	for i := range versions {
-		versions[i].Version = nil // listings never carry bodies
+		out[i] = wireStateVersion(&versions[i])
+		out[i].Version = nil // listings never carry bodies
 	}
-	s.writeJSON(w, http.StatusOK, stateVersionsBody{Versions: nonNil(versions)})
+	s.writeJSON(w, http.StatusOK, apiv1.StateVersionList{Versions: out})
 	return nil
 }
 
@@ -69,7 +53,7 @@ func (s *server) getStateVersion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return explainStateVersion(err, repo, stack, fmt.Sprintf("state version %d", serial))
 	}
-	s.writeJSON(w, http.StatusOK, sv)
+	s.writeJSON(w, http.StatusOK, wireStateVersion(sv))
 	return nil
 }
 
@@ -92,7 +76,7 @@ func (s *server) getStateDiff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return explainStateVersion(err, repo, stack, fmt.Sprintf("state version %d or %d", from, to))
 	}
-	s.writeJSON(w, http.StatusOK, StateDiff{From: from, To: to, Changes: *c})
+	s.writeJSON(w, http.StatusOK, apiv1.StateDiff{From: from, To: to, Changes: *c})
 	return nil
 }
 

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/driftgate/driftgate/planner/statever"
-	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/store"
 )
 
@@ -126,7 +126,7 @@ func TestStateDiff(t *testing.T) {
 	if rec.Code != 200 {
 		t.Fatalf("state-diff = %d %s", rec.Code, rec.Body)
 	}
-	var d api.StateDiff
+	var d apiv1.StateDiff
 	if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
 		t.Fatal(err)
 	}

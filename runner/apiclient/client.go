@@ -1,7 +1,7 @@
 // Package apiclient is the Go client of driftgate's HTTP API (package
-// runner/api). Its methods mirror the API's endpoints and return store
-// types and the API's views (api.StackDriftView); answers other than 2xx are
-// *Error.
+// runner/api). Its methods mirror the API's endpoints and return the API's
+// wire types (package apiv1), never the store's; answers other than 2xx
+// are *Error.
 package apiclient
 
 import (
@@ -13,11 +13,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 // DefaultTimeout bounds each request of a Client made without
@@ -117,10 +116,8 @@ func (c *Client) Ready(ctx context.Context) error {
 }
 
 // Repos returns the watched repos.
-func (c *Client) Repos(ctx context.Context) ([]store.RepoRecord, error) {
-	var body struct {
-		Repos []store.RepoRecord `json:"repos"`
-	}
+func (c *Client) Repos(ctx context.Context) ([]apiv1.Repo, error) {
+	var body apiv1.RepoList
 	if err := c.getJSON(ctx, "/api/v1/repos", nil, &body); err != nil {
 		return nil, fmt.Errorf("list repos: %w", err)
 	}
@@ -128,14 +125,12 @@ func (c *Client) Repos(ctx context.Context) ([]store.RepoRecord, error) {
 }
 
 // Stacks returns the stacks of repo, or of every repo when repo is "".
-func (c *Client) Stacks(ctx context.Context, repo string) ([]store.StackRecord, error) {
+func (c *Client) Stacks(ctx context.Context, repo string) ([]apiv1.Stack, error) {
 	q := url.Values{}
 	if repo != "" {
 		q.Set("repo", repo)
 	}
-	var body struct {
-		Stacks []store.StackRecord `json:"stacks"`
-	}
+	var body apiv1.StackList
 	if err := c.getJSON(ctx, "/api/v1/stacks", q, &body); err != nil {
 		return nil, fmt.Errorf("list stacks: %w", err)
 	}
@@ -144,51 +139,31 @@ func (c *Client) Stacks(ctx context.Context, repo string) ([]store.StackRecord, 
 
 // Runs returns one page of the runs matching f, newest first, and the
 // cursor of the next page ("" after the last page).
-func (c *Client) Runs(ctx context.Context, f store.RunFilter) ([]store.Run, string, error) {
-	var body struct {
-		Runs       []store.Run `json:"runs"`
-		NextCursor string      `json:"next_cursor"`
-	}
-	if err := c.getJSON(ctx, "/api/v1/runs", filterQuery(f), &body); err != nil {
+func (c *Client) Runs(ctx context.Context, f apiv1.RunFilter) ([]apiv1.Run, string, error) {
+	var body apiv1.RunList
+	if err := c.getJSON(ctx, "/api/v1/runs", f.Query(), &body); err != nil {
 		return nil, "", fmt.Errorf("list runs: %w", err)
 	}
 	return body.Runs, body.NextCursor, nil
 }
 
-// filterQuery encodes the set fields of f.
-func filterQuery(f store.RunFilter) url.Values {
-	q := url.Values{}
-	for k, v := range map[string]string{"repo": f.Repo, "stack": f.Stack, "status": string(f.Status), "cursor": f.Cursor} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if f.Limit != 0 {
-		q.Set("limit", strconv.Itoa(f.Limit))
-	}
-	if f.PR != 0 {
-		q.Set("pr", strconv.Itoa(f.PR))
-	}
-	return q
-}
-
 // Run returns one run.
-func (c *Client) Run(ctx context.Context, id string) (*store.Run, error) {
-	var run store.Run
+func (c *Client) Run(ctx context.Context, id string) (*apiv1.Run, error) {
+	var run apiv1.Run
 	if err := c.getJSON(ctx, "/api/v1/runs/"+url.PathEscape(id), nil, &run); err != nil {
 		return nil, fmt.Errorf("get run %s: %w", id, err)
 	}
 	return &run, nil
 }
 
-// Plan returns the redacted plan JSON of a run, as the Plan's JSON; its
-// other fields but RunID are not served by the API and stay empty.
-func (c *Client) Plan(ctx context.Context, id string) (*store.Plan, error) {
+// Plan returns the redacted plan JSON of a run, as the server stored it
+// (terraform's JSON plan format, redacted).
+func (c *Client) Plan(ctx context.Context, id string) (json.RawMessage, error) {
 	var buf bytes.Buffer
 	if err := c.do(ctx, http.MethodGet, "/api/v1/runs/"+url.PathEscape(id)+"/plan", nil, &buf); err != nil {
 		return nil, fmt.Errorf("get plan of run %s: %w", id, err)
 	}
-	return &store.Plan{RunID: id, JSON: buf.Bytes()}, nil
+	return buf.Bytes(), nil
 }
 
 // Log returns the log of a run.
@@ -202,8 +177,8 @@ func (c *Client) Log(ctx context.Context, id string) ([]byte, error) {
 
 // TriggerPlan queues a manual plan of a stack at its branch head and
 // returns the queued run.
-func (c *Client) TriggerPlan(ctx context.Context, repo, stack string) (*store.Run, error) {
-	var run store.Run
+func (c *Client) TriggerPlan(ctx context.Context, repo, stack string) (*apiv1.Run, error) {
+	var run apiv1.Run
 	if err := c.postJSON(ctx, stackPath(repo, stack, "plan"), &run); err != nil {
 		return nil, fmt.Errorf("plan stack %s/%s: %w", repo, stack, err)
 	}
@@ -212,8 +187,8 @@ func (c *Client) TriggerPlan(ctx context.Context, repo, stack string) (*store.Ru
 
 // CancelRun cancels a queued run, or asks a running run to stop, and
 // returns the run. A finished run is an *Error with status 409.
-func (c *Client) CancelRun(ctx context.Context, id string) (*store.Run, error) {
-	var run store.Run
+func (c *Client) CancelRun(ctx context.Context, id string) (*apiv1.Run, error) {
+	var run apiv1.Run
 	if err := c.postJSON(ctx, "/api/v1/runs/"+url.PathEscape(id)+"/cancel", &run); err != nil {
 		return nil, fmt.Errorf("cancel run %s: %w", id, err)
 	}

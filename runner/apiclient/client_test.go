@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/apiclient"
 	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
@@ -60,12 +61,12 @@ func TestReads(t *testing.T) {
 	}
 
 	run, err := c.Run(ctx, fx.Planned.ID)
-	if err != nil || run.Status != store.StatusPlanned || run.Summary == nil || run.Summary.Add != 1 {
+	if err != nil || run.Status != apiv1.StatusPlanned || run.Summary == nil || run.Summary.Add != 1 {
 		t.Errorf("Run = %+v, %v", run, err)
 	}
 	plan, err := c.Plan(ctx, fx.Planned.ID)
-	if err != nil || string(plan.JSON) != apitest.PlanJSON || plan.RunID != fx.Planned.ID {
-		t.Errorf("Plan = %+v, %v", plan, err)
+	if err != nil || string(plan) != apitest.PlanJSON {
+		t.Errorf("Plan = %s, %v", plan, err)
 	}
 	log, err := c.Log(ctx, fx.Planned.ID)
 	if err != nil || string(log) != apitest.LogText {
@@ -82,7 +83,7 @@ func TestReads(t *testing.T) {
 
 func TestRunsFilterAndPaging(t *testing.T) {
 	c, _, fx := setup(t)
-	f := store.RunFilter{Repo: "infra", Stack: "network", Status: store.StatusPlanned, Limit: 7}
+	f := apiv1.RunFilter{Repo: "infra", Stack: "network", Status: apiv1.StatusPlanned, Limit: 7}
 	runs, next, err := c.Runs(t.Context(), f)
 	if err != nil || len(runs) != 1 || runs[0].ID != fx.Planned.ID || next != "" {
 		t.Errorf("Runs(%+v) = %v, %q, %v", f, runs, next, err)
@@ -91,12 +92,13 @@ func TestRunsFilterAndPaging(t *testing.T) {
 	if _, _, err := apiclient.New(apitest.NewServer(t, canned).URL, apitest.Token).Runs(t.Context(), f); err != nil {
 		t.Fatal(err)
 	}
-	if got := canned.Filters(); len(got) != 1 || got[0] != f {
-		t.Errorf("the service got filters %+v, want [%+v]", got, f)
+	wantFilter := store.RunFilter{Repo: "infra", Stack: "network", Status: store.StatusPlanned, Limit: 7}
+	if got := canned.Filters(); len(got) != 1 || got[0] != wantFilter {
+		t.Errorf("the service got filters %+v, want [%+v]", got, wantFilter)
 	}
 
 	var ids []string
-	page := store.RunFilter{Limit: 2}
+	page := apiv1.RunFilter{Limit: 2}
 	for {
 		runs, next, err := c.Runs(t.Context(), page)
 		if err != nil {
@@ -124,7 +126,7 @@ func TestTriggerAndCancel(t *testing.T) {
 	ctx := t.Context()
 	d.Terraform.BlockPlans("network")
 	running, err := c.TriggerPlan(ctx, "infra", "network")
-	if err != nil || running.Status != store.StatusQueued || running.Stack != "network" || running.ID == "" {
+	if err != nil || running.Status != apiv1.StatusQueued || running.Stack != "network" || running.ID == "" {
 		t.Fatalf("TriggerPlan = %+v, %v", running, err)
 	}
 	<-d.Terraform.Started()
@@ -133,15 +135,15 @@ func TestTriggerAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	canceled, err := c.CancelRun(ctx, queued.ID)
-	if err != nil || canceled.Status != store.StatusCanceled {
+	if err != nil || canceled.Status != apiv1.StatusCanceled {
 		t.Errorf("CancelRun(queued) = %+v, %v", canceled, err)
 	}
 	got, err := c.CancelRun(ctx, running.ID)
-	if err != nil || got.Status != store.StatusRunning {
+	if err != nil || got.Status != apiv1.StatusRunning {
 		t.Errorf("CancelRun(running) = %+v, %v", got, err)
 	}
 	done, err := c.Wait(ctx, running.ID, time.Millisecond)
-	if err != nil || done.Status != store.StatusCanceled || done.FinishedAt.IsZero() {
+	if err != nil || done.Status != apiv1.StatusCanceled || done.FinishedAt.IsZero() {
 		t.Errorf("Wait(canceled run) = %+v, %v", done, err)
 	}
 
@@ -183,11 +185,11 @@ func TestErrors(t *testing.T) {
 			return err
 		}, 404, "has no plan yet"},
 		{"bad status", func() error {
-			_, _, err := c.Runs(ctx, store.RunFilter{Status: "done"})
+			_, _, err := c.Runs(ctx, apiv1.RunFilter{Status: "done"})
 			return err
 		}, 400, `unknown run status "done"`},
 		{"bad limit", func() error {
-			_, _, err := c.Runs(ctx, store.RunFilter{Limit: -1})
+			_, _, err := c.Runs(ctx, apiv1.RunFilter{Limit: -1})
 			return err
 		}, 400, `limit "-1"`},
 	}
@@ -253,11 +255,11 @@ func TestWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	run, err := c.Wait(t.Context(), trig.ID, time.Millisecond)
-	if err != nil || run.Status != store.StatusNoChanges || run.FinishedAt.IsZero() {
+	if err != nil || run.Status != apiv1.StatusNoChanges || run.FinishedAt.IsZero() {
 		t.Fatalf("Wait = %+v, %v", run, err)
 	}
 	run, err = c.Wait(t.Context(), trig.ID, 0)
-	if err != nil || run.Status != store.StatusNoChanges {
+	if err != nil || run.Status != apiv1.StatusNoChanges {
 		t.Errorf("Wait(finished run) = %+v, %v", run, err)
 	}
 

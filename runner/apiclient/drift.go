@@ -6,21 +6,18 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/driftgate/driftgate/runner/api"
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 // Drift returns the drift state of every stack of repo, or of every repo
 // when repo is "", each with its open findings. Stacks never checked have
-// status store.DriftUnknown.
-func (c *Client) Drift(ctx context.Context, repo string) ([]api.StackDriftView, error) {
+// status apiv1.DriftUnknown.
+func (c *Client) Drift(ctx context.Context, repo string) ([]apiv1.StackDrift, error) {
 	q := url.Values{}
 	if repo != "" {
 		q.Set("repo", repo)
 	}
-	var body struct {
-		Stacks []api.StackDriftView `json:"stacks"`
-	}
+	var body apiv1.DriftList
 	if err := c.getJSON(ctx, "/api/v1/drift", q, &body); err != nil {
 		return nil, fmt.Errorf("list drift: %w", err)
 	}
@@ -29,14 +26,14 @@ func (c *Client) Drift(ctx context.Context, repo string) ([]api.StackDriftView, 
 
 // StackDrift returns one stack's drift state and its findings, newest
 // first: the open ones and at most history resolved ones. A negative
-// history leaves the number to the server (api.DefaultDriftHistory); the
-// server accepts 0 to api.MaxDriftHistory.
-func (c *Client) StackDrift(ctx context.Context, repo, stack string, history int) (*api.StackDriftView, error) {
+// history leaves the number to the server (apiv1.DefaultDriftHistory); the
+// server accepts 0 to apiv1.MaxDriftHistory.
+func (c *Client) StackDrift(ctx context.Context, repo, stack string, history int) (*apiv1.StackDrift, error) {
 	q := url.Values{}
 	if history >= 0 {
 		q.Set("history", strconv.Itoa(history))
 	}
-	var v api.StackDriftView
+	var v apiv1.StackDrift
 	if err := c.getJSON(ctx, stackPath(repo, stack, "drift"), q, &v); err != nil {
 		return nil, fmt.Errorf("drift of stack %s/%s: %w", repo, stack, err)
 	}
@@ -45,8 +42,8 @@ func (c *Client) StackDrift(ctx context.Context, repo, stack string, history int
 
 // CheckDrift queues a drift check of a stack at its branch head and
 // returns the queued run.
-func (c *Client) CheckDrift(ctx context.Context, repo, stack string) (*store.Run, error) {
-	var run store.Run
+func (c *Client) CheckDrift(ctx context.Context, repo, stack string) (*apiv1.Run, error) {
+	var run apiv1.Run
 	if err := c.postJSON(ctx, stackPath(repo, stack, "drift-check"), &run); err != nil {
 		return nil, fmt.Errorf("check drift of stack %s/%s: %w", repo, stack, err)
 	}

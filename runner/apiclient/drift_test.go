@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/apiclient"
 	"github.com/driftgate/driftgate/runner/runnertest"
-	"github.com/driftgate/driftgate/store"
 )
 
 func TestDrift(t *testing.T) {
@@ -48,7 +48,7 @@ func TestDrift(t *testing.T) {
 	}{{-1, 4}, {0, 2}, {1, 3}, {500, 4}}
 	for _, h := range histories {
 		v, err := c.StackDrift(ctx, "infra", "network", h.history)
-		if err != nil || len(v.Findings) != h.want || v.Status != store.DriftDrifted {
+		if err != nil || len(v.Findings) != h.want || v.Status != apiv1.DriftDrifted {
 			t.Errorf("StackDrift(history %d) = %+v, %v, want %d findings", h.history, v, err, h.want)
 			continue
 		}
@@ -67,15 +67,15 @@ func TestCheckDrift(t *testing.T) {
 	ctx := t.Context()
 	d.Terraform.NoChanges("dns")
 	run, err := c.CheckDrift(ctx, "platform", "dns")
-	if err != nil || run.Status != store.StatusQueued || run.Operation != store.OperationDrift || run.Trigger != "manual" || run.ID == "" {
+	if err != nil || run.Status != apiv1.StatusQueued || run.Operation != apiv1.OperationDrift || run.Trigger != "manual" || run.ID == "" {
 		t.Fatalf("CheckDrift = %+v, %v", run, err)
 	}
 	done, err := c.Wait(ctx, run.ID, time.Millisecond)
-	if err != nil || done.Status != store.StatusNoChanges {
+	if err != nil || done.Status != apiv1.StatusNoChanges {
 		t.Fatalf("Wait(check) = %+v, %v", done, err)
 	}
 	v, err := c.StackDrift(ctx, "platform", "dns", 0)
-	if err != nil || v.Status != store.DriftInSync || v.RunID != run.ID {
+	if err != nil || v.Status != apiv1.DriftInSync || v.RunID != run.ID {
 		t.Errorf("drift after the check = %+v, %v, want in_sync by %s", v, err, run.ID)
 	}
 }

@@ -8,23 +8,17 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/driftgate/driftgate/runner/api"
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
-
-// decision is the body of approve, reject and release.
-type decision struct {
-	Comment string `json:"comment"`
-}
 
 // ApproveRun approves an apply run awaiting approval, with an optional
 // comment, and returns the run: queued when it has every approval its
 // stack requires, still awaiting approval (Run.Waiting says for what)
 // otherwise. A principal the stack's policy does not allow is an *Error
 // with status 403; a run not awaiting approval one with status 409.
-func (c *Client) ApproveRun(ctx context.Context, id, comment string) (*store.Run, error) {
-	var run store.Run
-	if err := c.postBody(ctx, runPath(id, "approve"), decision{Comment: comment}, &run); err != nil {
+func (c *Client) ApproveRun(ctx context.Context, id, comment string) (*apiv1.Run, error) {
+	var run apiv1.Run
+	if err := c.postBody(ctx, runPath(id, "approve"), apiv1.DecisionRequest{Comment: comment}, &run); err != nil {
 		return nil, fmt.Errorf("approve run %s: %w", id, err)
 	}
 	return &run, nil
@@ -32,9 +26,9 @@ func (c *Client) ApproveRun(ctx context.Context, id, comment string) (*store.Run
 
 // RejectRun rejects an apply run that has not started, with an optional
 // comment, and returns the run, rejected. The errors are ApproveRun's.
-func (c *Client) RejectRun(ctx context.Context, id, comment string) (*store.Run, error) {
-	var run store.Run
-	if err := c.postBody(ctx, runPath(id, "reject"), decision{Comment: comment}, &run); err != nil {
+func (c *Client) RejectRun(ctx context.Context, id, comment string) (*apiv1.Run, error) {
+	var run apiv1.Run
+	if err := c.postBody(ctx, runPath(id, "reject"), apiv1.DecisionRequest{Comment: comment}, &run); err != nil {
 		return nil, fmt.Errorf("reject run %s: %w", id, err)
 	}
 	return &run, nil
@@ -44,8 +38,8 @@ func (c *Client) RejectRun(ctx context.Context, id, comment string) (*store.Run,
 // (an auto stack's plan that destroys nothing, or every approval given)
 // and returns it. A run whose gate is not satisfied is an *Error with
 // status 409 saying what is missing.
-func (c *Client) ApplyRun(ctx context.Context, id string) (*store.Run, error) {
-	var run store.Run
+func (c *Client) ApplyRun(ctx context.Context, id string) (*apiv1.Run, error) {
+	var run apiv1.Run
 	if err := c.postJSON(ctx, runPath(id, "apply"), &run); err != nil {
 		return nil, fmt.Errorf("apply run %s: %w", id, err)
 	}
@@ -54,14 +48,12 @@ func (c *Client) ApplyRun(ctx context.Context, id string) (*store.Run, error) {
 
 // Locks returns the stacks of repo (of every repo when repo is "") that a
 // run holds now or that are held after a cut-off apply.
-func (c *Client) Locks(ctx context.Context, repo string) ([]api.StackLock, error) {
+func (c *Client) Locks(ctx context.Context, repo string) ([]apiv1.StackLock, error) {
 	q := url.Values{}
 	if repo != "" {
 		q.Set("repo", repo)
 	}
-	var body struct {
-		Locks []api.StackLock `json:"locks"`
-	}
+	var body apiv1.LockList
 	if err := c.getJSON(ctx, "/api/v1/locks", q, &body); err != nil {
 		return nil, fmt.Errorf("list locks: %w", err)
 	}
@@ -70,8 +62,8 @@ func (c *Client) Locks(ctx context.Context, repo string) ([]api.StackLock, error
 
 // StackLock returns one stack's lock; a free stack has neither Holder nor
 // Hold.
-func (c *Client) StackLock(ctx context.Context, repo, stack string) (*api.StackLock, error) {
-	var l api.StackLock
+func (c *Client) StackLock(ctx context.Context, repo, stack string) (*apiv1.StackLock, error) {
+	var l apiv1.StackLock
 	if err := c.getJSON(ctx, stackPath(repo, stack, "lock"), nil, &l); err != nil {
 		return nil, fmt.Errorf("lock of stack %s/%s: %w", repo, stack, err)
 	}
@@ -81,9 +73,9 @@ func (c *Client) StackLock(ctx context.Context, repo, stack string) (*api.StackL
 // ReleaseStack lifts a held stack's hold, with an optional comment, and
 // returns the hold released and the plan queued. It needs an admin token;
 // a stack that is not held is an *Error with status 409.
-func (c *Client) ReleaseStack(ctx context.Context, repo, stack, comment string) (*api.Release, error) {
-	var rel api.Release
-	if err := c.postBody(ctx, stackPath(repo, stack, "release"), decision{Comment: comment}, &rel); err != nil {
+func (c *Client) ReleaseStack(ctx context.Context, repo, stack, comment string) (*apiv1.Release, error) {
+	var rel apiv1.Release
+	if err := c.postBody(ctx, stackPath(repo, stack, "release"), apiv1.DecisionRequest{Comment: comment}, &rel); err != nil {
 		return nil, fmt.Errorf("release stack %s/%s: %w", repo, stack, err)
 	}
 	return &rel, nil

@@ -1,11 +1,11 @@
 package apiclient_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/apiclient"
 	"github.com/driftgate/driftgate/runner/runnertest"
 	"github.com/driftgate/driftgate/store"
@@ -42,7 +43,7 @@ func TestApproveAndApply(t *testing.T) {
 	alice, dave := e.as(apitest.ApproverToken), e.as(apitest.DestroyerToken)
 
 	run, err := alice.ApproveRun(ctx, id, "lgtm")
-	if err != nil || run.Status != store.StatusAwaitingApproval || run.Waiting != "1 of 2 approvals; needs 1 more" ||
+	if err != nil || run.Status != apiv1.StatusAwaitingApproval || run.Waiting != "1 of 2 approvals; needs 1 more" ||
 		len(run.Approvals) != 1 || run.Approvals[0].Approver != apitest.Approver || run.Approvals[0].Comment != "lgtm" {
 		t.Fatalf("first ApproveRun = %+v, %v", run, err)
 	}
@@ -55,11 +56,11 @@ func TestApproveAndApply(t *testing.T) {
 		t.Errorf("second approval by alice: %v, want 409", err)
 	}
 	run, err = dave.ApproveRun(ctx, id, "")
-	if err != nil || run.Status != store.StatusQueued || len(run.Approvals) != 2 || run.Approvals[1].Comment != "" {
+	if err != nil || run.Status != apiv1.StatusQueued || len(run.Approvals) != 2 || run.Approvals[1].Comment != "" {
 		t.Fatalf("last ApproveRun = %+v, %v", run, err)
 	}
 	done, err := alice.Wait(ctx, id, 10*time.Millisecond)
-	if err != nil || done.Status != store.StatusApplied {
+	if err != nil || done.Status != apiv1.StatusApplied {
 		t.Errorf("Wait = %+v, %v, want applied", done, err)
 	}
 	_, err = alice.ApplyRun(ctx, id)
@@ -73,8 +74,8 @@ func TestRejectRun(t *testing.T) {
 	ctx := t.Context()
 	id := e.Awaiting.ID
 	run, err := e.as(apitest.AdminToken).RejectRun(ctx, id, "the window is closed")
-	if err != nil || run.Status != store.StatusRejected || len(run.Approvals) != 1 ||
-		run.Approvals[0].Decision != store.DecisionReject || run.Approvals[0].Comment != "the window is closed" {
+	if err != nil || run.Status != apiv1.StatusRejected || len(run.Approvals) != 1 ||
+		run.Approvals[0].Decision != apiv1.DecisionReject || run.Approvals[0].Comment != "the window is closed" {
 		t.Fatalf("RejectRun = %+v, %v", run, err)
 	}
 	_, err = e.as(apitest.ApproverToken).ApproveRun(ctx, id, "")
@@ -120,7 +121,7 @@ func TestLocksAndRelease(t *testing.T) {
 		}
 	}
 	l, err := c.StackLock(ctx, "platform", "dns")
-	if err != nil || l.Hold == nil || !reflect.DeepEqual(*l.Hold, e.Hold) || l.Hold.Lock.ID != runnertest.LockID {
+	if err != nil || l.Hold == nil || !sameJSON(t, *l.Hold, e.Hold) || l.Hold.Lock.ID != runnertest.LockID {
 		t.Errorf("StackLock(platform/dns) = %+v, %v", l, err)
 	}
 	l, err = c.StackLock(ctx, "infra", "network")
@@ -234,4 +235,19 @@ func TestGateRequests(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("requests:\n got %q\nwant %q", got, want)
 	}
+}
+
+// sameJSON reports whether the wire value got encodes as the stored value
+// want does: the client got what was stored.
+func sameJSON(t *testing.T, got, want any) bool {
+	t.Helper()
+	g, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(g) == string(w)
 }

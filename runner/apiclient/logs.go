@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 // followRetries is how many times in a row FollowLog reconnects a stream
@@ -31,7 +31,7 @@ var errStreamEnded = errors.New("the log stream ended before the run did")
 // arrives, until the run has finished, and returns the finished run. A
 // stream that breaks is resumed where it stopped (Last-Event-ID), so
 // onText sees every byte once. An error of onText ends the stream with it.
-func (c *Client) FollowLog(ctx context.Context, id string, from int64, onText func(text []byte) error) (*store.Run, error) {
+func (c *Client) FollowLog(ctx context.Context, id string, from int64, onText func(text []byte) error) (*apiv1.Run, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -68,7 +68,7 @@ var errText = errors.New("log text rejected")
 
 // followOnce reads one stream from offset. It returns the run at the end
 // event, or the offset reached and why the stream stopped.
-func (c *Client) followOnce(ctx context.Context, hc *http.Client, id string, offset int64, onText func([]byte) error) (*store.Run, int64, error) {
+func (c *Client) followOnce(ctx context.Context, hc *http.Client, id string, offset int64, onText func([]byte) error) (*apiv1.Run, int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/v1/runs/"+url.PathEscape(id)+"/log?follow=true", nil)
 	if err != nil {
 		return nil, offset, fmt.Errorf("build request: %w", err)
@@ -116,7 +116,7 @@ func (c *Client) followOnce(ctx context.Context, hc *http.Client, id string, off
 				offset = n
 			}
 		case "end":
-			var run store.Run
+			var run apiv1.Run
 			if err := json.Unmarshal([]byte(ev.data.String()), &run); err != nil {
 				return nil, offset, fmt.Errorf("decode the end of the log stream: %w", err)
 			}

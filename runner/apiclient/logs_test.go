@@ -12,9 +12,9 @@ import (
 	"testing"
 
 	"github.com/driftgate/driftgate/runner/api/apitest"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/apiclient"
 	"github.com/driftgate/driftgate/runner/runnertest"
-	"github.com/driftgate/driftgate/store"
 )
 
 // TestFollowLogResumes follows an apply through a proxy that cuts the
@@ -73,7 +73,7 @@ func TestFollowLogResumes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("FollowLog: %v", err)
 	}
-	if got.String() != "one\ntwo\nthree\n" || run.Status != store.StatusApplied {
+	if got.String() != "one\ntwo\nthree\n" || run.Status != apiv1.StatusApplied {
 		t.Errorf("followed %q to %s, want every line once and applied", got.String(), run.Status)
 	}
 	mu.Lock()

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 // DefaultWaitInterval is how often Wait polls when asked for a zero or
@@ -16,13 +16,13 @@ const DefaultWaitInterval = 2 * time.Second
 // returns it. It stops with the first failed poll, with ctx's error when ctx
 // ends, and with an error for a status this client does not know (a newer
 // server), which it could not tell finished from live.
-func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (*store.Run, error) {
+func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (*apiv1.Run, error) {
 	return c.WaitSeeing(ctx, id, every, nil)
 }
 
 // WaitSeeing is Wait that shows seen (when not nil) the run as each poll
 // finds it unfinished.
-func (c *Client) WaitSeeing(ctx context.Context, id string, every time.Duration, seen func(*store.Run)) (*store.Run, error) {
+func (c *Client) WaitSeeing(ctx context.Context, id string, every time.Duration, seen func(*apiv1.Run)) (*apiv1.Run, error) {
 	if every <= 0 {
 		every = DefaultWaitInterval
 	}

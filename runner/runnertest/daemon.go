@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,7 +43,8 @@ type Daemon struct {
 	// Git holds the repos by name.
 	Git map[string]*gittest.Repo
 
-	tb testing.TB
+	tb   testing.TB
+	stop func() error // stops the daemon once; what Run returned
 }
 
 // settleChecks is how many checks in a row, 5ms apart, must find the
@@ -66,7 +68,16 @@ func Start(tb testing.TB, repos ...Repo) *Daemon {
 type Options struct {
 	// Metrics, when set, are the metrics the daemon feeds and serves.
 	Metrics *metrics.Metrics
+	// Heartbeat, when set, is how often the daemon rewrites its node
+	// record; else the daemon's default.
+	Heartbeat time.Duration
 }
+
+// Node names the daemon's node; Version is its driftgate version.
+const (
+	Node        = "test-node"
+	NodeVersion = "v0.0.0-test"
+)
 
 // StartWith is Start with opts.
 func StartWith(tb testing.TB, opts Options, repos ...Repo) *Daemon {
@@ -84,6 +95,7 @@ func StartWith(tb testing.TB, opts Options, repos ...Repo) *Daemon {
 	cfg := runner.Config{
 		DataDir: tb.TempDir(), Listen: "127.0.0.1:0", MaxParallelRuns: 2,
 		ShutdownTimeout: time.Second, Auth: apitest.Auth(), Metrics: opts.Metrics,
+		Node: runner.NodeConfig{Name: Node, Version: NodeVersion, Heartbeat: opts.Heartbeat},
 	}
 	for _, r := range repos {
 		files := map[string]string{"README.md": "# " + r.Name + "\n"}
@@ -104,9 +116,12 @@ func StartWith(tb testing.TB, opts Options, repos ...Repo) *Daemon {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- daemon.Run(ctx) }()
-	tb.Cleanup(func() {
+	d.stop = sync.OnceValue(func() error {
 		cancel()
-		if err := <-done; err != nil {
+		return <-done
+	})
+	tb.Cleanup(func() {
+		if err := d.stop(); err != nil {
 			tb.Errorf("daemon: %v", err)
 		}
 	})
@@ -133,6 +148,16 @@ func StartWith(tb testing.TB, opts Options, repos ...Repo) *Daemon {
 	}
 	d.Settle()
 	return d
+}
+
+// Stop stops the daemon as a shutdown does and waits until it has; the
+// store stays open for the test to read. It fails the test if the daemon
+// ends in error.
+func (d *Daemon) Stop() {
+	d.tb.Helper()
+	if err := d.stop(); err != nil {
+		d.tb.Errorf("daemon: %v", err)
+	}
 }
 
 // ready reports whether /readyz answers 200.

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 // driftObject changes the port of server s0 behind terraform's back, so
@@ -80,9 +80,9 @@ func (d *daemonBench) timeApply(b *bench, i int) time.Duration {
 	defer cancel()
 	b.driftObject(i)
 	d.timeManual()
-	var apply *store.Run
+	var apply *apiv1.Run
 	for apply == nil {
-		runs, _, err := d.client.Runs(ctx, store.RunFilter{Status: store.StatusAwaitingApproval, Limit: 1})
+		runs, _, err := d.client.Runs(ctx, apiv1.RunFilter{Status: apiv1.StatusAwaitingApproval, Limit: 1})
 		if err != nil {
 			fatalf("list apply runs: %v", err)
 		}
@@ -101,7 +101,7 @@ func (d *daemonBench) timeApply(b *bench, i int) time.Duration {
 			fatalf("get run: %v", err)
 		}
 		if r.Status.Terminal() {
-			if r.Status != store.StatusApplied {
+			if r.Status != apiv1.StatusApplied {
 				fatalf("apply run ended %s: %s %s", r.Status, r.Reason, r.Error)
 			}
 			took := time.Since(start)
@@ -117,8 +117,8 @@ func (d *daemonBench) timeApply(b *bench, i int) time.Duration {
 func (d *daemonBench) idle(ctx context.Context) {
 	for {
 		busy := false
-		for _, s := range []store.RunStatus{store.StatusQueued, store.StatusRunning} {
-			runs, _, err := d.client.Runs(ctx, store.RunFilter{Status: s, Limit: 1})
+		for _, s := range []apiv1.RunStatus{apiv1.StatusQueued, apiv1.StatusRunning} {
+			runs, _, err := d.client.Runs(ctx, apiv1.RunFilter{Status: s, Limit: 1})
 			if err != nil {
 				fatalf("list runs: %v", err)
 			}

@@ -17,8 +17,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/apiclient"
-	"github.com/driftgate/driftgate/store"
 )
 
 // coldParallel times the first plans of many stacks, parallel at a time:
@@ -287,7 +287,7 @@ repo "bench" {
 	client := apiclient.New("http://"+addr, benchToken, apiclient.WithHTTPClient(&http.Client{Timeout: time.Minute}))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	var last []store.Run
+	var last []apiv1.Run
 	for {
 		runs, err := planRuns(ctx, client)
 		if err == nil {
@@ -310,9 +310,9 @@ repo "bench" {
 }
 
 // planRuns lists the daemon's plan runs.
-func planRuns(ctx context.Context, client *apiclient.Client) ([]store.Run, error) {
-	all, _, err := client.Runs(ctx, store.RunFilter{Limit: store.MaxListLimit})
-	var plans []store.Run
+func planRuns(ctx context.Context, client *apiclient.Client) ([]apiv1.Run, error) {
+	all, _, err := client.Runs(ctx, apiv1.RunFilter{Limit: apiv1.MaxListLimit})
+	var plans []apiv1.Run
 	for _, r := range all {
 		if r.Operation == "plan" {
 			plans = append(plans, r)
@@ -321,7 +321,7 @@ func planRuns(ctx context.Context, client *apiclient.Client) ([]store.Run, error
 	return plans, err
 }
 
-func allTerminal(runs []store.Run) bool {
+func allTerminal(runs []apiv1.Run) bool {
 	for _, r := range runs {
 		if !r.Status.Terminal() {
 			return false
@@ -332,10 +332,10 @@ func allTerminal(runs []store.Run) bool {
 
 // makespan is from the first run created to the last one finished; any
 // failed run is an error.
-func makespan(runs []store.Run) (time.Duration, error) {
+func makespan(runs []apiv1.Run) (time.Duration, error) {
 	first, last := runs[0].CreatedAt, runs[0].FinishedAt
 	for _, r := range runs {
-		if r.Status != store.StatusPlanned && r.Status != store.StatusNoChanges {
+		if r.Status != apiv1.StatusPlanned && r.Status != apiv1.StatusNoChanges {
 			return 0, fmt.Errorf("daemon run of %s ended %s: %s", r.Stack, r.Status, r.Error)
 		}
 		if r.CreatedAt.Before(first) {

@@ -14,8 +14,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 	"github.com/driftgate/driftgate/runner/apiclient"
-	"github.com/driftgate/driftgate/store"
 )
 
 const benchToken = "planbench-token"
@@ -89,7 +89,7 @@ repo "bench" {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for ctx.Err() == nil {
-		runs, _, err := d.client.Runs(ctx, storeFilter())
+		runs, _, err := d.client.Runs(ctx, oneRunFilter())
 		if err == nil && len(runs) > 0 && runs[0].Status.Terminal() {
 			return d, nil
 		}
@@ -102,16 +102,16 @@ repo "bench" {
 // timeManual triggers a plan of the stack through the API and waits until
 // the run is recorded with its outcome (the plan stored), polling closely.
 func (d *daemonBench) timeManual() time.Duration {
-	return d.timeRun(func(ctx context.Context) (*store.Run, error) { return d.client.TriggerPlan(ctx, "bench", "stack") })
+	return d.timeRun(func(ctx context.Context) (*apiv1.Run, error) { return d.client.TriggerPlan(ctx, "bench", "stack") })
 }
 
 // timeDriftCheck asks for a drift check through the API and waits until
 // the run is recorded, its drift findings included.
 func (d *daemonBench) timeDriftCheck() time.Duration {
-	return d.timeRun(func(ctx context.Context) (*store.Run, error) { return d.client.CheckDrift(ctx, "bench", "stack") })
+	return d.timeRun(func(ctx context.Context) (*apiv1.Run, error) { return d.client.CheckDrift(ctx, "bench", "stack") })
 }
 
-func (d *daemonBench) timeRun(trigger func(context.Context) (*store.Run, error)) time.Duration {
+func (d *daemonBench) timeRun(trigger func(context.Context) (*apiv1.Run, error)) time.Duration {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()

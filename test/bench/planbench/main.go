@@ -29,7 +29,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/runner/api/apiv1"
 )
 
 func main() {
@@ -124,7 +124,7 @@ func (b *bench) timeRefreshOnly(show bool) time.Duration {
 	return time.Since(start)
 }
 
-func storeFilter() store.RunFilter { return store.RunFilter{Limit: 1} }
+func oneRunFilter() apiv1.RunFilter { return apiv1.RunFilter{Limit: 1} }
 
 func fatalf(format string, args ...any) { log.Fatalf(format, args...) }
 
