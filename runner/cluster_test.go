@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -374,5 +375,54 @@ func TestClusterNodeWithoutDatabaseTakesNoRunAndIsNotReady(t *testing.T) {
 	}
 	if got, _ := h.st.GetRun(t.Context(), r.ID); got.Status != store.StatusQueued {
 		t.Errorf("run offered to a node without the database = %s, want queued", got.Status)
+	}
+}
+
+func TestClusterLeaderOffersRunsNobodyOffered(t *testing.T) {
+	h := newClusterHarness(t, "a")
+	h.seen()
+	h.node("n1", 1).start(t)
+	// Queued in the store without a wake-up: as if the node that queued
+	// it died before offering it.
+	r := h.queue("a", OperationPlan)
+	if got := h.wait(r.ID, "finished", finished); got.Status != store.StatusPlanned {
+		t.Errorf("run nobody offered = %s, want planned", got.Status)
+	}
+}
+
+func TestClusterLeadershipMovesWhenTheLeaderStops(t *testing.T) {
+	h := newClusterHarness(t, "a")
+	h.seen()
+	nodes := []*clusterNodeOf{h.node("n1", 1).start(t), h.node("n2", 1).start(t)}
+	leader := func() int {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			var leading []int
+			for i, n := range nodes {
+				if n.d.cl.elector.Leading() {
+					leading = append(leading, i)
+				}
+			}
+			if len(leading) > 1 {
+				t.Fatalf("nodes %v lead at once", leading)
+			}
+			if len(leading) == 1 {
+				return leading[0]
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("no node leads")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	first := leader()
+	stopped := time.Now()
+	nodes[first].stop()
+	nodes = slices.Delete(nodes, first, first+1)
+	leader()
+	lease := nodes[0].d.node.Lease
+	if took := time.Since(stopped); took > lease+time.Second {
+		t.Errorf("leadership moved in %s, want within the lease (%s) and a second of slack", took, lease)
 	}
 }
