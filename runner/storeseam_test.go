@@ -9,12 +9,16 @@ import (
 
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/store/postgres"
 )
 
 // The daemon takes the store through daemonStore, which names only what
 // every store has (the bbolt store here, store/postgres too): the rules
 // that decide live in runner, on the store's transactional primitives.
-var _ daemonStore = (*store.Store)(nil)
+var (
+	_ daemonStore = (*store.Store)(nil)
+	_ daemonStore = (*postgres.Store)(nil)
+)
 
 // bboltless is a store with only what daemonStore names: no Backup,
 // Stats or Path, as the PostgreSQL store.

@@ -91,29 +91,35 @@ func isSealed(stored []byte) bool {
 // data ad (see sealAD): plain sealed with the store's key, or plain itself
 // when the store has none. It does no I/O and holds no lock, so call it
 // before the write transaction.
-func (s *Store) seal(ad, plain []byte) ([]byte, error) {
-	if s.aead == nil {
+func (s *Store) seal(ad, plain []byte) ([]byte, error) { return sealValue(s.aead, ad, plain) }
+
+// sealValue is seal with the cipher aead, nil for none.
+func sealValue(aead cipher.AEAD, ad, plain []byte) ([]byte, error) {
+	if aead == nil {
 		if isSealed(plain) {
 			return nil, fmt.Errorf("%w: a plain value starting with %q would read back as sealed",
 				ErrInvalid, sealMagic)
 		}
 		return plain, nil
 	}
-	out := make([]byte, sealHeaderSize, sealHeaderSize+len(plain)+s.aead.Overhead())
+	out := make([]byte, sealHeaderSize, sealHeaderSize+len(plain)+aead.Overhead())
 	copy(out, sealMagic)
 	out[len(sealMagic)] = sealVersion1
-	return s.aead.Seal(out, nil, plain, ad), nil
+	return aead.Seal(out, nil, plain, ad), nil
 }
 
 // open reverses seal: it returns the plain value of stored, which must
 // have been sealed with the same ad. A plain stored value is returned as it
 // is. It fails with ErrEncrypted when stored is sealed and the store has no
 // key, and with ErrDecrypt when the key cannot open it.
-func (s *Store) open(ad, stored []byte) ([]byte, error) {
+func (s *Store) open(ad, stored []byte) ([]byte, error) { return openSealed(s.aead, ad, stored) }
+
+// openSealed is open with the cipher aead, nil for none.
+func openSealed(aead cipher.AEAD, ad, stored []byte) ([]byte, error) {
 	if !isSealed(stored) {
 		return stored, nil
 	}
-	if s.aead == nil {
+	if aead == nil {
 		return nil, ErrEncrypted
 	}
 	if v := stored[len(sealMagic)]; v != sealVersion1 {
@@ -123,7 +129,7 @@ func (s *Store) open(ad, stored []byte) ([]byte, error) {
 	if len(body) < sealNonceAndTag {
 		return nil, fmt.Errorf("%w: sealed value is truncated to %d bytes", ErrDecrypt, len(stored))
 	}
-	plain, err := s.aead.Open(nil, nil, body, ad)
+	plain, err := aead.Open(nil, nil, body, ad)
 	if err != nil {
 		// GCM does not say why; these are the only causes.
 		return nil, fmt.Errorf("%w: it was sealed with another key, or its bytes were modified or moved from where they were written",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/cipher"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -255,13 +256,18 @@ func stateVersionAD(stack, serial []byte) []byte {
 // encodeStateVersion makes the stored record of rec, to be stored under
 // key: its body sealed when the store has a key.
 func (s *Store) encodeStateVersion(rec *StateVersion, key []byte) ([]byte, error) {
+	return encodeStateVersion(s.aead, rec, key)
+}
+
+// encodeStateVersion is Store.encodeStateVersion with the cipher aead.
+func encodeStateVersion(aead cipher.AEAD, rec *StateVersion, key []byte) ([]byte, error) {
 	stored := stateVersionRecord{StateVersion: *rec}
-	if s.aead != nil && len(rec.Version) > 0 {
+	if aead != nil && len(rec.Version) > 0 {
 		body, err := compress(rec.Version)
 		if err != nil {
 			return nil, fmt.Errorf("version: %w", err)
 		}
-		if stored.SealedVersion, err = s.seal(stateVersionAD(stackKey(rec.Repo, rec.Stack), key), body); err != nil {
+		if stored.SealedVersion, err = sealValue(aead, stateVersionAD(stackKey(rec.Repo, rec.Stack), key), body); err != nil {
 			return nil, fmt.Errorf("seal version: %w", err)
 		}
 		stored.Version = nil
@@ -276,6 +282,11 @@ func (s *Store) encodeStateVersion(rec *StateVersion, key []byte) ([]byte, error
 // decodeStateVersion decodes the record stored under the serial key in
 // the bucket of stack (a stack key), opening its sealed body.
 func (s *Store) decodeStateVersion(stack, key, stored []byte) (*StateVersion, error) {
+	return decodeStateVersion(s.aead, stack, key, stored)
+}
+
+// decodeStateVersion is Store.decodeStateVersion with the cipher aead.
+func decodeStateVersion(aead cipher.AEAD, stack, key, stored []byte) (*StateVersion, error) {
 	raw, err := decompress(stored, 0)
 	if err != nil {
 		return nil, err
@@ -292,7 +303,7 @@ func (s *Store) decodeStateVersion(stack, key, stored []byte) (*StateVersion, er
 		// sealed one.
 		return nil, fmt.Errorf("%w: its sealed version is not sealed", ErrDecrypt)
 	}
-	body, err := s.open(stateVersionAD(stack, key), rec.SealedVersion)
+	body, err := openSealed(aead, stateVersionAD(stack, key), rec.SealedVersion)
 	switch {
 	case errors.Is(err, ErrEncrypted):
 		return nil, fmt.Errorf("its version is %w; configure the encryption key that wrote it", err)

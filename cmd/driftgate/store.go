@@ -56,11 +56,13 @@ func newStoreCmd(g *globals) *cobra.Command {
   driftgate store check [FILE]   integrity check of the database or of a backup
   driftgate store backup FILE    consistent copy, also while the daemon runs
   driftgate store init           start over with an empty database
+  driftgate store copy --from DATA_DIR --to-env DRIFTGATE_DATABASE_URL
+                                 copy the history into PostgreSQL
 
 Restore a backup by stopping the daemon and copying it to
 <data_dir>/driftgate.db (see README, Backups).`,
 	}
-	cmd.AddCommand(newStoreCheckCmd(g), newStoreBackupCmd(g), newStoreInitCmd(g))
+	cmd.AddCommand(newStoreCheckCmd(g), newStoreBackupCmd(g), newStoreInitCmd(g), newStoreCopyCmd(g))
 	return cmd
 }
 
