@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/driftgate/driftgate/store"
 )
 
 // leadership hands this node's terms as leader to the duties that run only
@@ -125,9 +127,17 @@ func (d *Daemon) reclaim(ctx context.Context, gone func(string) bool, reason str
 	for i := range interrupted {
 		r := &interrupted[i]
 		d.logger.Warn("run's node was lost: marked interrupted", logRun, r.ID, logRepo, r.Repo, logStack, r.Stack)
-		if r.Operation == OperationApply {
-			d.holdCutOff(ctx, r)
+		if r.Operation != OperationApply {
+			continue
 		}
+		// Hold the stack at once, so that no node starts another apply
+		// of it meanwhile; holdCutOff then records the state the apply
+		// left (pulling it takes terraform) in the hold.
+		h := &store.Hold{Repo: r.Repo, Stack: r.Stack, RunID: r.ID, Reason: reason}
+		if err := d.store.HoldStack(context.WithoutCancel(ctx), h); err != nil {
+			d.logger.Error("hold the stack of a cut-off apply", logRun, r.ID, logStack, r.Stack, logErr, err)
+		}
+		d.holdCutOff(ctx, r)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,25 +26,32 @@ const clusterStacks = 60
 // with the test provider: every stack is planned once, by the nodes
 // together; the API answers the same from every node; a node killed with
 // kill -9 mid-plan loses no run (its plan is worked again by another node,
-// once); stopping the leader moves polling to another node within about
-// its lease.
+// once); a node killed mid-apply leaves the apply interrupted, never run
+// again, and its stack held; stopping the leader moves polling to another
+// node within about its lease.
 func TestClusterEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
 	env := tftest.Setup(t)
 	bin := buildDriftgate(t)
-	files := map[string]string{".driftgate.hcl": "# every stack with its defaults\n"}
-	var stacks []string
+	work := t.TempDir()
+	objects := filepath.Join(work, "objects")
+	statePath := filepath.Join(work, "state", "slow.tfstate")
+	// 60 stacks of one object, and "slow", whose apply takes long.
+	files := map[string]string{"stacks/slow/main.tf": gateStack(statePath, objects, "slow", "small", slowApply)}
+	repoConfig := "stack \"slow\" {\n  dir = \"stacks/slow\"\n}\n"
+	stacks := []string{"slow"}
 	for i := range clusterStacks {
 		name := fmt.Sprintf("s%02d", i)
-		stacks = append(stacks, "stacks/"+name)
+		stacks = append(stacks, name)
 		files["stacks/"+name+"/main.tf"] = clusterStackTF(name, "")
+		repoConfig += fmt.Sprintf("stack %q {\n  dir = \"stacks/%s\"\n}\n", name, name)
 	}
+	files[".driftgate.hcl"] = repoConfig
 	up := gittest.New(t, files)
 	first := up.Head()
 	dbURL := pgtest.NewDatabase(t)
-	work := t.TempDir()
 	key := bytes.Repeat([]byte{0x5c}, 32) // the nodes share the state versions' key
 	var nodes []*daemon
 	for i := range 3 {
@@ -73,10 +81,10 @@ repo "infra" {
   branch        = "main"
   poll_interval = "1s"
 }
-`, data, freeAddr(t), terraformBlock(env), name, up.Dir)), 0o644); err != nil {
+%s`, data, freeAddr(t), terraformBlock(env), name, up.Dir, gateTokens())), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		nodes = append(nodes, newDaemon(t, env, bin, config, "DGTEST_ROOT="+filepath.Join(work, "objects"), "DRIFTGATE_DATABASE_URL="+dbURL))
+		nodes = append(nodes, newDaemon(t, env, bin, config, "DGTEST_ROOT="+objects, "DRIFTGATE_DATABASE_URL="+dbURL))
 	}
 	for _, n := range nodes {
 		n.start()
@@ -94,11 +102,8 @@ repo "infra" {
 		}
 		workedBy[r.Attrs[store.AttrNode]]++
 	}
-	if n := len(atCommit(runs, first)); n != clusterStacks {
-		t.Errorf("%d stacks planned, want %d", n, clusterStacks)
-	}
-	if got := countPlans(runs); got != clusterStacks {
-		t.Errorf("%d plan runs, want one per stack (%d):\n%s", got, clusterStacks, describe(runs))
+	if got := countPlans(runs); got != len(stacks) {
+		t.Errorf("%d plan runs, want one per stack (%d):\n%s", got, len(stacks), describe(runs))
 	}
 	if len(workedBy) < 2 {
 		t.Errorf("plans worked by %v, want the nodes to share them", workedBy)
@@ -115,18 +120,79 @@ repo "infra" {
 	// kill -9 of the node running a plan: the plan is worked again, once,
 	// by another node.
 	slow := up.Commit("slow s00", map[string]string{"stacks/s00/main.tf": clusterStackTF("s00", clusterSlowTF)})
-	plan := waitPlan(t, nodes[0], "stacks/s00", slow, store.StatusRunning)
+	plan := waitPlan(t, nodes[0], "s00", slow, store.StatusRunning)
 	victim := nodeNamed(nodes, plan.Attrs[store.AttrNode])
 	if victim == nil {
 		t.Fatalf("plan %s runs on node %q, not one of the test's", plan.ID, plan.Attrs[store.AttrNode])
 	}
 	victim.kill9()
 	alive := slices.DeleteFunc(slices.Clone(nodes), func(n *daemon) bool { return n == victim })
-	done := waitPlan(t, alive[0], "stacks/s00", slow, store.StatusPlanned)
+	done := waitPlan(t, alive[0], "s00", slow, store.StatusPlanned)
 	if done.ID != plan.ID || done.Attrs[store.AttrRetries] != "1" || done.Attrs[store.AttrNode] == plan.Attrs[store.AttrNode] {
 		t.Errorf("plan after its node was killed = %s, retries %q, on %q; want %s planned again once on another node than %q",
 			done.ID, done.Attrs[store.AttrRetries], done.Attrs[store.AttrNode], plan.ID, plan.Attrs[store.AttrNode])
 	}
+
+	// kill -9 of the node running an apply: the apply is interrupted, not
+	// run again, and its stack held.
+	cut := alive[0].applyRun("slow apply awaiting approval", "slow", first, store.StatusAwaitingApproval)
+	alive[0].approve(cut.ID, aliceToken)
+	deadline := time.Now().Add(2 * time.Minute)
+	for !fileExists(tftest.ObjectPath(objects, tftest.Servers, "slow")) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the apply never created the server\n%s", alive[0].log())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	applying := alive[0].run(cut.ID)
+	victim2 := nodeNamed(alive, applying.Attrs[store.AttrNode])
+	if applying.Status != store.StatusRunning || victim2 == nil {
+		t.Fatalf("apply %s is %s on node %q", cut.ID, applying.Status, applying.Attrs[store.AttrNode])
+	}
+	victim2.kill9()
+	survivor := slices.DeleteFunc(slices.Clone(alive), func(n *daemon) bool { return n == victim2 })[0]
+	if r := survivor.waitStatus(cut.ID, time.Minute, store.StatusInterrupted); r.Attrs[store.AttrNode] != victim2.nodeName() {
+		t.Errorf("interrupted apply ran on %q, want %q", r.Attrs[store.AttrNode], victim2.nodeName())
+	}
+	// The stack is held at once, then the hold records the state the
+	// apply left.
+	deadline = time.Now().Add(time.Minute)
+	for {
+		status, body := survivor.call("GET", "/api/v1/stacks/infra/slow/lock", viewerToken)
+		var lock struct {
+			Hold *store.Hold `json:"hold"`
+		}
+		if status != http.StatusOK || json.Unmarshal(body, &lock) != nil || lock.Hold == nil || lock.Hold.RunID != cut.ID {
+			t.Fatalf("lock of stack slow after its node was killed mid-apply: %d %s", status, body)
+		}
+		if lock.Hold.StatePulled {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the hold never recorded the state the apply left: %s", body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// The killed nodes come back: their runs were dealt with already.
+	victim.start()
+	victim2.start()
+	time.Sleep(2 * time.Second)
+	if r := survivor.run(cut.ID); r.Status != store.StatusInterrupted {
+		t.Errorf("cut-off apply is now %s", r.Status)
+	}
+	started := 0
+	for _, n := range nodes {
+		for _, line := range strings.Split(n.log(), "\n") {
+			if strings.Contains(line, "apply started") && strings.Contains(line, cut.ID) {
+				started++
+			}
+		}
+	}
+	if started != 1 {
+		t.Errorf("the cut-off apply started %d times across the nodes, want once", started)
+	}
+	alive = nodes
 
 	// Stopping the leader moves polling to another node within about its
 	// lease (3s) and a poll (1s).
@@ -138,9 +204,9 @@ repo "infra" {
 	rest := slices.DeleteFunc(slices.Clone(alive), func(n *daemon) bool { return n == leader })
 	stopped := time.Now()
 	next := up.Commit("change s01", map[string]string{"stacks/s01/main.tf": clusterStackTF("s01", "# changed\n")})
-	waitPlan(t, rest[0], "stacks/s01", next, store.StatusPlanned)
-	if name := leaderName(t, rest[0]); name != rest[0].nodeName() {
-		t.Errorf("leader after the stop = %q, want %q", name, rest[0].nodeName())
+	waitPlan(t, rest[0], "s01", next, store.StatusPlanned)
+	if name := leaderName(t, rest[0]); nodeNamed(rest, name) == nil {
+		t.Errorf("leader after the stop = %q, want a node still running", name)
 	}
 	t.Logf("after the leader stopped, the next commit was planned in %s", time.Since(stopped).Round(time.Millisecond))
 }
