@@ -426,3 +426,34 @@ func TestClusterLeadershipMovesWhenTheLeaderStops(t *testing.T) {
 		t.Errorf("leadership moved in %s, want within the lease (%s) and a second of slack", took, lease)
 	}
 }
+
+func TestClusterNodeStopLetsRunsFinishThenInterruptsThem(t *testing.T) {
+	h := newClusterHarness(t, "a", "b")
+	h.seen()
+	h.tf.hold("a")
+	h.tf.hold("b")
+	n := h.node("n1", 2)
+	n.d.cfg.ShutdownTimeout = 2 * time.Second
+	n.start(t)
+	quick, stuck := h.queue("a", OperationPlan), h.queue("b", OperationPlan)
+	n.d.disp.Wake()
+	for _, r := range []store.Run{quick, stuck} {
+		h.wait(r.ID, "running", func(r *store.Run) bool { return r.Status == store.StatusRunning })
+	}
+	stopped := make(chan struct{})
+	go func() { n.stop(); close(stopped) }()
+	time.Sleep(500 * time.Millisecond)
+	select {
+	case <-stopped:
+		t.Fatal("the node stopped without waiting for its runs")
+	default:
+	}
+	h.tf.letGo("a") // finishes within the shutdown timeout
+	<-stopped
+	if got := h.wait(quick.ID, "finished", finished); got.Status != store.StatusPlanned {
+		t.Errorf("run that finished during the shutdown = %s, want planned", got.Status)
+	}
+	if got := h.wait(stuck.ID, "finished", finished); got.Status != store.StatusInterrupted {
+		t.Errorf("run still going after the shutdown timeout = %s (%s), want interrupted", got.Status, got.Error)
+	}
+}
