@@ -178,3 +178,32 @@ func TestLeadershipRunsDutiesOnlyInTerms(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAdmitKeepsALastWorkerFromDriftChecks(t *testing.T) {
+	d := newDispatcher(openStore(t), nil, 2, time.Minute, nil)
+	run := func(id, stack string, op store.Operation) *store.Run {
+		return &store.Run{ID: id, Repo: "infra", Stack: stack, Operation: op}
+	}
+	_, _, endDrift, ok := d.admit(run("1", "a", OperationDrift))
+	if !ok {
+		t.Fatal("first drift check refused")
+	}
+	if _, _, _, ok := d.admit(run("2", "b", OperationDrift)); ok {
+		t.Error("a second drift check took the last worker")
+	}
+	if _, _, _, ok := d.admit(run("3", "a", OperationPlan)); ok {
+		t.Error("a second run of a stack running here was admitted")
+	}
+	_, _, endPlan, ok := d.admit(run("4", "b", OperationPlan))
+	if !ok {
+		t.Fatal("a plan was refused the last worker")
+	}
+	if _, _, _, ok := d.admit(run("5", "c", OperationApply)); ok {
+		t.Error("a run was admitted with every worker busy")
+	}
+	endDrift()
+	endPlan()
+	if _, _, _, ok := d.admit(run("6", "b", OperationDrift)); !ok {
+		t.Error("a drift check was refused with every worker free")
+	}
+}
