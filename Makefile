@@ -63,11 +63,13 @@ lint: $(STATICCHECK)
 $(STATICCHECK):
 	GOBIN=$(dir $(STATICCHECK)) $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-## bench: discovery of 1,000 stacks and the plan ratio against raw terraform
+## bench: discovery of 1,000 stacks, the plan ratio against raw terraform,
+## run listing at 100k runs, and store operations on PostgreSQL against bbolt
 bench: build provider
 	$(GO) test -run '^$$' -bench 'Discover1000|Affected1000' -benchtime 20x ./planner
 	$(GO) test -run '^$$' -bench 'Command1000' -benchtime 10x ./cmd/driftgate
-	$(GO) test -run '^$$' -bench 'ListRuns100k' -benchtime 300x ./store
+	$(GO) test -run '^$$' -bench '^BenchmarkListRuns100k' -benchtime 300x ./store
+	DRIFTGATE_TEST_POSTGRES_DURABLE=1 $(GO) test -run '^$$' -bench '^BenchmarkCompare' -benchtime 200x ./store ./store/postgres | $(GO) run ./test/bench/storeratio
 	$(GO) run ./test/bench/planbench -driftgate $(BIN)/driftgate -mirror $(MIRROR)
 	$(GO) run ./test/bench/planbench -driftgate $(BIN)/driftgate -mirror $(MIRROR) -cold-parallel 40 -parallel 2 -rounds 3
 

@@ -142,6 +142,11 @@ type Options struct {
 	// state (repo mirrors, terraform state, backups). Without it Open
 	// refuses with ErrNoDatabase rather than lose every run silently.
 	InitEmpty bool
+
+	// NoSync skips the fsync of every commit: only for loading test and
+	// benchmark data, never for a daemon (a crash can lose commits or
+	// damage the file).
+	NoSync bool
 }
 
 // Store is a bbolt-backed store of repos, stacks, runs, plans and logs. It is
@@ -207,6 +212,7 @@ func open(dir string, opts Options, cfg openConfig) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	db.NoSync = opts.NoSync
 	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		logger.Warn("database file is accessible by other users; chmod it to 0600",
 			logKeyMode, fi.Mode().Perm().String())

@@ -29,6 +29,10 @@ import (
 // EnvRequire, when set, turns a missing PostgreSQL into a test failure.
 const EnvRequire = "DRIFTGATE_TEST_REQUIRE_POSTGRES"
 
+// EnvDurable, when set, runs the server with PostgreSQL's default
+// durability (fsync on every commit) instead of without fsync.
+const EnvDurable = "DRIFTGATE_TEST_POSTGRES_DURABLE"
+
 // EnvBinDir names the directory of initdb and postgres when they are not
 // found on PATH or under /usr/lib/postgresql.
 const EnvBinDir = "DRIFTGATE_TEST_POSTGRES_BIN"
@@ -166,10 +170,15 @@ func start(bin string) (*Server, error) {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	s.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port),
-		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="+dir,
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-		"-c", "max_connections=300")
+	args := []string{"-D", data, "-p", strconv.Itoa(port),
+		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir,
+		"-c", "max_connections=300"}
+	if os.Getenv(EnvDurable) == "" {
+		// Tests need no durability; benchmarks that compare with bbolt's
+		// fsync'ed commits set EnvDurable.
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	s.cmd = exec.Command(filepath.Join(bin, "postgres"), args...)
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	// Pdeathsig stops the server when the test process dies without
 	// running its cleanups.
