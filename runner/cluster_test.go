@@ -20,33 +20,63 @@ import (
 	"github.com/driftgate/driftgate/runner/api"
 	"github.com/driftgate/driftgate/runner/riverq"
 	"github.com/driftgate/driftgate/store"
+	"github.com/driftgate/driftgate/store/postgres"
 	"github.com/driftgate/driftgate/test/gittest"
 	"github.com/driftgate/driftgate/test/pgtest"
 )
 
 // clusterHarness is several daemons in cluster mode, as nodes sharing one
-// store and one River queue on a real PostgreSQL, watching one real git
-// repo, with gatedTerraform as their runner.
+// store (bbolt, or the PostgreSQL store in River's database) and one River
+// queue on a real PostgreSQL, watching one real git repo, with
+// gatedTerraform as their runner.
 type clusterHarness struct {
 	t    *testing.T
-	st   *store.Store
+	st   daemonStore
 	url  string
 	repo *gittest.Repo
 	tf   *gatedTerraform
 }
 
+// Stores of the cluster tests.
+const (
+	onBolt     = "bbolt"
+	onPostgres = "postgres"
+)
+
+// eachStore runs test on the bbolt store and on the PostgreSQL store.
+func eachStore(t *testing.T, test func(t *testing.T, kind string)) {
+	for _, kind := range []string{onBolt, onPostgres} {
+		t.Run(kind, func(t *testing.T) { test(t, kind) })
+	}
+}
+
 func newClusterHarness(t *testing.T, stacks ...string) *clusterHarness {
+	t.Helper()
+	return newClusterHarnessOn(t, onBolt, stacks...)
+}
+
+// newClusterHarnessOn is newClusterHarness with its runs in the store kind.
+func newClusterHarnessOn(t *testing.T, kind string, stacks ...string) *clusterHarness {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	pool := clusterPool(t, url)
 	if err := riverq.Migrate(t.Context(), pool); err != nil {
 		t.Fatal(err)
 	}
+	var st daemonStore = openStore(t)
+	if kind == onPostgres {
+		ps, err := postgres.Open(t.Context(), url, postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = ps.Close() })
+		st = ps
+	}
 	files := map[string]string{".driftgate.hcl": "# every stack with its defaults\n"}
 	for _, s := range stacks {
 		files[s+"/main.tf"] = `resource "x" "y" {}` + "\n"
 	}
-	return &clusterHarness{t: t, st: openStore(t), url: url, repo: gittest.New(t, files), tf: newGatedTerraform()}
+	return &clusterHarness{t: t, st: st, url: url, repo: gittest.New(t, files), tf: newGatedTerraform()}
 }
 
 func clusterPool(t *testing.T, url string) *pgxpool.Pool {
@@ -201,45 +231,47 @@ func (g *gatedTerraform) Plan(ctx context.Context, sp tfrun.StackPlan) (*tfrun.P
 }
 
 func TestClusterWorksEveryRunOnceAcrossNodes(t *testing.T) {
-	stacks := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
-	h := newClusterHarness(t, stacks...)
-	nodes := []*clusterNodeOf{h.node("n1", 2).start(t), h.node("n2", 2).start(t)}
-	_ = nodes
-	// The leader polls the repo and queues a first plan of every stack;
-	// the nodes work them.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		runs, _, err := h.st.ListRuns(t.Context(), store.RunFilter{Repo: "infra", Operation: OperationPlan, Limit: store.MaxListLimit})
-		if err != nil {
-			t.Fatal(err)
-		}
-		done := 0
-		for i := range runs {
-			if finished(&runs[i]) {
-				done++
+	eachStore(t, func(t *testing.T, kind string) {
+		stacks := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
+		h := newClusterHarnessOn(t, kind, stacks...)
+		nodes := []*clusterNodeOf{h.node("n1", 2).start(t), h.node("n2", 2).start(t)}
+		_ = nodes
+		// The leader polls the repo and queues a first plan of every stack;
+		// the nodes work them.
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			runs, _, err := h.st.ListRuns(t.Context(), store.RunFilter{Repo: "infra", Operation: OperationPlan, Limit: store.MaxListLimit})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if done == len(stacks) && len(runs) == len(stacks) {
-			byStack := map[string]store.Run{}
-			for _, r := range runs {
-				byStack[r.Stack] = r
-			}
-			for _, s := range stacks {
-				r := byStack[s]
-				if r.Status != store.StatusPlanned || (nodeOf(&r) != "n1" && nodeOf(&r) != "n2") {
-					t.Errorf("stack %s: run %s %s on node %q, want planned on n1 or n2", s, r.ID, r.Status, nodeOf(&r))
-				}
-				if n := h.tf.planned(s); n != 1 {
-					t.Errorf("stack %s planned %d times, want once", s, n)
+			done := 0
+			for i := range runs {
+				if finished(&runs[i]) {
+					done++
 				}
 			}
-			return
+			if done == len(stacks) && len(runs) == len(stacks) {
+				byStack := map[string]store.Run{}
+				for _, r := range runs {
+					byStack[r.Stack] = r
+				}
+				for _, s := range stacks {
+					r := byStack[s]
+					if r.Status != store.StatusPlanned || (nodeOf(&r) != "n1" && nodeOf(&r) != "n2") {
+						t.Errorf("stack %s: run %s %s on node %q, want planned on n1 or n2", s, r.ID, r.Status, nodeOf(&r))
+					}
+					if n := h.tf.planned(s); n != 1 {
+						t.Errorf("stack %s planned %d times, want once", s, n)
+					}
+				}
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d plans finished (%d runs)", done, len(stacks), len(runs))
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d plans finished (%d runs)", done, len(stacks), len(runs))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	})
 }
 
 func TestClusterPriorities(t *testing.T) {
@@ -265,83 +297,87 @@ func TestClusterPriorities(t *testing.T) {
 }
 
 func TestClusterBusyStackWaitsAndCancelReachesTheRunningNode(t *testing.T) {
-	h := newClusterHarness(t, "a")
-	h.seen()
-	h.tf.hold("a")
-	n1, n2 := h.node("n1", 2).start(t), h.node("n2", 2).start(t)
-	plan := h.queue("a", OperationPlan)
-	n1.d.disp.Wake()
-	running := h.wait(plan.ID, "running", func(r *store.Run) bool { return r.Status == store.StatusRunning })
-	drift := h.queue("a", OperationDrift)
-	n2.d.disp.Wake()
-	time.Sleep(time.Second) // several offers and fetches
-	if r, _ := h.st.GetRun(t.Context(), drift.ID); r.Status != store.StatusQueued {
-		t.Fatalf("drift check of a stack running a plan = %s on %q, want queued", r.Status, nodeOf(r))
-	}
-	// Cancel through the node that does not run the plan.
-	other := n1
-	if nodeOf(running) == "n1" {
-		other = n2
-	}
-	if _, err := (service{other.d}).CancelRun(t.Context(), plan.ID); err != nil {
-		t.Fatalf("cancel through the other node: %v", err)
-	}
-	got := h.wait(plan.ID, "finished", finished)
-	if got.Status != store.StatusCanceled {
-		t.Errorf("canceled plan = %s (%s), want canceled", got.Status, got.Error)
-	}
-	h.tf.letGo("a")
-	if got := h.wait(drift.ID, "finished", finished); got.Status == store.StatusQueued || got.Status == store.StatusCanceled {
-		t.Errorf("drift check after the plan = %s", got.Status)
-	}
+	eachStore(t, func(t *testing.T, kind string) {
+		h := newClusterHarnessOn(t, kind, "a")
+		h.seen()
+		h.tf.hold("a")
+		n1, n2 := h.node("n1", 2).start(t), h.node("n2", 2).start(t)
+		plan := h.queue("a", OperationPlan)
+		n1.d.disp.Wake()
+		running := h.wait(plan.ID, "running", func(r *store.Run) bool { return r.Status == store.StatusRunning })
+		drift := h.queue("a", OperationDrift)
+		n2.d.disp.Wake()
+		time.Sleep(time.Second) // several offers and fetches
+		if r, _ := h.st.GetRun(t.Context(), drift.ID); r.Status != store.StatusQueued {
+			t.Fatalf("drift check of a stack running a plan = %s on %q, want queued", r.Status, nodeOf(r))
+		}
+		// Cancel through the node that does not run the plan.
+		other := n1
+		if nodeOf(running) == "n1" {
+			other = n2
+		}
+		if _, err := (service{other.d}).CancelRun(t.Context(), plan.ID); err != nil {
+			t.Fatalf("cancel through the other node: %v", err)
+		}
+		got := h.wait(plan.ID, "finished", finished)
+		if got.Status != store.StatusCanceled {
+			t.Errorf("canceled plan = %s (%s), want canceled", got.Status, got.Error)
+		}
+		h.tf.letGo("a")
+		if got := h.wait(drift.ID, "finished", finished); got.Status == store.StatusQueued || got.Status == store.StatusCanceled {
+			t.Errorf("drift check after the plan = %s", got.Status)
+		}
+	})
 }
 
 func TestClusterReclaimsTheRunsOfALostNode(t *testing.T) {
-	h := newClusterHarness(t, "a", "b", "c")
-	h.seen()
-	ctx := t.Context()
-	// Node "gone" claimed a plan and an apply, then stopped heartbeating.
-	if err := h.st.PutNode(ctx, &store.Node{Name: "gone", Heartbeat: time.Now().Add(-time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	claim := func(stack string, op store.Operation) store.Run {
-		t.Helper()
-		r := h.queue(stack, op)
-		if _, err := claimOnNode(ctx, h.st, &r, "gone", 1); err != nil {
+	eachStore(t, func(t *testing.T, kind string) {
+		h := newClusterHarnessOn(t, kind, "a", "b", "c")
+		h.seen()
+		ctx := t.Context()
+		// Node "gone" claimed a plan and an apply, then stopped heartbeating.
+		if err := h.st.PutNode(ctx, &store.Node{Name: "gone", Heartbeat: time.Now().Add(-time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		return r
-	}
-	plan, apply := claim("a", OperationPlan), claim("b", OperationApply)
-	// "alive" heartbeats: its run is left alone.
-	if err := h.st.PutNode(ctx, &store.Node{Name: "alive", Heartbeat: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	r := h.queue("c", OperationPlan)
-	if _, err := claimOnNode(ctx, h.st, &r, "alive", 2); err != nil {
-		t.Fatal(err)
-	}
-	h.node("n1", 2).start(t)
-	h.node("n2", 2).start(t)
+		claim := func(stack string, op store.Operation) store.Run {
+			t.Helper()
+			r := h.queue(stack, op)
+			if _, err := claimOnNode(ctx, h.st, &r, "gone", 1); err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		plan, apply := claim("a", OperationPlan), claim("b", OperationApply)
+		// "alive" heartbeats: its run is left alone.
+		if err := h.st.PutNode(ctx, &store.Node{Name: "alive", Heartbeat: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		r := h.queue("c", OperationPlan)
+		if _, err := claimOnNode(ctx, h.st, &r, "alive", 2); err != nil {
+			t.Fatal(err)
+		}
+		h.node("n1", 2).start(t)
+		h.node("n2", 2).start(t)
 
-	got := h.wait(plan.ID, "planned again on a live node", func(r *store.Run) bool { return finished(r) })
-	if got.Status != store.StatusPlanned || retries(got) != 1 || (nodeOf(got) != "n1" && nodeOf(got) != "n2") {
-		t.Errorf("plan of the lost node = %s, retries %d, on %q; want planned once more on n1 or n2", got.Status, retries(got), nodeOf(got))
-	}
-	if n := h.tf.planned("a"); n != 1 {
-		t.Errorf("stack a planned %d times here, want once", n)
-	}
-	got = h.wait(apply.ID, "interrupted", finished)
-	if got.Status != store.StatusInterrupted {
-		t.Errorf("apply of the lost node = %s, want interrupted", got.Status)
-	}
-	hold, err := h.st.GetHold(ctx, "infra", "b")
-	if err != nil || hold.RunID != apply.ID {
-		t.Errorf("hold of stack b = %+v, %v; want held by %s", hold, err, apply.ID)
-	}
-	if got, _ := h.st.GetRun(ctx, r.ID); got.Status != store.StatusRunning {
-		t.Errorf("run of a live node = %s, want running", got.Status)
-	}
+		got := h.wait(plan.ID, "planned again on a live node", func(r *store.Run) bool { return finished(r) })
+		if got.Status != store.StatusPlanned || retries(got) != 1 || (nodeOf(got) != "n1" && nodeOf(got) != "n2") {
+			t.Errorf("plan of the lost node = %s, retries %d, on %q; want planned once more on n1 or n2", got.Status, retries(got), nodeOf(got))
+		}
+		if n := h.tf.planned("a"); n != 1 {
+			t.Errorf("stack a planned %d times here, want once", n)
+		}
+		got = h.wait(apply.ID, "interrupted", finished)
+		if got.Status != store.StatusInterrupted {
+			t.Errorf("apply of the lost node = %s, want interrupted", got.Status)
+		}
+		hold, err := h.st.GetHold(ctx, "infra", "b")
+		if err != nil || hold.RunID != apply.ID {
+			t.Errorf("hold of stack b = %+v, %v; want held by %s", hold, err, apply.ID)
+		}
+		if got, _ := h.st.GetRun(ctx, r.ID); got.Status != store.StatusRunning {
+			t.Errorf("run of a live node = %s, want running", got.Status)
+		}
+	})
 }
 
 func TestClusterNodeWithoutDatabaseTakesNoRunAndIsNotReady(t *testing.T) {
