@@ -493,3 +493,29 @@ func TestClusterNodeStopLetsRunsFinishThenInterruptsThem(t *testing.T) {
 		t.Errorf("run still going after the shutdown timeout = %s (%s), want interrupted", got.Status, got.Error)
 	}
 }
+
+func TestClusterNodeStartedAgainReclaimsItsRuns(t *testing.T) {
+	h := newClusterHarness(t, "a", "b")
+	h.seen()
+	ctx := t.Context()
+	// n1 was running a plan and an apply when it died; it starts again.
+	claim := func(stack string, op store.Operation) store.Run {
+		t.Helper()
+		r := h.queue(stack, op)
+		if _, err := claimOnNode(ctx, h.st, &r, "n1", 1); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	plan, apply := claim("a", OperationPlan), claim("b", OperationApply)
+	h.node("n1", 1).start(t)
+	if got := h.wait(plan.ID, "finished", finished); got.Status != store.StatusPlanned || retries(got) != 1 {
+		t.Errorf("plan of the node's previous life = %s, retries %d; want planned again once", got.Status, retries(got))
+	}
+	if got := h.wait(apply.ID, "finished", finished); got.Status != store.StatusInterrupted {
+		t.Errorf("apply of the node's previous life = %s, want interrupted", got.Status)
+	}
+	if hold, err := h.st.GetHold(ctx, "infra", "b"); err != nil || hold.RunID != apply.ID {
+		t.Errorf("hold of stack b = %+v, %v; want held by %s", hold, err, apply.ID)
+	}
+}
