@@ -48,6 +48,10 @@ type Config struct {
 	// Node is how the daemon describes itself in its node record
 	// (nodes.go); the zero value names it after the host.
 	Node NodeConfig
+	// Cluster, when set, makes the daemon one node of several sharing a
+	// PostgreSQL database (cluster.go); nil runs one node, with the local
+	// dispatcher.
+	Cluster *ClusterConfig
 }
 
 // TLSSource is where the API's TLS configuration comes from.

@@ -82,6 +82,8 @@ type Daemon struct {
 	stateKey []byte
 	watchers map[string]*repoWatcher
 	disp     *dispatcher
+	// cl is the daemon's part of a cluster; nil on one node.
+	cl *clusterNode
 	// approvalSources are where approvals of apply runs come from.
 	approvalSources []approvalSource
 	// prApprovals is the source of merged pull requests' reviews.
@@ -144,6 +146,16 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 	d.disp.metrics = d.metrics
 	d.metrics.WatchState(st, d.disp.busyCount, cfg.MaxParallelRuns, logger)
 	d.health = d.disp.health
+	if cfg.Cluster != nil {
+		cl, err := newClusterNode(d, *cfg.Cluster)
+		if err != nil {
+			return nil, fmt.Errorf("daemon config: %w", err)
+		}
+		d.cl = cl
+		if d.node.Leader == nil {
+			d.node.Leader = cl.elector
+		}
+	}
 	d.plans.Persist = d.persist
 	d.retryMin, d.retryMax = retryMin, retryMax
 	d.sched = newDriftScheduler(d, st, logger)
@@ -168,9 +180,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.stateKey = key
 	started := time.Now().UTC()
 	d.removeStaleWorkdirs()
-	interrupted, err := interruptRunning(ctx, d.store, "interrupted: driftgate stopped (crash or kill) while the run was in progress; it was not resumed")
-	if err != nil {
-		return fmt.Errorf("recover queue: %w", err)
+	var interrupted []store.Run
+	if d.cl == nil {
+		interrupted, err = interruptRunning(ctx, d.store, "interrupted: driftgate stopped (crash or kill) while the run was in progress; it was not resumed")
+		if err != nil {
+			return fmt.Errorf("recover queue: %w", err)
+		}
 	}
 	// Open every mirror before dispatching: queued runs recovered from the
 	// last process plan commits that are already in them. Opening is
@@ -186,6 +201,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if r.Operation == OperationApply {
 			d.holdCutOff(ctx, r)
 		}
+	}
+	if d.cl != nil {
+		// This node's runs of an earlier life (it died): its plans are
+		// tried again once, its applies interrupted and held.
+		self := d.node.Name
+		d.reclaim(ctx, func(n string) bool { return n == self },
+			"interrupted: node "+self+" stopped (crash or kill) while the run was in progress; it was not resumed")
 	}
 	ln, err := net.Listen("tcp", d.cfg.Listen)
 	if err != nil {
@@ -218,10 +240,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Lock()
 	d.units = units
 	for name, w := range d.watchers {
-		units.start(unitRepo+name, w.Run)
+		units.start(unitRepo+name, d.leaderOnly(w.Run))
 	}
 	if d.notifier != nil {
-		units.start(unitNotifier, d.notifier.Run)
+		units.start(unitNotifier, d.leaderOnly(d.notifier.Run))
 	}
 	d.mu.Unlock()
 	g.Go(func() error {
@@ -233,15 +255,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return nil
 		}
 	})
-	g.Go(func() error { return d.sched.Run(gctx) })
+	g.Go(func() error { return d.leaderOnly(d.sched.Run)(gctx) })
 	g.Go(func() error { return d.runEvents(gctx) })
-	g.Go(func() error { return d.runOutbox(gctx) })
+	g.Go(func() error { return d.leaderOnly(d.runOutbox)(gctx) })
+	if d.cl != nil {
+		g.Go(func() error { return d.leaderOnly(d.checkLeases)(gctx) })
+		g.Go(func() error { return d.leaderOnly(d.resumeNotifications)(gctx) })
+	}
 	if d.cfg.TLS != nil {
 		g.Go(func() error { return d.cfg.TLS.Run(gctx) })
 	}
 	drained := make(chan struct{})
 	g.Go(func() error {
 		defer close(drained)
+		if d.cl != nil {
+			return d.runCluster(gctx)
+		}
 		return d.disp.Run(gctx)
 	})
 	g.Go(func() error {

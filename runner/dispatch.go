@@ -160,35 +160,68 @@ func (d *dispatcher) dispatch(ctx context.Context) error {
 }
 
 func (d *dispatcher) start(run *store.Run) {
+	runCtx, _, end := d.begin(run)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		defer func() {
+			end()
+			d.Wake()
+		}()
+		d.execute(runCtx, run)
+	}()
+}
+
+// begin counts run as running and returns its own context, the cancel of
+// that context and end, which stops counting it.
+func (d *dispatcher) begin(run *store.Run) (context.Context, context.CancelCauseFunc, func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.add(run)
+}
+
+// admit is begin for a run that may start only if no run of its stack is
+// running here and, with room for more than one run, it is not a drift
+// check that would take the last slot; ok is false when it may not.
+func (d *dispatcher) admit(run *store.Run) (ctx context.Context, cancel context.CancelCauseFunc, end func(), ok bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.busy[stackKey(run.Repo, run.Stack)] || len(d.running) >= d.max ||
+		run.Operation == OperationDrift && d.max > 1 && d.drifts >= d.max-1 {
+		return nil, nil, nil, false
+	}
+	ctx, cancel, end = d.add(run)
+	return ctx, cancel, end, true
+}
+
+// add counts run as running; d.mu is held.
+func (d *dispatcher) add(run *store.Run) (context.Context, context.CancelCauseFunc, func()) {
 	runCtx, cancel := context.WithCancelCause(context.Background())
 	key := stackKey(run.Repo, run.Stack)
-	d.mu.Lock()
 	d.running[run.ID] = &activeRun{run: *run, cancel: cancel}
 	d.busy[key] = true
 	if run.Operation == OperationDrift {
 		d.drifts++
 	}
-	d.mu.Unlock()
-	d.wg.Add(1)
-	go func() {
-		defer d.wg.Done()
-		defer func() {
-			cancel(nil)
-			d.mu.Lock()
-			delete(d.running, run.ID)
-			delete(d.busy, key)
-			if run.Operation == OperationDrift {
-				d.drifts--
-			}
-			d.mu.Unlock()
-			d.Wake()
-		}()
-		if d.metrics != nil {
-			d.metrics.RunStarted(run)
-			defer func(start time.Time) { d.metrics.RunFinished(run, time.Since(start)) }(time.Now())
+	return runCtx, cancel, func() {
+		cancel(nil)
+		d.mu.Lock()
+		delete(d.running, run.ID)
+		delete(d.busy, key)
+		if run.Operation == OperationDrift {
+			d.drifts--
 		}
-		d.exec(runCtx, run)
-	}()
+		d.mu.Unlock()
+	}
+}
+
+// execute runs run with its metrics.
+func (d *dispatcher) execute(ctx context.Context, run *store.Run) {
+	if d.metrics != nil {
+		d.metrics.RunStarted(run)
+		defer func(start time.Time) { d.metrics.RunFinished(run, time.Since(start)) }(time.Now())
+	}
+	d.exec(ctx, run)
 }
 
 // busyCount is how many runs are executing now.

@@ -76,12 +76,12 @@ func (d *Daemon) Reload(cfg Config) (restartNeeded []string, err error) {
 		w := newRepoWatcher(rc, d.cfg.DataDir, d.store, d.enqueue, d.logger)
 		w.fetches = d.metrics
 		d.watchers[rc.Name] = w
-		d.units.start(unitRepo+rc.Name, func(ctx context.Context) error {
+		d.units.start(unitRepo+rc.Name, d.leaderOnly(func(ctx context.Context) error {
 			if _, err := w.openMirror(ctx); err != nil {
 				d.logger.Warn("open git mirror", logRepo, rc.Name, logErr, err)
 			}
 			return w.Run(ctx)
-		})
+		}))
 		d.logger.Info("repo watched", logRepo, rc.Name)
 	}
 	if cfg.Auth != nil {
@@ -91,7 +91,7 @@ func (d *Daemon) Reload(cfg Config) (restartNeeded []string, err error) {
 	d.notifier = nil
 	if cfg.Notifier != nil {
 		d.notifier = cfg.Notifier
-		d.units.start(unitNotifier, cfg.Notifier.Run)
+		d.units.start(unitNotifier, d.leaderOnly(cfg.Notifier.Run))
 	}
 	d.cfg = cfg
 	return restartNeeded, nil

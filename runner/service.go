@@ -106,6 +106,15 @@ func (s service) interrupt(ctx context.Context, run *store.Run) (*store.Run, err
 		return nil, err
 	}
 	running, unrecorded := s.d.disp.cancel(run.ID)
+	if !running {
+		// Another node of the cluster may run it.
+		elsewhere, err := s.d.cancelElsewhere(ctx, run)
+		if err != nil {
+			s.d.notDone(ctx, store.AuditCancel, run, store.AuditFailed, err)
+			return nil, fmt.Errorf("%w: %w", err, api.ErrUnavailable)
+		}
+		running = elsewhere
+	}
 	switch {
 	case unrecorded != nil:
 		s.d.notDone(ctx, store.AuditCancel, run, store.AuditFailed, errors.New("the run had ended; its outcome is being recorded"))
@@ -137,6 +146,11 @@ func unrecordedError(id string) error {
 func (s service) Ready(context.Context) error {
 	if !s.d.ready.Load() {
 		return errors.New("starting: the queue is being recovered")
+	}
+	if s.d.cl != nil {
+		if err := s.d.cl.unhealthy(); err != nil {
+			return err
+		}
 	}
 	return s.d.health.err()
 }

@@ -23,6 +23,15 @@ const (
 	// AttrPreviousCommit is the commit the watcher had seen before the
 	// one a run plans.
 	AttrPreviousCommit AttrKey = "previous_commit"
+	// AttrNode names the node that claimed a run, when several nodes
+	// share the store.
+	AttrNode AttrKey = "node"
+	// AttrJob is the id of the queue job (River's) whose worker runs a
+	// run, so any node can cancel it.
+	AttrJob AttrKey = "job"
+	// AttrRetries counts the times a run was put back in the queue
+	// because the node running it was lost.
+	AttrRetries AttrKey = "retries"
 )
 
 // Attributes of stack records, kept by the watcher (the drift schedule and

@@ -61,11 +61,6 @@ type serveStore interface {
 var errNoConfig = errors.New("serve needs --config FILE, the server config (see the README's Configuration), " +
 	"for example: driftgate serve --config /etc/driftgate/driftgate.hcl")
 
-// errPostgresNotServed refuses a database block serve cannot honour yet,
-// rather than quietly using the bbolt file.
-var errPostgresNotServed = errors.New(`database { type = "postgres" }: this build of serve runs on the bbolt database only; ` +
-	`remove the database block (or set type = "bbolt") to serve from data_dir`)
-
 func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 	if configFile == "" {
 		return errNoConfig
@@ -73,9 +68,6 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 	cfg, parser, diags := LoadConfig(configFile)
 	if diags.HasErrors() {
 		return errors.New("invalid config:\n" + FormatDiagnostics(parser, diags))
-	}
-	if cfg.Database.Type == databasePostgres {
-		return errPostgresNotServed
 	}
 	logger := newLogger(g.stderr, cfg.Log)
 	auth, err := apiAuthenticator(cfg)
@@ -85,17 +77,21 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 	if cfg.Encryption.Key == nil {
 		logger.Warn("plan files are stored unencrypted; they may contain secrets (set encryption { key_file } to seal them)")
 	}
-	st, err := store.Open(cfg.DataDir, store.Options{Logger: logger, EncryptionKey: cfg.Encryption.Key})
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	db, err := openServeDB(ctx, cfg, newPlanner(cfg, logger), logger)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer db.close()
+	st := db.store
 
 	rc, err := daemonConfig(cfg, st, newMetrics(cfg.Metrics, st), logger)
 	if err != nil {
 		return err
 	}
 	rc.Auth = auth
+	rc.Cluster = db.cluster
 	tlsSrc, reloadTLS, err := newTLSSource(cfg.TLS, logger)
 	if err != nil {
 		return err
@@ -103,12 +99,10 @@ func runServe(cmd *cobra.Command, g *globals, configFile string) error {
 	if tlsSrc != nil {
 		rc.TLS = tlsSrc
 	}
-	d, err := runner.New(rc, st, newPlanner(cfg, logger), logger)
+	d, err := db.newDaemon(rc)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(cmd.Context())
-	defer cancel()
 	onHangup(ctx, func() {
 		reloadTLS()
 		reloadConfig(configFile, cfg, rc.TLS, d, st, logger)

@@ -239,6 +239,14 @@ func (n *Notifier) Run(ctx context.Context) error {
 	return nil
 }
 
+// Resume queues the deliveries the store holds as pending that this
+// notifier has not queued yet, while Run runs: those another process
+// sharing the store recorded (a node of a cluster that does not deliver).
+// Deliveries queued or under way are not queued twice.
+func (n *Notifier) Resume(ctx context.Context) error {
+	return n.resume(ctx)
+}
+
 // resume queues the deliveries the store holds as pending. Those of sinks
 // no longer configured are recorded failed.
 func (n *Notifier) resume(ctx context.Context) error {

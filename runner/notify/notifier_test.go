@@ -329,3 +329,40 @@ func TestNewRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeDeliversWhatAnotherNotifierRecorded: a notifier that does not
+// run (a cluster node that does not lead) records the delivery; the running
+// one delivers it at its next Resume, once.
+func TestResumeDeliversWhatAnotherNotifierRecorded(t *testing.T) {
+	st := openStore(t)
+	r := newReceiver(t)
+	routes := func() []Route { return []Route{{Sink: NewWebhook("hook", r.url(), []byte(webhookKey), nil)}} }
+	follower, err := New(st, routes(), fastOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader, err := New(st, routes(), fastOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	startNotifier(t, leader)
+	follower.Notify(t.Context(), driftEvent())
+	time.Sleep(100 * time.Millisecond)
+	if reqs := r.requests(); len(reqs) != 0 {
+		t.Fatalf("delivered before the leader resumed: %d requests", len(reqs))
+	}
+	for range 2 {
+		if err := leader.Resume(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitDeliveries(t, st, 1)
+	time.Sleep(100 * time.Millisecond)
+	if err := leader.Resume(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if reqs := r.requests(); len(reqs) != 1 {
+		t.Errorf("receiver got %d requests, want 1", len(reqs))
+	}
+}

@@ -174,7 +174,7 @@ type runWorker struct {
 }
 
 func (w *runWorker) Work(ctx context.Context, job *river.Job[runArgs]) error {
-	err := w.handle(ctx, job.Args.RunID)
+	err := w.handle(context.WithValue(ctx, jobKey{}, job.ID), job.Args.RunID)
 	switch {
 	case errors.Is(err, ErrBusy):
 		return river.JobSnooze(BusyRetry)
@@ -184,6 +184,23 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[runArgs]) error {
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+// jobKey keys the id of the job a Handler works in its context.
+type jobKey struct{}
+
+// JobID is the id of the job whose run a Handler works with ctx, for
+// Cancel from any node; false outside a Handler.
+func JobID(ctx context.Context) (int64, bool) {
+	id, ok := ctx.Value(jobKey{}).(int64)
+	return id, ok
+}
+
+// CanceledByJobCancel reports whether ctx, a Handler's, ended because its
+// job was canceled (Cancel, from any node), as opposed to the queue
+// stopping.
+func CanceledByJobCancel(ctx context.Context) bool {
+	return errors.Is(context.Cause(ctx), rivertype.ErrJobCancelledRemotely)
 }
 
 // Migrate brings River's tables in the database of pool up to date, once
