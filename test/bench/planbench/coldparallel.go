@@ -315,7 +315,8 @@ repo "bench" {
 	}
 }
 
-// plansBusy reports whether the daemon has a plan run queued or running.
+// plansBusy reports whether the daemon has a run queued or running (the
+// bench queues only plans).
 func plansBusy(ctx context.Context, client *apiclient.Client) (bool, error) {
 	for _, st := range []apiv1.RunStatus{apiv1.StatusQueued, apiv1.StatusRunning} {
 		runs, _, err := client.Runs(ctx, apiv1.RunFilter{Status: st, Limit: 1})
