@@ -64,7 +64,8 @@ $(STATICCHECK):
 	GOBIN=$(dir $(STATICCHECK)) $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 ## bench: discovery of 1,000 stacks, the plan ratio against raw terraform,
-## run listing at 100k runs, and store operations on PostgreSQL against bbolt
+## run listing at 100k runs, store operations on PostgreSQL against bbolt,
+## and 60 cold plans on 3 nodes against 1 node
 bench: build provider
 	$(GO) test -run '^$$' -bench 'Discover1000|Affected1000' -benchtime 20x ./planner
 	$(GO) test -run '^$$' -bench 'Command1000' -benchtime 10x ./cmd/driftgate
@@ -72,6 +73,7 @@ bench: build provider
 	DRIFTGATE_TEST_POSTGRES_DURABLE=1 $(GO) test -run '^$$' -bench '^BenchmarkCompare' -benchtime 200x ./store ./store/postgres | $(GO) run ./test/bench/storeratio
 	$(GO) run ./test/bench/planbench -driftgate $(BIN)/driftgate -mirror $(MIRROR)
 	$(GO) run ./test/bench/planbench -driftgate $(BIN)/driftgate -mirror $(MIRROR) -cold-parallel 40 -parallel 2 -rounds 3
+	$(GO) test -run '^$$' -bench '^BenchmarkCluster60$$' -benchtime 1x -timeout 30m ./test
 
 ## example: run driftgate on the bundled example (examples/quickstart)
 example: build provider

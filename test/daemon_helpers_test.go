@@ -23,7 +23,7 @@ const testToken = "e2e-test-token-5c1f"
 
 // daemon is a driftgate serve process.
 type daemon struct {
-	t       *testing.T
+	t       testing.TB
 	bin     string
 	config  string
 	env     []string
@@ -34,7 +34,7 @@ type daemon struct {
 }
 
 // freeAddr returns a loopback address with a free port.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,7 +45,7 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-func newDaemon(t *testing.T, env *tftest.Env, bin, config string, extraEnv ...string) *daemon {
+func newDaemon(t testing.TB, env *tftest.Env, bin, config string, extraEnv ...string) *daemon {
 	t.Helper()
 	addr := ""
 	raw, err := os.ReadFile(config)
