@@ -204,8 +204,22 @@ func (n *Notifier) Notify(ctx context.Context, ev Event) {
 			logger.Error("notification dropped: cannot record delivery", logSink, d.Sink, logErr, err)
 			continue
 		}
-		n.enqueue(d)
+		// Only a running notifier queues in memory. One that does not
+		// run (a cluster node that does not lead) leaves the delivery to
+		// whichever notifier resumes it from the store; Run sets running
+		// before it resumes, and the delivery is written before running is
+		// read, so none is missed.
+		if n.isRunning() {
+			n.enqueue(d)
+		}
 	}
+}
+
+// isRunning reports whether Run is running.
+func (n *Notifier) isRunning() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.running
 }
 
 // Run delivers queued notifications until ctx ends and returns nil then.

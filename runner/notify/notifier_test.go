@@ -366,3 +366,31 @@ func TestResumeDeliversWhatAnotherNotifierRecorded(t *testing.T) {
 		t.Errorf("receiver got %d requests, want 1", len(reqs))
 	}
 }
+
+// TestNotifyWithoutRun: a notifier that does not run (a cluster node that
+// does not lead) records the delivery and keeps nothing in memory; when it
+// runs, it delivers what it recorded.
+func TestNotifyWithoutRun(t *testing.T) {
+	st := openStore(t)
+	r := newReceiver(t)
+	n, err := New(st, []Route{{Sink: NewWebhook("hook", r.url(), []byte(webhookKey), nil)}}, fastOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Notify(t.Context(), driftEvent())
+	n.mu.Lock()
+	queued := len(n.queued) + len(n.queues["hook"])
+	n.mu.Unlock()
+	if queued != 0 {
+		t.Errorf("a notifier that does not run queued %d deliveries in memory", queued)
+	}
+	pending, err := st.PendingDeliveries(t.Context())
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("pending deliveries = %d, %v; want the one recorded", len(pending), err)
+	}
+	startNotifier(t, n)
+	waitDeliveries(t, st, 1)
+	if reqs := r.requests(); len(reqs) != 1 {
+		t.Errorf("receiver got %d requests, want 1", len(reqs))
+	}
+}
