@@ -261,6 +261,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.cl != nil {
 		g.Go(func() error { return d.leaderOnly(d.checkLeases)(gctx) })
 		g.Go(func() error { return d.leaderOnly(d.resumeNotifications)(gctx) })
+		g.Go(func() error { return d.leaderOnly(d.listenPokes)(gctx) })
 	}
 	if d.cfg.TLS != nil {
 		g.Go(func() error { return d.cfg.TLS.Run(gctx) })

@@ -47,9 +47,7 @@ func (d *Daemon) handleEvent(ctx context.Context, repo string, ev *forge.Event) 
 	switch ev.Kind {
 	case forge.EventPush:
 		if ev.Push != nil && ev.Push.Branch == rc.Branch {
-			if w, ok := d.watcher(repo); ok {
-				w.Poke()
-			}
+			d.pokeRepo(ctx, repo)
 		}
 	case forge.EventPR:
 		return d.handlePR(ctx, rc, ev.PR)
@@ -82,9 +80,7 @@ func (d *Daemon) handlePR(ctx context.Context, rc RepoConfig, pe *forge.PREvent)
 			// The merge commit's applies may be waiting already, when
 			// polling found the commit before the webhook came.
 			d.gateMerged(ctx, rc.Name, rec.MergeCommit)
-			if w, ok := d.watcher(rc.Name); ok {
-				w.Poke()
-			}
+			d.pokeRepo(ctx, rc.Name)
 			return nil
 		}
 		n, err := d.cancelPRRuns(ctx, rc.Name, pr.Number)
