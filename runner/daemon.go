@@ -178,6 +178,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return err
 	}
 	d.stateKey = key
+	if d.cl != nil {
+		if err := d.checkSharedStateKey(ctx); err != nil {
+			return err
+		}
+	}
 	started := time.Now().UTC()
 	d.removeStaleWorkdirs()
 	var interrupted []store.Run

@@ -146,7 +146,7 @@ func (d *Daemon) nodeRecord(ctx context.Context, started time.Time) *store.Node 
 		Name: d.node.Name, Version: d.node.Version, Commit: d.node.Commit,
 		Address: nodeAddress(publicURL, d.Addr(), tls), StartedAt: started, Heartbeat: time.Now().UTC(),
 		Leader: d.node.Leader == nil || d.node.Leader.Leading(), Running: d.disp.runningIDs(),
-		Workers: workers, Ready: true,
+		Workers: workers, Ready: true, StateKeyID: stateKeyID(d.stateKey),
 	}
 	notReady := service{d}.Ready(ctx)
 	if ctx.Err() != nil {

@@ -48,6 +48,10 @@ type Node struct {
 	// Ready says the node took work; NotReady says why it did not.
 	Ready    bool   `json:"ready"`
 	NotReady string `json:"not_ready,omitempty"`
+	// StateKeyID identifies the key of the short hashes that stand in
+	// for secrets in the node's state versions (a hash of it, never the
+	// key), so that nodes sharing a store can tell they share the key too.
+	StateKeyID string `json:"state_key_id,omitempty"`
 }
 
 // migrateNodes creates the nodes bucket.
