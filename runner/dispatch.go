@@ -48,7 +48,6 @@ type dispatcher struct {
 	wake    chan struct{}
 	mu      sync.Mutex
 	running map[string]*activeRun // by run id
-	slots   int                   // runs holding a worker slot (at most max)
 	busy    map[string]bool       // by stack key
 	drifts  int                   // drift checks running
 	wg      sync.WaitGroup
@@ -63,9 +62,6 @@ type runMetrics interface {
 type activeRun struct {
 	run    store.Run
 	cancel context.CancelCauseFunc
-	// slot says the run holds one of the max worker slots: from its start
-	// until terraform is done with it (freeSlot), or until it ends.
-	slot bool
 	// unrecorded, when set, is why the run's outcome is not written yet:
 	// its process has ended and the write is being retried.
 	unrecorded error
@@ -128,7 +124,7 @@ func (d *dispatcher) dispatch(ctx context.Context) error {
 		}
 		key := stackKey(run.Repo, run.Stack)
 		d.mu.Lock()
-		full, busy := d.slots >= d.max, d.busy[key]
+		full, busy := len(d.running) >= d.max, d.busy[key]
 		drifts := d.drifts
 		d.mu.Unlock()
 		if full {
@@ -190,7 +186,7 @@ func (d *dispatcher) begin(run *store.Run) (context.Context, context.CancelCause
 func (d *dispatcher) admit(run *store.Run) (ctx context.Context, cancel context.CancelCauseFunc, end func(), ok bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.busy[stackKey(run.Repo, run.Stack)] || d.slots >= d.max ||
+	if d.busy[stackKey(run.Repo, run.Stack)] || len(d.running) >= d.max ||
 		run.Operation == OperationDrift && d.max > 1 && d.drifts >= d.max-1 {
 		return nil, nil, nil, false
 	}
@@ -202,9 +198,7 @@ func (d *dispatcher) admit(run *store.Run) (ctx context.Context, cancel context.
 func (d *dispatcher) add(run *store.Run) (context.Context, context.CancelCauseFunc, func()) {
 	runCtx, cancel := context.WithCancelCause(context.Background())
 	key := stackKey(run.Repo, run.Stack)
-	a := &activeRun{run: *run, cancel: cancel, slot: true}
-	d.running[run.ID] = a
-	d.slots++
+	d.running[run.ID] = &activeRun{run: *run, cancel: cancel}
 	d.busy[key] = true
 	if run.Operation == OperationDrift {
 		d.drifts++
@@ -212,9 +206,6 @@ func (d *dispatcher) add(run *store.Run) (context.Context, context.CancelCauseFu
 	return runCtx, cancel, func() {
 		cancel(nil)
 		d.mu.Lock()
-		if a.slot {
-			d.slots--
-		}
 		delete(d.running, run.ID)
 		delete(d.busy, key)
 		if run.Operation == OperationDrift {
@@ -231,23 +222,6 @@ func (d *dispatcher) execute(ctx context.Context, run *store.Run) {
 		defer func(start time.Time) { d.metrics.RunFinished(run, time.Since(start)) }(time.Now())
 	}
 	d.exec(ctx, run)
-}
-
-// freeSlot gives back run id's worker slot: terraform is done with it,
-// and what is left (recording its outcome) need not keep another run
-// waiting. The run still counts as running, and its stack as busy, until
-// it ends.
-func (d *dispatcher) freeSlot(id string) {
-	d.mu.Lock()
-	a, ok := d.running[id]
-	if ok && a.slot {
-		a.slot = false
-		d.slots--
-	}
-	d.mu.Unlock()
-	if ok {
-		d.Wake()
-	}
 }
 
 // busyCount is how many runs are executing now.

@@ -55,7 +55,6 @@ func (d *Daemon) execute(ctx context.Context, run *store.Run) {
 	// Execute logs and records its outcome, errors included; drift is
 	// recorded just before, so a finished run's drift state is in place.
 	pr := *d.plans
-	pr.Planned = func() { d.disp.freeSlot(run.ID) }
 	in := driftInput{stack: target.stack, lockHash: target.lockHash}
 	if run.PR == 0 { // a PR's plan says nothing of the tracked branch's drift
 		pr.OnResult = func(ctx context.Context, run *store.Run, res *tfrun.PlanResult, err error) {

@@ -40,9 +40,6 @@ type PlanRunner struct {
 	// recorded, so that what it records (drift) is in place by the time the
 	// run reads as finished.
 	OnResult func(ctx context.Context, run *store.Run, res *tfrun.PlanResult, err error)
-	// Planned, when set, is called once terraform is done with the run,
-	// before its outcome is recorded: the run stops holding a worker.
-	Planned func()
 	// Persist, when set, does the write of a run's outcome (write) and
 	// may retry it while the store fails; nil writes once.
 	Persist func(ctx context.Context, runID, what string, write func(context.Context) error) error
@@ -72,9 +69,6 @@ func (p *PlanRunner) Execute(ctx context.Context, run *store.Run, sp tfrun.Stack
 	log.Info("plan started", logDir, run.Dir)
 
 	res, err := p.Planner.Plan(ctx, sp)
-	if p.Planned != nil {
-		p.Planned()
-	}
 	run.FinishedAt = time.Now().UTC()
 	var plan *store.Plan
 	var runLog []byte
