@@ -82,7 +82,7 @@ func (d *Daemon) executeApply(ctx context.Context, run *store.Run, t *target, li
 		d.hold(ctx, run, t, ps, "the apply was "+string(run.Status)+" before it finished; the state may be partly written")
 	}
 	finish := func(ctx context.Context) error { return d.store.FinishRun(ctx, run, nil, log) }
-	if ferr := d.persist(ctx, run.ID, "outcome", finish); ferr != nil {
+	if ferr := d.persistOutcome(ctx, run.ID, "outcome", finish); ferr != nil {
 		d.logger.Error("record apply outcome", logRun, run.ID, logErr, ferr)
 	}
 	d.logger.Info("apply finished", logRun, run.ID, logStatus, run.Status)
@@ -113,7 +113,7 @@ func (d *Daemon) refuse(runCtx context.Context, run *store.Run, ref *refusal) {
 	run.FinishedAt = time.Now().UTC()
 	d.logger.Warn("apply refused", logRun, run.ID, logStack, run.Stack, "reason", ref.reason, logErr, ref.msg)
 	finish := func(ctx context.Context) error { return d.store.FinishRun(ctx, run, nil, []byte(run.Error+"\n")) }
-	if err := d.persist(runCtx, run.ID, "outcome", finish); err != nil {
+	if err := d.persistOutcome(runCtx, run.ID, "outcome", finish); err != nil {
 		d.logger.Error("record refused apply", logRun, run.ID, logErr, err)
 	}
 	d.auditOutcome(runCtx, store.AuditApply, run, store.AuditRefused, ref.Error())

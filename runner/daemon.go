@@ -156,7 +156,7 @@ func New(cfg Config, st daemonStore, pl stackRunner, logger *slog.Logger) (*Daem
 			d.node.Leader = cl.elector
 		}
 	}
-	d.plans.Persist = d.persist
+	d.plans.Persist = d.persistOutcome
 	d.retryMin, d.retryMax = retryMin, retryMax
 	d.sched = newDriftScheduler(d, st, logger)
 	if cfg.Notifier != nil {

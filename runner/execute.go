@@ -146,7 +146,7 @@ func (d *Daemon) failRun(ctx context.Context, run *store.Run, cause error) {
 		d.recordDrift(ctx, run, nil, cause, driftInput{})
 	}
 	finish := func(ctx context.Context) error { return d.store.FinishRun(ctx, run, nil, []byte(cause.Error()+"\n")) }
-	if err := d.persist(ctx, run.ID, "outcome", finish); err != nil {
+	if err := d.persistOutcome(ctx, run.ID, "outcome", finish); err != nil {
 		d.logger.Error("record run outcome", logRun, run.ID, logErr, err)
 	}
 }
