@@ -13,10 +13,10 @@ const pokeChannel = "driftgate_poke"
 // watcher polls when this node leads (or is the only node); otherwise the
 // leader is told through the database, since only it polls.
 func (d *Daemon) pokeRepo(ctx context.Context, repo string) {
-	if w, ok := d.watcher(repo); ok {
-		w.Poke()
-	}
 	if d.cl == nil || d.cl.elector.Leading() {
+		if w, ok := d.watcher(repo); ok {
+			w.Poke()
+		}
 		return
 	}
 	if _, err := d.cl.cfg.Pool.Exec(ctx, "SELECT pg_notify($1, $2)", pokeChannel, repo); err != nil {

@@ -178,7 +178,7 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[runArgs]) error {
 	switch {
 	case errors.Is(err, ErrBusy):
 		return river.JobSnooze(BusyRetry)
-	case err != nil && ctx.Err() != nil && job.Args.RunID != "":
+	case err != nil && ctx.Err() != nil:
 		// Stopped or canceled: the handler recorded what became of the
 		// run; River need not retry it.
 		return river.JobCancel(err)
