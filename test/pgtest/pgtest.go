@@ -237,14 +237,18 @@ func binDir(tb testing.TB) string {
 	if err != nil {
 		if os.Getenv(EnvRequire) != "" {
 			tb.Fatalf("pgtest: %v (%s is set, so PostgreSQL is required)", err, EnvRequire)
+		} else {
+			tb.Skipf("pgtest: %v", err)
 		}
-		tb.Skipf("pgtest: %v", err)
 	}
 	return dir
 }
 
 func findBinDir() (string, error) {
 	if d := os.Getenv(EnvBinDir); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "postgres")); err != nil {
+			return "", fmt.Errorf("no PostgreSQL server (postgres) in %s=%s: install it (Debian: apt-get install postgresql) or point %s at its bin directory", EnvBinDir, d, EnvBinDir)
+		}
 		return d, nil
 	}
 	if p, err := exec.LookPath("initdb"); err == nil {

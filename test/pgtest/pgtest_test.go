@@ -2,7 +2,9 @@ package pgtest
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -30,5 +32,32 @@ func TestNewDatabaseIsFreshAndWritable(t *testing.T) {
 		}
 		t.Logf("%s: PostgreSQL %s", u, version)
 		conn.Close(ctx)
+	}
+}
+
+// recorder records Skipf and Fatalf instead of ending the test.
+type recorder struct {
+	testing.TB
+	skipped, failed string
+}
+
+func (r *recorder) Skipf(format string, args ...any)  { r.skipped = fmt.Sprintf(format, args...) }
+func (r *recorder) Fatalf(format string, args ...any) { r.failed = fmt.Sprintf(format, args...) }
+
+// TestWithoutPostgreSQL: without a server the tests skip, saying how to get
+// one, unless EnvRequire is set, when they fail.
+func TestWithoutPostgreSQL(t *testing.T) {
+	t.Setenv(EnvBinDir, t.TempDir())
+	t.Setenv(EnvRequire, "")
+	r := &recorder{TB: t}
+	binDir(r)
+	if !strings.Contains(r.skipped, "apt-get install postgresql") || r.failed != "" {
+		t.Errorf("without PostgreSQL: skipped %q, failed %q; want a skip saying how to install it", r.skipped, r.failed)
+	}
+	t.Setenv(EnvRequire, "1")
+	r = &recorder{TB: t}
+	binDir(r)
+	if !strings.Contains(r.failed, EnvRequire) || r.skipped != "" {
+		t.Errorf("required and missing: skipped %q, failed %q; want a failure naming %s", r.skipped, r.failed, EnvRequire)
 	}
 }
