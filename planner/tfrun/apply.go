@@ -57,6 +57,7 @@ const afterApplyPull = time.Minute
 // apply is never retried, so it must not start on a stale init.
 func (e *Executor) Apply(ctx context.Context, req ApplyRequest) (*ApplyResult, error) {
 	start := time.Now()
+	defer e.share.join()()
 	res := &ApplyResult{Product: req.Binary.Product, TerraformVersion: req.Binary.Version.String()}
 	// req.Log sees the output in the order it is stored: stdout and
 	// stderr are copied concurrently.

@@ -32,6 +32,8 @@ type terraform struct {
 	// env is the environment before what every command sets (see environ).
 	env   map[string]string
 	grace time.Duration
+	// share, when set, gives each command its GOMAXPROCS as it starts.
+	share *cpuShare
 	// stdout and stderr receive the commands' output; nil discards it.
 	stdout, stderr io.Writer
 }
@@ -52,7 +54,7 @@ func (e *Executor) newTerraform(bin *Binary, dir, tfDataDir string) *terraform {
 	if tfDataDir != "" {
 		env["TF_DATA_DIR"] = tfDataDir
 	}
-	return &terraform{path: bin.Path, dir: dir, env: env, grace: grace}
+	return &terraform{path: bin.Path, dir: dir, env: env, grace: grace, share: &e.share}
 }
 
 // SetStdout sends the output of the commands that follow to w.
@@ -74,7 +76,8 @@ func (t *terraform) withEnv(k, v string) *terraform {
 // terraform-exec reserves, see Executor.environ), the user agent appended
 // to, terraform's own logging off so that it cannot mix into the output,
 // TF_IN_AUTOMATION, and no TF_WORKSPACE (workspaces are selected with
-// `terraform workspace`). Sorted, so that it is stable.
+// `terraform workspace`); and GOMAXPROCS, the process's share of the CPUs
+// (see cpuShare). Sorted, so that it is stable.
 func (t *terraform) environ() []string {
 	env := maps.Clone(t.env)
 	if env == nil {
@@ -89,6 +92,7 @@ func (t *terraform) environ() []string {
 	}
 	env["TF_IN_AUTOMATION"] = "1"
 	delete(env, "TF_WORKSPACE")
+	t.share.setShare(env)
 	out := make([]string, 0, len(env))
 	for k, v := range env {
 		out = append(out, k+"="+v)

@@ -61,6 +61,10 @@ type Executor struct {
 	// Env is added to the environment Terraform runs with.
 	Env    map[string]string
 	Logger *slog.Logger
+
+	// share sizes each terraform process to its run's part of the CPUs
+	// (see cpuShare).
+	share cpuShare
 }
 
 // PlanRequest is one plan to run in a prepared work dir.
@@ -123,6 +127,7 @@ type PlanResult struct {
 // partial result (its Log holds Terraform's diagnostics) with the error.
 func (e *Executor) Plan(ctx context.Context, req PlanRequest) (*PlanResult, error) {
 	start := time.Now()
+	defer e.share.join()()
 	res := &PlanResult{Product: req.Binary.Product, TerraformVersion: req.Binary.Version.String()}
 	known, live := e.liveLog(req)
 	var log lockedBuffer
@@ -254,7 +259,7 @@ func (e *Executor) terraformExec(bin *Binary, wd *Workdir) (*tfexec.Terraform, e
 	if err := tf.SetWaitDelay(grace); err != nil {
 		return nil, fmt.Errorf("terraform: %w", err)
 	}
-	if err := tf.SetEnv(e.environ()); err != nil {
+	if err := tf.SetEnv(e.handleEnv()); err != nil {
 		return nil, fmt.Errorf("terraform environment: %w", err)
 	}
 	return tf, nil
@@ -278,6 +283,14 @@ func (e *Executor) environ() map[string]string {
 		env[k] = v
 	}
 	return tfexec.CleanEnv(env)
+}
+
+// handleEnv is the environment of a terraform-exec handle: environ and,
+// set once for all its commands, GOMAXPROCS (see cpuShare).
+func (e *Executor) handleEnv() map[string]string {
+	env := e.environ()
+	e.share.setShare(env)
+	return env
 }
 
 // selectWorkspace switches to workspace, creating it the first time.
