@@ -72,7 +72,7 @@ bench: build provider
 	$(GO) test -run '^$$' -bench '^BenchmarkListRuns100k' -benchtime 300x ./store
 	DRIFTGATE_TEST_POSTGRES_DURABLE=1 $(GO) test -run '^$$' -bench '^BenchmarkCompare' -benchtime 200x ./store ./store/postgres | $(GO) run ./test/bench/storeratio
 	$(GO) run ./test/bench/planbench -driftgate $(BIN)/driftgate -mirror $(MIRROR)
-	$(GO) run ./test/bench/planbench -driftgate $(BIN)/driftgate -mirror $(MIRROR) -cold-parallel 40 -parallel 2 -rounds 3
+	$(GO) run ./test/bench/planbench -driftgate $(BIN)/driftgate -mirror $(MIRROR) -cold-parallel 40 -parallel 2 -rounds 8
 	$(GO) test -run '^$$' -bench '^BenchmarkCluster60$$' -benchtime 1x -timeout 30m ./test
 
 ## example: run driftgate on the bundled example (examples/quickstart)

@@ -13,9 +13,9 @@ import (
 // GOMAXPROCS threads at once, one per CPU by default. When several runs
 // plan at once, every terraform and provider process sizes itself to the
 // whole machine, and their garbage collectors and schedulers fight over
-// the same CPUs: on 2 CPUs with 2 runs, their CPU time per plan is 6%
-// higher than with one scheduler thread each (measured with the test
-// provider, `make bench`). So a process started while n runs are under
+// the same CPUs: on 2 CPUs with 2 runs, a cold plan takes about 5% more CPU
+// time than with one scheduler thread per process (`make bench`, which
+// runs the daemon both ways). So a process started while n runs are under
 // way gets GOMAXPROCS = ceil(CPUs / n): a lone run gets the whole machine,
 // and runs that share it each get their part. The CPU count is driftgate's
 // own GOMAXPROCS, which follows the cgroup's CPU limit. A GOMAXPROCS the

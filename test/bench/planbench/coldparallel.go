@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -28,10 +29,15 @@ import (
 // (init, plan -out, show -json) run by hand parallel at a time, each stack
 // in a fresh copy, all sharing one empty plugin cache (as CI jobs on one
 // runner do). The stacks have no lock file and a few resources of the test
-// provider each; nothing is applied, so every plan adds them. The sides
-// alternate, and which goes first alternates too, so that machine load hits
-// both alike. Hand-run inits sharing a plugin cache can fail; those
-// failures are counted, and the stack run again.
+// provider each; nothing is applied, so every plan adds them. Hand-run
+// inits sharing a plugin cache can fail; those failures are counted, and
+// the stack run again.
+//
+// A third side is the daemon with GOMAXPROCS set in its environment, as an
+// operator may set it: then terraform gets that, not its run's share of
+// the CPUs (see planner/tfrun/cpushare.go), which shows what the share
+// saves. Each round runs the three sides back to back, in an order that
+// rotates from round to round, so that machine load hits all alike.
 func coldParallel(driftgate, mirror string, stacks, parallel, rounds int) error {
 	dir, err := os.MkdirTemp("", "driftgate-coldbench-")
 	if err != nil {
@@ -50,12 +56,13 @@ func coldParallel(driftgate, mirror string, stacks, parallel, rounds int) error 
 	if err != nil {
 		return err
 	}
-	c := &coldBench{dir: dir, driftgate: absDriftgate, env: env, parallel: parallel}
+	c := &coldBench{dir: dir, driftgate: absDriftgate, env: env, parallel: parallel, daemonCPU: map[string]time.Duration{}}
 	if err := c.writeStacks(stacks); err != nil {
 		return err
 	}
-	var raw, dg []time.Duration
+	var raw, dg, unshared []time.Duration
 	rawFailures := 0
+	fixed := fmt.Sprintf("GOMAXPROCS=%d", runtime.NumCPU())
 	for r := 0; r < rounds; r++ {
 		sides := []func() error{
 			func() error {
@@ -64,38 +71,70 @@ func coldParallel(driftgate, mirror string, stacks, parallel, rounds int) error 
 				return err
 			},
 			func() error {
-				d, err := c.timeDaemon(r)
+				d, err := c.timeDaemon(r, "shared")
 				dg = append(dg, d)
 				return err
 			},
+			func() error {
+				d, err := c.timeDaemon(r, "fixed", fixed)
+				unshared = append(unshared, d)
+				return err
+			},
 		}
-		if r%2 == 1 {
-			sides[0], sides[1] = sides[1], sides[0]
-		}
-		for _, side := range sides {
-			if err := side(); err != nil {
+		for i := range sides {
+			if err := sides[(i+r)%len(sides)](); err != nil {
 				return err
 			}
 		}
-		fmt.Printf("round %d: raw %s, daemon %s\n", r, raw[r].Round(time.Millisecond), dg[r].Round(time.Millisecond))
+		fmt.Printf("round %d: raw %s, daemon %s, daemon with %s %s\n", r, raw[r].Round(time.Millisecond),
+			dg[r].Round(time.Millisecond), fixed, unshared[r].Round(time.Millisecond))
 	}
 	per := func(ds []time.Duration) time.Duration { return median(ds) / time.Duration(stacks) }
 	fmt.Printf("cold first plans of %d stacks, %d at a time, %d alternating rounds (medians, per stack):\n", stacks, parallel, rounds)
 	fmt.Printf("  raw terraform by hand, shared plugin cache       %8s  (%d failed attempts in %d stack plans, run again)\n",
 		per(raw).Round(time.Millisecond), rawFailures, stacks*rounds)
 	fmt.Printf("  daemon, max_parallel_runs = %d, 0 failures        %8s  ratio %.3f\n", parallel, per(dg).Round(time.Millisecond), ratio(dg, raw))
+	fmt.Printf("  the same with %s (no CPU share)     %8s  ratio %.3f\n", fixed, per(unshared).Round(time.Millisecond), ratio(unshared, raw))
 	cpu := func(d time.Duration) time.Duration { return d / time.Duration(stacks*rounds) }
-	fmt.Printf("  CPU time per stack (user+system, terraform included): raw %s, daemon %s (start-up and shutdown included)\n",
-		cpu(c.rawCPU).Round(time.Millisecond), cpu(c.daemonCPU).Round(time.Millisecond))
-	// Load from other jobs drifts over a run: the ratio of each round's
-	// two sides, run back to back, is the steadier figure.
-	var paired []float64
-	for r := range dg {
-		paired = append(paired, float64(dg[r])/float64(raw[r]))
-	}
-	sort.Float64s(paired)
-	fmt.Printf("  median of the %d per-round ratios (daemon / raw, back to back)  %.3f\n", len(paired), paired[len(paired)/2])
+	fmt.Printf("  CPU time per stack (user+system, terraform included; the daemon's start-up and shutdown too):\n")
+	fmt.Printf("    raw %s, daemon %s, daemon with %s %s\n", cpu(c.rawCPU).Round(time.Millisecond),
+		cpu(c.daemonCPU["shared"]).Round(time.Millisecond), fixed, cpu(c.daemonCPU["fixed"]).Round(time.Millisecond))
+	// Load from other jobs drifts over a run: the ratio of sides run back
+	// to back in one round is the steadier figure.
+	fmt.Printf("  per-round ratios to raw, run back to back: daemon median %.3f (%s); with %s median %.3f\n",
+		medianRatio(dg, raw), spread(dg, raw), fixed, medianRatio(unshared, raw))
 	return nil
+}
+
+// pairedRatios are a[r]/b[r], sorted.
+func pairedRatios(a, b []time.Duration) []float64 {
+	var out []float64
+	for r := range a {
+		out = append(out, float64(a[r])/float64(b[r]))
+	}
+	sort.Float64s(out)
+	return out
+}
+
+func medianRatio(a, b []time.Duration) float64 {
+	p := pairedRatios(a, b)
+	if len(p)%2 == 0 {
+		return (p[len(p)/2-1] + p[len(p)/2]) / 2
+	}
+	return p[len(p)/2]
+}
+
+// spread says in how many rounds a was faster than b, and the range of
+// the ratios.
+func spread(a, b []time.Duration) string {
+	p := pairedRatios(a, b)
+	faster := 0
+	for _, x := range p {
+		if x < 1 {
+			faster++
+		}
+	}
+	return fmt.Sprintf("faster in %d of %d rounds, range %.3f to %.3f", faster, len(p), p[0], p[len(p)-1])
 }
 
 type coldBench struct {
@@ -105,8 +144,10 @@ type coldBench struct {
 	stacks         []string
 	// CPU time (user and system) the sides' processes used, terraform
 	// included: on a busy machine the side that uses more waits more.
-	rawCPU, daemonCPU time.Duration
-	mu                sync.Mutex
+	// daemonCPU is by daemon side.
+	rawCPU    time.Duration
+	daemonCPU map[string]time.Duration
+	mu        sync.Mutex
 }
 
 // writeStacks generates the stacks under dir/src and commits them to a git
@@ -237,12 +278,13 @@ func rawPlan(dir string, env []string) ([]byte, time.Duration, error) {
 	return nil, cpu, nil
 }
 
-// timeDaemon starts driftgate serve on a new data dir watching the repo of
-// all the stacks and returns how long it took from the first plan queued to
-// the last one recorded (apply runs the plans open wait for approval and
-// are not counted). Any failed plan is an error.
-func (c *coldBench) timeDaemon(round int) (time.Duration, error) {
-	dataDir := filepath.Join(c.dir, fmt.Sprintf("daemon-%d", round))
+// timeDaemon starts driftgate serve, with env added to its environment,
+// on a new data dir watching the repo of all the stacks and returns how
+// long it took from the first plan queued to the last one recorded (apply
+// runs the plans open wait for approval and are not counted). Any failed
+// plan is an error. side names the daemon's CPU time.
+func (c *coldBench) timeDaemon(round int, side string, env ...string) (time.Duration, error) {
+	dataDir := filepath.Join(c.dir, fmt.Sprintf("daemon-%s-%d", side, round))
 	defer os.RemoveAll(dataDir)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -250,7 +292,7 @@ func (c *coldBench) timeDaemon(round int) (time.Duration, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	config := filepath.Join(c.dir, fmt.Sprintf("driftgate-%d.hcl", round))
+	config := filepath.Join(c.dir, fmt.Sprintf("driftgate-%s-%d.hcl", side, round))
 	cfg := fmt.Sprintf(`data_dir          = %q
 listen            = %q
 max_parallel_runs = %d
@@ -265,14 +307,14 @@ repo "bench" {
 	if err := os.WriteFile(config, []byte(cfg), 0o644); err != nil {
 		return 0, err
 	}
-	logPath := filepath.Join(c.dir, fmt.Sprintf("daemon-%d.log", round))
+	logPath := filepath.Join(c.dir, fmt.Sprintf("daemon-%s-%d.log", side, round))
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return 0, err
 	}
 	defer logf.Close()
 	cmd := exec.Command(c.driftgate, "serve", "--config", config)
-	cmd.Env = append(append([]string(nil), c.env...), "DRIFTGATE_TOKEN="+benchToken)
+	cmd.Env = append(append(append([]string(nil), c.env...), "DRIFTGATE_TOKEN="+benchToken), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return 0, err
@@ -282,7 +324,7 @@ repo "bench" {
 		_ = cmd.Wait()
 		// The daemon waited for its terraform processes: their CPU time
 		// is in its own.
-		c.daemonCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		c.daemonCPU[side] += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}()
 	client := apiclient.New("http://"+addr, benchToken, apiclient.WithHTTPClient(&http.Client{Timeout: time.Minute}))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
