@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -56,6 +57,9 @@ func coldParallel(driftgate, mirror string, stacks, parallel, rounds int) error 
 	if err != nil {
 		return err
 	}
+	// A GOMAXPROCS of the bench's own would turn the daemon's CPU share
+	// off on both daemon sides.
+	env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "GOMAXPROCS=") })
 	c := &coldBench{dir: dir, driftgate: absDriftgate, env: env, parallel: parallel, daemonCPU: map[string]time.Duration{}}
 	if err := c.writeStacks(stacks); err != nil {
 		return err
@@ -90,7 +94,7 @@ func coldParallel(driftgate, mirror string, stacks, parallel, rounds int) error 
 			dg[r].Round(time.Millisecond), fixed, unshared[r].Round(time.Millisecond))
 	}
 	per := func(ds []time.Duration) time.Duration { return median(ds) / time.Duration(stacks) }
-	fmt.Printf("cold first plans of %d stacks, %d at a time, %d alternating rounds (medians, per stack):\n", stacks, parallel, rounds)
+	fmt.Printf("cold first plans of %d stacks, %d at a time, %d rounds (medians, per stack):\n", stacks, parallel, rounds)
 	fmt.Printf("  raw terraform by hand, shared plugin cache       %8s  (%d failed attempts in %d stack plans, run again)\n",
 		per(raw).Round(time.Millisecond), rawFailures, stacks*rounds)
 	fmt.Printf("  daemon, max_parallel_runs = %d, 0 failures        %8s  ratio %.3f\n", parallel, per(dg).Round(time.Millisecond), ratio(dg, raw))
