@@ -37,7 +37,12 @@ func fakeTerraform(mode string) int {
 	case "changes":
 		fmt.Println("Plan: 1 to add")
 		return 2
-	case "env":
+	case "env", "versioned-env":
+		if mode == "versioned-env" && len(os.Args) > 1 && os.Args[1] == "version" {
+			// What terraform-exec asks a handle's binary first.
+			fmt.Println(`{"terraform_version": "1.11.0", "platform": "linux_amd64", "provider_selections": {}, "terraform_outdated": false}`)
+			return 0
+		}
 		for _, kv := range os.Environ() {
 			fmt.Println(kv)
 		}

@@ -7,7 +7,8 @@ import (
 )
 
 // cpuShare sizes the Go scheduler of each terraform process to its run's
-// share of the CPUs.
+// share of the CPUs. A run here is what an Executor is asked to do: a
+// plan, an apply, a state pull or a lock probe.
 //
 // Terraform and its providers are Go programs: each process runs
 // GOMAXPROCS threads at once, one per CPU by default. When several runs

@@ -95,9 +95,9 @@ func TestTerraformGetsCPUShare(t *testing.T) {
 	}
 }
 
-// TestPlanCountsItsRun: the commands of a plan count the plan itself, and
-// a terraform-exec handle (apply, state pull) gets the share as it is
-// made.
+// TestPlanCountsItsRun: the commands of a plan count the plan itself, as
+// those of a state pull count the pull, and a terraform-exec handle
+// (apply, state pull) gets the share as it is made.
 func TestPlanCountsItsRun(t *testing.T) {
 	t.Setenv("GOMAXPROCS", "")
 	withCPUs(t, 4)
@@ -123,5 +123,19 @@ func TestPlanCountsItsRun(t *testing.T) {
 	}
 	if got := e.handleEnv()[gomaxprocsVar]; got != "4" {
 		t.Errorf("terraform-exec handle with one run under way: GOMAXPROCS=%q, want 4", got)
+	}
+
+	// The fake answers terraform-exec's version question, then prints its
+	// environment for init (into the log) and for state pull (not a state:
+	// the pull fails, which is not what is checked).
+	e.Env[fakeTerraformEnv] = "versioned-env"
+	var log syncBuffer
+	_, _ = e.PullState(context.Background(), StatePullRequest{
+		Binary:  &Binary{Path: self, Version: version.Must(version.NewVersion("1.11.0"))},
+		Workdir: &Workdir{Root: dir, Src: dir, StackDir: dir},
+		Log:     &log,
+	})
+	if got := sawProcs(log.String()); got != "2" {
+		t.Errorf("a state pull's init while another run is under way, 4 CPUs: GOMAXPROCS=%q, want 2\n%s", got, log.String())
 	}
 }

@@ -54,6 +54,7 @@ func (p *Planner) probeLock(ctx context.Context, sp StackPlan) (*LockInfo, error
 // PullState, it inits afresh rather than through the init cache, and it
 // never creates a workspace: one that does not exist has no state to lock.
 func (e *Executor) probeLock(ctx context.Context, req PlanRequest) (*LockInfo, error) {
+	defer e.share.join()()
 	logw := req.Log
 	if logw == nil {
 		logw = io.Discard

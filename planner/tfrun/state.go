@@ -47,6 +47,7 @@ type PulledState struct {
 // pull, which usually follows an apply, should not wait behind a drift
 // check; with the shared plugin cache an init costs little.
 func (e *Executor) PullState(ctx context.Context, req StatePullRequest) (*PulledState, error) {
+	defer e.share.join()()
 	logw := req.Log
 	if logw == nil {
 		logw = io.Discard
