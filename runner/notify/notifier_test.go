@@ -346,24 +346,31 @@ func TestResumeDeliversWhatAnotherNotifierRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	startNotifier(t, leader)
+	// Run resumes once as it starts, then its workers deliver: once the
+	// leader has delivered an event of its own, that resume is behind it,
+	// and what the follower records next waits for a Resume.
+	own := driftEvent()
+	own.ID = "01JDRIFT0000000000000000E0"
+	leader.Notify(t.Context(), own)
+	waitDeliveries(t, st, 1)
 	follower.Notify(t.Context(), driftEvent())
 	time.Sleep(100 * time.Millisecond)
-	if reqs := r.requests(); len(reqs) != 0 {
-		t.Fatalf("delivered before the leader resumed: %d requests", len(reqs))
+	if reqs := r.requests(); len(reqs) != 1 {
+		t.Fatalf("%d requests before the leader resumed, want its own 1", len(reqs))
 	}
 	for range 2 {
 		if err := leader.Resume(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	waitDeliveries(t, st, 1)
+	waitDeliveries(t, st, 2)
 	time.Sleep(100 * time.Millisecond)
 	if err := leader.Resume(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
-	if reqs := r.requests(); len(reqs) != 1 {
-		t.Errorf("receiver got %d requests, want 1", len(reqs))
+	if reqs := r.requests(); len(reqs) != 2 {
+		t.Errorf("receiver got %d requests, want 2 (the leader's own and the follower's, once each)", len(reqs))
 	}
 }
 
