@@ -54,7 +54,7 @@ func TestTerraformGetsCPUShare(t *testing.T) {
 	t.Setenv("GOMAXPROCS", "") // empty is unset, to Go and to driftgate
 	withCPUs(t, 4)
 	tf := fake(t, "env", time.Second)
-	e := tf.share
+	share := tf.share
 	show := func() string {
 		t.Helper()
 		var out syncBuffer
@@ -66,12 +66,12 @@ func TestTerraformGetsCPUShare(t *testing.T) {
 	if got := show(); got != "4" {
 		t.Errorf("no run under way: GOMAXPROCS=%q, want 4", got)
 	}
-	leaveA := e.join()
+	leaveA := share.join()
 	if got := show(); got != "4" {
 		t.Errorf("one run: GOMAXPROCS=%q, want 4", got)
 	}
-	leaveB := e.join()
-	leaveC := e.join()
+	leaveB := share.join()
+	leaveC := share.join()
 	if got := show(); got != "2" {
 		t.Errorf("three runs on 4 CPUs: GOMAXPROCS=%q, want 2", got)
 	}
