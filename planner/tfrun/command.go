@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -105,7 +107,7 @@ func (t *terraform) environ() []string {
 // line at a time to t's stdout when stdout is nil; its stderr a line at a
 // time to t's stderr, and to errBuf for the error. Call flush on the
 // returned lineWriters once the process has ended.
-func (t *terraform) command(ctx context.Context, stdout io.Writer, errBuf *bytes.Buffer, args ...string) (*exec.Cmd, []*lineWriter) {
+func (t *terraform) command(ctx context.Context, stdout io.Writer, errBuf *bytes.Buffer, args ...string) (*command, []*lineWriter) {
 	cmd := exec.CommandContext(ctx, t.path, args...)
 	cmd.Dir = t.dir
 	cmd.Env = t.environ()
@@ -127,11 +129,43 @@ func (t *terraform) command(ctx context.Context, stdout io.Writer, errBuf *bytes
 	cmd.SysProcAttr = sysProcAttr()
 	// Terraform stops cleanly on SIGINT (it releases state locks and
 	// stops its providers); it is killed only when it has not stopped
-	// after the grace period. WaitDelay also bounds the wait for output
-	// pipes that a provider it started may hold open after it exited.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = t.grace
-	return cmd, lws
+	// after the grace period, and with it its process group: the
+	// providers it started, which a killed terraform cannot stop and
+	// which would otherwise live on. WaitDelay, a little longer, bounds
+	// the wait for output pipes held open by anything still left.
+	var ended atomic.Bool
+	cmd.Cancel = func() error {
+		err := cmd.Process.Signal(os.Interrupt)
+		pid := cmd.Process.Pid
+		time.AfterFunc(t.grace, func() {
+			if !ended.Load() {
+				killGroup(pid)
+			}
+		})
+		return err
+	}
+	cmd.WaitDelay = t.grace + time.Second
+	return &command{Cmd: cmd, ended: &ended}, lws
+}
+
+// command is a terraform process being run.
+type command struct {
+	*exec.Cmd
+	// ended is set once Wait has returned: the process group is not
+	// killed after that (its id may be another's by then).
+	ended *atomic.Bool
+}
+
+// Run starts the process and waits for it.
+func (c *command) Run() error {
+	defer c.ended.Store(true)
+	return c.Cmd.Run()
+}
+
+// killGroup kills the process group led by pid (terraform's, see
+// sysProcAttr).
+func killGroup(pid int) {
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
 }
 
 // run runs terraform with args, its stdout to stdout (t's own when nil).

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -55,7 +56,24 @@ func fakeTerraform(mode string) int {
 			time.Sleep(20 * time.Millisecond)
 		}
 		return 0
-	case "interruptible", "stubborn":
+	case "child":
+		// A provider that outlives a killed terraform: it ignores SIGINT
+		// and holds terraform's stdout.
+		signal.Ignore(os.Interrupt)
+		time.Sleep(time.Hour)
+		return 0
+	case "interruptible", "stubborn", "stubborn-with-child":
+		if mode == "stubborn-with-child" {
+			child := exec.Command(os.Args[0])
+			child.Env = append(os.Environ(), fakeTerraformEnv+"=child")
+			child.Stdout = os.Stdout
+			if err := child.Start(); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 3
+			}
+			fmt.Printf("child %d\n", child.Process.Pid)
+			mode = "stubborn"
+		}
 		sigs := make(chan os.Signal, 1)
 		signal.Notify(sigs, os.Interrupt)
 		fmt.Println("ready")
@@ -302,6 +320,47 @@ func TestTerraformCancelKillsAfterGrace(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("terraform was not killed after the grace period")
 	}
+}
+
+// TestTerraformKillTakesItsProviders: when terraform is killed after the
+// grace period, the processes it started (its providers) die with it
+// rather than live on.
+func TestTerraformKillTakesItsProviders(t *testing.T) {
+	const grace = time.Second
+	cancel, out, done := startFake(t, fake(t, "stubborn-with-child", grace))
+	var pid int
+	if _, err := fmt.Sscanf(out.String()[strings.Index(out.String(), "child "):], "child %d", &pid); err != nil || pid <= 0 {
+		t.Fatalf("no child pid in %q: %v", out.String(), err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	cancel()
+	select {
+	case err := <-done:
+		if !IsCanceled(err) {
+			t.Errorf("err = %v, want cancellation", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("terraform was not killed after the grace period")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("terraform's child %d still runs after terraform was killed", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// alive reports whether pid runs (a zombie, killed but not yet reaped by
+// whoever adopted it, does not).
+func alive(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the command name, which is in parentheses.
+	rest := string(stat[bytes.LastIndexByte(stat, ')')+1:])
+	return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
 }
 
 func TestTerraformCanceledBeforeStart(t *testing.T) {
