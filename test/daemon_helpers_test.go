@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -29,6 +30,9 @@ type daemon struct {
 	env     []string
 	addr    string
 	logPath string
+	// dataDir is the config's data_dir: what runs from it after the
+	// daemon died is the daemon's leftovers (see killStrays).
+	dataDir string
 	cmd     *exec.Cmd
 	exited  chan error
 }
@@ -47,18 +51,22 @@ func freeAddr(t testing.TB) string {
 
 func newDaemon(t testing.TB, env *tftest.Env, bin, config string, extraEnv ...string) *daemon {
 	t.Helper()
-	addr := ""
+	addr, dataDir := "", ""
 	raw, err := os.ReadFile(config)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
-		if k, v, ok := strings.Cut(line, "="); ok && strings.TrimSpace(k) == "listen" {
+		k, v, ok := strings.Cut(line, "=")
+		switch k = strings.TrimSpace(k); {
+		case ok && k == "listen":
 			addr = strings.Trim(strings.TrimSpace(v), `"`)
+		case ok && k == "data_dir":
+			dataDir = strings.Trim(strings.TrimSpace(v), `"`)
 		}
 	}
 	return &daemon{
-		t: t, bin: bin, config: config, addr: addr,
+		t: t, bin: bin, config: config, addr: addr, dataDir: dataDir,
 		env:     env.Environ(append([]string{"DRIFTGATE_TOKEN=" + testToken}, extraEnv...)...),
 		logPath: filepath.Join(t.TempDir(), "daemon.log"),
 	}
@@ -98,6 +106,7 @@ func (d *daemon) startWith(ready func() bool) {
 		if d.cmd.ProcessState == nil {
 			_ = d.cmd.Process.Kill()
 			<-d.exited
+			killStrays(d.dataDir)
 		}
 	})
 	deadline := time.Now().Add(30 * time.Second)
@@ -124,6 +133,27 @@ func (d *daemon) kill9() {
 		d.t.Fatal(err)
 	}
 	<-d.exited
+	killStrays(d.dataDir)
+}
+
+// killStrays kills what still runs from under dir once the daemon that
+// used it died by SIGKILL: the terraform it ran dies with it (Pdeathsig),
+// but the providers that terraform started do not, and would outlive the
+// test. They run from the pinned copies in the data dir.
+func killStrays(dir string) {
+	if dir == "" {
+		return
+	}
+	exes, _ := filepath.Glob("/proc/[0-9]*/exe")
+	for _, exe := range exes {
+		target, err := os.Readlink(exe)
+		if err != nil || !strings.HasPrefix(target, dir+string(filepath.Separator)) {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(exe))); err == nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 }
 
 // stop sends SIGTERM and waits for the daemon to exit.
