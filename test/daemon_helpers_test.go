@@ -139,18 +139,24 @@ func (d *daemon) kill9() {
 // killStrays kills what still runs from under dir once the daemon that
 // used it died by SIGKILL: the terraform it ran dies with it (Pdeathsig),
 // but the providers that terraform started do not, and would outlive the
-// test. They run from the pinned copies in the data dir.
+// test. Terraform starts them by their path in the data dir (a link to the
+// mirror, which /proc/PID/exe would show), so their argv[0] says whose
+// they are.
 func killStrays(dir string) {
 	if dir == "" {
 		return
 	}
-	exes, _ := filepath.Glob("/proc/[0-9]*/exe")
-	for _, exe := range exes {
-		target, err := os.Readlink(exe)
-		if err != nil || !strings.HasPrefix(target, dir+string(filepath.Separator)) {
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range cmdlines {
+		raw, err := os.ReadFile(f)
+		if err != nil {
 			continue
 		}
-		if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(exe))); err == nil {
+		argv0, _, _ := strings.Cut(string(raw), "\x00")
+		if !strings.HasPrefix(argv0, dir+string(filepath.Separator)) {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(f))); err == nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
