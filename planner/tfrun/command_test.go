@@ -283,19 +283,26 @@ func TestTerraformCancelInterrupts(t *testing.T) {
 	cancel, out, done := startFake(t, fake(t, "interruptible", time.Minute))
 	start := time.Now()
 	cancel()
+	awaitCanceled(t, done, 45*time.Second, "terraform did not stop on SIGINT")
+	if !strings.Contains(out.String(), "interrupted, stopping") {
+		t.Errorf("terraform got no SIGINT: %q", out.String())
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("stopping took %s: killed after the grace period, not interrupted", d)
+	}
+}
+
+// awaitCanceled waits up to within for the run's error on done, which
+// must be a cancellation; it fails the test with timeout otherwise.
+func awaitCanceled(t *testing.T, done <-chan error, within time.Duration, timeout string) {
+	t.Helper()
 	select {
 	case err := <-done:
 		if !IsCanceled(err) {
 			t.Errorf("err = %v, want cancellation", err)
 		}
-		if !strings.Contains(out.String(), "interrupted, stopping") {
-			t.Errorf("terraform got no SIGINT: %q", out.String())
-		}
-		if d := time.Since(start); d > 20*time.Second {
-			t.Errorf("stopping took %s: killed after the grace period, not interrupted", d)
-		}
-	case <-time.After(45 * time.Second):
-		t.Fatal("terraform did not stop on SIGINT")
+	case <-time.After(within):
+		t.Fatal(timeout)
 	}
 }
 
@@ -306,19 +313,12 @@ func TestTerraformCancelKillsAfterGrace(t *testing.T) {
 	cancel, out, done := startFake(t, fake(t, "stubborn", grace))
 	start := time.Now()
 	cancel()
-	select {
-	case err := <-done:
-		if !IsCanceled(err) {
-			t.Errorf("err = %v, want cancellation", err)
-		}
-		if d := time.Since(start); d < grace {
-			t.Errorf("killed after %s, before the grace period of %s", d, grace)
-		}
-		if !strings.Contains(out.String(), "ignoring the interrupt") {
-			t.Errorf("terraform got no SIGINT: %q", out.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("terraform was not killed after the grace period")
+	awaitCanceled(t, done, 30*time.Second, "terraform was not killed after the grace period")
+	if d := time.Since(start); d < grace {
+		t.Errorf("killed after %s, before the grace period of %s", d, grace)
+	}
+	if !strings.Contains(out.String(), "ignoring the interrupt") {
+		t.Errorf("terraform got no SIGINT: %q", out.String())
 	}
 }
 
@@ -334,14 +334,7 @@ func TestTerraformKillTakesItsProviders(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 	cancel()
-	select {
-	case err := <-done:
-		if !IsCanceled(err) {
-			t.Errorf("err = %v, want cancellation", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("terraform was not killed after the grace period")
-	}
+	awaitCanceled(t, done, 30*time.Second, "terraform was not killed after the grace period")
 	deadline := time.Now().Add(10 * time.Second)
 	for alive(pid) {
 		if time.Now().After(deadline) {
