@@ -38,15 +38,7 @@ func clusterMakespan(b *testing.B, env *tftest.Env, bin string, n int) time.Dura
 	b.Helper()
 	work := b.TempDir()
 	files := map[string]string{}
-	repoConfig := ""
-	var stacks []string
-	for i := range clusterStacks {
-		name := fmt.Sprintf("s%02d", i)
-		stacks = append(stacks, name)
-		files["stacks/"+name+"/main.tf"] = clusterStackTF(name, "")
-		repoConfig += fmt.Sprintf("stack %q {\n  dir = \"stacks/%s\"\n}\n", name, name)
-	}
-	files[".driftgate.hcl"] = repoConfig
+	stacks := addClusterStacks(files, "")
 	up := gittest.New(b, files)
 	dbURL := pgtest.NewDatabase(b)
 	var nodes []*daemon

@@ -41,14 +41,7 @@ func TestClusterEndToEnd(t *testing.T) {
 	// 60 stacks of one object, and "slow", whose apply takes long.
 	files := map[string]string{"stacks/slow/main.tf": gateStack(statePath, objects, "slow", "small", slowApply)}
 	repoConfig := "stack \"slow\" {\n  dir = \"stacks/slow\"\n}\n"
-	stacks := []string{"slow"}
-	for i := range clusterStacks {
-		name := fmt.Sprintf("s%02d", i)
-		stacks = append(stacks, name)
-		files["stacks/"+name+"/main.tf"] = clusterStackTF(name, "")
-		repoConfig += fmt.Sprintf("stack %q {\n  dir = \"stacks/%s\"\n}\n", name, name)
-	}
-	files[".driftgate.hcl"] = repoConfig
+	stacks := append([]string{"slow"}, addClusterStacks(files, repoConfig)...)
 	up := gittest.New(t, files)
 	first := up.Head()
 	dbURL := pgtest.NewDatabase(t)
@@ -209,6 +202,21 @@ repo "infra" {
 		t.Errorf("leader after the stop = %q, want a node still running", name)
 	}
 	t.Logf("after the leader stopped, the next commit was planned in %s", time.Since(stopped).Round(time.Millisecond))
+}
+
+// addClusterStacks adds the clusterStacks generated stacks (s00, s01, ...)
+// to files, and .driftgate.hcl declaring them after repoConfig; it returns
+// their names.
+func addClusterStacks(files map[string]string, repoConfig string) []string {
+	var stacks []string
+	for i := range clusterStacks {
+		name := fmt.Sprintf("s%02d", i)
+		stacks = append(stacks, name)
+		files["stacks/"+name+"/main.tf"] = clusterStackTF(name, "")
+		repoConfig += fmt.Sprintf("stack %q {\n  dir = \"stacks/%s\"\n}\n", name, name)
+	}
+	files[".driftgate.hcl"] = repoConfig
+	return stacks
 }
 
 // clusterStackTF is a stack with one object of the test provider.
